@@ -1,0 +1,1 @@
+"""BookMySeat: a cinema booking site in pure Python."""

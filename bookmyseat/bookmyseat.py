@@ -1,0 +1,16 @@
+"""The Reflex app: pages registered here; models registered for `reflex db`."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from bookmyseat import models
+from bookmyseat.pages.home import home
+from bookmyseat.state.home import HomeState
+
+# Our tables are plain SQLModel (services must not import Reflex); they live in SQLModel's shared
+# MetaData, which rx.Model is registered with, so importing them is what `reflex db` needs.
+assert models.ALL_TABLES
+
+app = rx.App(theme=rx.theme(accent_color="crimson", radius="medium"))
+app.add_page(home, route="/", title="BookMySeat — now showing", on_load=HomeState.load)

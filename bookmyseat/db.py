@@ -1,0 +1,110 @@
+"""Engine and sessions in one place: SQLite pragmas, PostgreSQL, migrations.
+
+SQLite ignores `SELECT ... FOR UPDATE`, so every write transaction starts with `BEGIN IMMEDIATE`
+(taken through `write_session`): two writers never both read a state that one of them then changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from bookmyseat.settings import PROJECT_ROOT, get_settings
+
+_WRITE_OPTION = "bookmyseat_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+    """Build an engine for `url` with the project's connection settings."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
+        _install_sqlite_hooks(engine)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        # Let us issue BEGIN ourselves (the driver's own BEGIN is always DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # noqa: ANN001
+        immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@lru_cache(maxsize=4)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def get_engine() -> Engine:
+    """The process-wide engine for the configured database."""
+    return _engine_for(get_settings().database_url)
+
+
+@contextmanager
+def read_session(engine: Engine | None = None) -> Iterator[Session]:
+    """A session for reading; rolled back at the end."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine | None = None) -> Iterator[Session]:
+    """A session whose transaction takes the write lock at once (SQLite) and commits on success."""
+    bound = (engine or get_engine()).execution_options(**{_WRITE_OPTION: True})
+    with Session(bound, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+ALEMBIC_DIR = PROJECT_ROOT / "alembic"
+
+
+def migrate(engine: Engine | None = None, revision: str = "head") -> None:
+    """Apply the committed alembic migrations (the same scripts `reflex db migrate` runs)."""
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ALEMBIC_DIR))
+    script = ScriptDirectory.from_config(config)
+
+    def upgrade(rev, _context):  # noqa: ANN001
+        return script._upgrade_revs(revision, rev)
+
+    with (engine or get_engine()).connect() as connection:
+        with EnvironmentContext(config, script, fn=upgrade) as env:
+            env.configure(connection=connection, render_as_batch=True)
+            with env.begin_transaction():
+                env.run_migrations()
+        connection.commit()

@@ -1,0 +1,40 @@
+"""Command line: `python -m bookmyseat.manage migrate | demo-data | sweep`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bookmyseat import db
+from bookmyseat.services.booking import expire_lapsed_holds
+from bookmyseat.services.demo_data import load_demo_data
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bookmyseat.manage")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply the database migrations")
+    demo = sub.add_parser("demo-data", help="load the demo data (idempotent; not in production)")
+    demo.add_argument("--days", type=int, default=7)
+    sub.add_parser("sweep", help="expire lapsed seat holds once")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+
+    if args.command == "migrate":
+        db.migrate()
+        print("Database is at the latest migration.")
+    elif args.command == "demo-data":
+        try:
+            counts = load_demo_data(days=args.days)
+        except RuntimeError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print("Demo data ready: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    elif args.command == "sweep":
+        print(f"Expired {expire_lapsed_holds()} lapsed holds.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""SQLModel tables. Times are aware UTC; money is integer paise; statuses are short strings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC now (SQLModel's UTCDateTime columns refuse naive datetimes)."""
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class BookingStatus(StrEnum):
+    HELD = "held"
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+LIVE_BOOKING_STATUSES = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT, BookingStatus.PAID)
+
+
+class PaymentStatus(StrEnum):
+    SUCCEEDED = "succeeded"
+    FLAGGED = "flagged"  # amount or currency differs from the booking: staff must look
+    REFUND_PENDING = "refund_pending"  # paid after the seats were resold
+    REFUNDED = "refunded"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    RETRY = "retry"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class SeatCategory(StrEnum):
+    RECLINER = "Recliner"
+    PRIME = "Prime"
+    CLASSIC = "Classic"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, unique=True, index=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    full_name: str = Field(default="", max_length=120)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default=Role.CUSTOMER, max_length=16)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Movie(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True, index=True)
+    title: str = Field(max_length=200)
+    synopsis: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    genres: str = Field(default="", max_length=200)  # comma-separated, e.g. "Action,Drama"
+    language: str = Field(default="", max_length=40)
+    certificate: str = Field(default="UA", max_length=8)  # U, UA, A (CBFC)
+    runtime_minutes: int = 120
+    release_date: date | None = None
+    cast_members: str = Field(default="", max_length=500)  # comma-separated
+    poster_path: str = Field(default="", max_length=300)
+    trailer_url: str | None = Field(default=None, max_length=500)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Cinema(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    city: str = Field(max_length=80, index=True)
+    address: str = Field(default="", max_length=300)
+    timezone: str = Field(default="Asia/Kolkata", max_length=64)
+
+
+class Screen(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("cinema_id", "name", name="uq_screen_cinema_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cinema_id: int = Field(foreign_key="cinema.id", index=True)
+    name: str = Field(max_length=60)
+    layout: str = Field(sa_column=Column(Text, nullable=False))  # JSON, see services.seating
+
+
+class Seat(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("screen_id", "label", name="uq_seat_screen_label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    screen_id: int = Field(foreign_key="screen.id", index=True)
+    label: str = Field(max_length=8)  # "F12"
+    row_label: str = Field(max_length=4)
+    number: int
+    grid_row: int  # position on the map, counting gaps and aisles
+    grid_col: int
+    category: str = Field(max_length=20)
+    is_wheelchair: bool = False
+    is_blocked: bool = False
+
+
+class Showtime(SQLModel, table=True):
+    __table_args__ = (Index("ix_showtime_screen_start", "screen_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    movie_id: int = Field(foreign_key="movie.id", index=True)
+    screen_id: int = Field(foreign_key="screen.id")
+    starts_at: datetime = Field(index=True)
+    ends_at: datetime
+    format: str = Field(default="2D", max_length=16)
+    language: str = Field(default="", max_length=40)
+    is_cancelled: bool = False
+
+
+class ShowtimePrice(SQLModel, table=True):
+    __tablename__ = "showtime_price"
+    __table_args__ = (
+        UniqueConstraint("showtime_id", "category", name="uq_showtime_price_category"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    showtime_id: int = Field(foreign_key="showtime.id", index=True)
+    category: str = Field(max_length=20)
+    price_paise: int
+
+
+class Booking(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_booking_showtime_status", "showtime_id", "status"),
+        Index("ix_booking_status_expiry", "status", "hold_expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=16, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    showtime_id: int = Field(foreign_key="showtime.id")
+    status: str = Field(default=BookingStatus.HELD, max_length=20)
+    hold_expires_at: datetime
+    seat_count: int
+    subtotal_paise: int
+    fee_paise: int
+    total_paise: int
+    currency: str = Field(default="inr", max_length=3)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    paid_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+class BookingSeat(SQLModel, table=True):
+    """A booking's line: one seat at the price computed when it was held (the ticket once paid)."""
+
+    __tablename__ = "booking_seat"
+    __table_args__ = (UniqueConstraint("booking_id", "seat_id", name="uq_booking_seat"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", index=True)
+    showtime_id: int = Field(foreign_key="showtime.id", index=True)
+    seat_id: int = Field(foreign_key="seat.id")
+    seat_label: str = Field(max_length=8)
+    category: str = Field(max_length=20)
+    price_paise: int
+    checked_in_at: datetime | None = None
+
+
+class SeatClaim(SQLModel, table=True):
+    """A live hold or sale of one seat. The unique index is the guard against double sales."""
+
+    __tablename__ = "seat_claim"
+    __table_args__ = (Index("uq_seat_claim_showtime_seat", "showtime_id", "seat_id", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    showtime_id: int = Field(foreign_key="showtime.id")
+    seat_id: int = Field(foreign_key="seat.id")
+    booking_id: int = Field(foreign_key="booking.id", index=True, ondelete="CASCADE")
+    claimed_at: datetime = Field(default_factory=utcnow)
+
+
+class Payment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("provider", "provider_ref", name="uq_payment_provider_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", index=True)
+    provider: str = Field(max_length=20)  # "demo" | "stripe"
+    provider_ref: str = Field(max_length=255)
+    amount_paise: int
+    currency: str = Field(max_length=3)
+    status: str = Field(max_length=20)
+    detail: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailOutbox(SQLModel, table=True):
+    __tablename__ = "email_outbox"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "kind", name="uq_outbox_booking_kind"),
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id")
+    kind: str = Field(max_length=40)  # "confirmation", "cancellation", ...
+    to_address: str = Field(max_length=254)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=12)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    actor: str = Field(default="system", max_length=60)
+    action: str = Field(max_length=60)
+    entity: str = Field(default="", max_length=40)
+    entity_id: str = Field(default="", max_length=40)
+    before: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    after: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    detail: str = Field(default="", max_length=500)
+
+
+ALL_TABLES = (
+    User,
+    Movie,
+    Cinema,
+    Screen,
+    Seat,
+    Showtime,
+    ShowtimePrice,
+    Booking,
+    BookingSeat,
+    SeatClaim,
+    Payment,
+    EmailOutbox,
+    AuditLog,
+)

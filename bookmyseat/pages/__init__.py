@@ -1,0 +1,1 @@
+"""One module a route: layout only."""

@@ -1,0 +1,1 @@
+"""The business: plain Python, no Reflex import, one module a concern."""

@@ -1,0 +1,133 @@
+"""Accounts: sign-up rules, Argon2id password hashes, authentication."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bookmyseat.db import read_session, write_session
+from bookmyseat.models import Role, User
+
+_hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id with RFC 9106 parameters
+USERNAME = re.compile(r"^[a-z0-9_.]{3,30}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+# A hash to verify against when the user does not exist, so both paths take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """A sign-up or login refusal; `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    email: str
+    full_name: str
+    role: str
+
+
+def _account(user: User) -> Account:
+    return Account(user.id, user.username, user.email, user.full_name, user.role)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def validate_signup(username: str, email: str, password: str) -> tuple[str, str]:
+    """Normalise and check sign-up fields; returns (username, email)."""
+    username = username.strip().lower()
+    email = email.strip().lower()
+    if not USERNAME.match(username):
+        raise AccountError(
+            "Usernames are 3–30 characters: lowercase letters, digits, '_' and '.'.", "username"
+        )
+    if len(email) > 254 or not EMAIL.match(email):
+        raise AccountError("Please enter a valid email address.", "email")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"Passwords need at least {MIN_PASSWORD} characters.", "password")
+    if len(password) > 128:
+        raise AccountError("Passwords can be at most 128 characters.", "password")
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"[^A-Za-z]", password)):
+        raise AccountError(
+            "Use at least one letter and one digit or symbol in your password.", "password"
+        )
+    if password.lower() in (username, email):
+        raise AccountError("Your password must differ from your username and email.", "password")
+    return username, email
+
+
+def create_user(
+    username: str,
+    email: str,
+    password: str,
+    *,
+    full_name: str = "",
+    role: Role = Role.CUSTOMER,
+    engine: Engine | None = None,
+) -> Account:
+    """Create an account, or raise AccountError saying which field to fix."""
+    username, email = validate_signup(username, email, password)
+    try:
+        with write_session(engine) as session:
+            taken = session.execute(
+                select(User.username, User.email).where(
+                    or_(User.username == username, func.lower(User.email) == email)
+                )
+            ).first()
+            if taken is not None:
+                if taken.username == username:
+                    raise AccountError("That username is taken.", "username")
+                raise AccountError("An account with that email already exists.", "email")
+            user = User(
+                username=username,
+                email=email,
+                full_name=full_name.strip()[:120],
+                password_hash=hash_password(password),
+                role=role,
+            )
+            session.add(user)
+            session.flush()
+            return _account(user)
+    except IntegrityError as exc:  # a concurrent sign-up won the race
+        raise AccountError("That username or email was just registered.", "username") from exc
+
+
+def authenticate(login: str, password: str, *, engine: Engine | None = None) -> Account | None:
+    """The account for a username or email and password, or None."""
+    login = login.strip().lower()
+    with read_session(engine) as session:
+        user = session.execute(
+            select(User).where(or_(User.username == login, func.lower(User.email) == login))
+        ).scalar_one_or_none()
+    if user is None or not user.is_active:
+        password_matches(_DUMMY_HASH, password)
+        return None
+    return _account(user) if password_matches(user.password_hash, password) else None
+
+
+def get_account(user_id: int, *, engine: Engine | None = None) -> Account | None:
+    with read_session(engine) as session:
+        user = session.get(User, user_id)
+    return _account(user) if user is not None and user.is_active else None

@@ -1,0 +1,135 @@
+"""Shared pieces of the booking engine: views returned to callers and row-level helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bookmyseat.models import (
+    Booking,
+    BookingSeat,
+    BookingStatus,
+    EmailOutbox,
+    Seat,
+    SeatClaim,
+    User,
+    utcnow,
+)
+from bookmyseat.services import errors
+
+UNPAID_LIVE = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT)
+
+
+@dataclass(frozen=True)
+class BookingView:
+    reference: str
+    status: str
+    user_id: int
+    showtime_id: int
+    seat_labels: list[str]
+    subtotal_paise: int
+    fee_paise: int
+    total_paise: int
+    currency: str
+    hold_expires_at: datetime
+    paid_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """What confirming a payment did. `booking.status` is PAID unless something needs attention."""
+
+    result: str  # paid | already_paid | reclaimed | refund_needed | flagged | duplicate
+    booking: BookingView
+    message: str = ""
+    outbox_ids: list[int] = field(default_factory=list)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.result in ("paid", "already_paid", "reclaimed")
+
+
+def resolve_now(now: datetime | None) -> datetime:
+    return now if now is not None else utcnow()
+
+
+def insert_ignoring_conflicts(session: Session, table, rows: list[dict], returning):  # noqa: ANN001
+    """INSERT .. ON CONFLICT DO NOTHING RETURNING, on SQLite and PostgreSQL alike."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table).values(rows).on_conflict_do_nothing().returning(returning)
+    return list(session.execute(stmt).scalars())
+
+
+def expire_bookings(session: Session, booking_ids: list[int], now: datetime) -> None:
+    if not booking_ids:
+        return
+    session.execute(
+        update(Booking)
+        .where(Booking.id.in_(booking_ids), Booking.status.in_(UNPAID_LIVE))
+        .values(status=BookingStatus.EXPIRED, updated_at=now)
+    )
+    session.execute(delete(SeatClaim).where(SeatClaim.booking_id.in_(booking_ids)))
+
+
+def booking_view(session: Session, booking: Booking) -> BookingView:
+    labels = list(
+        session.execute(
+            select(BookingSeat.seat_label)
+            .join(Seat, Seat.id == BookingSeat.seat_id)
+            .where(BookingSeat.booking_id == booking.id)
+            .order_by(Seat.grid_row, Seat.grid_col)
+        ).scalars()
+    )
+    return BookingView(
+        reference=booking.reference,
+        status=booking.status,
+        user_id=booking.user_id,
+        showtime_id=booking.showtime_id,
+        seat_labels=labels,
+        subtotal_paise=booking.subtotal_paise,
+        fee_paise=booking.fee_paise,
+        total_paise=booking.total_paise,
+        currency=booking.currency,
+        hold_expires_at=booking.hold_expires_at,
+        paid_at=booking.paid_at,
+        cancelled_at=booking.cancelled_at,
+    )
+
+
+def locked_booking(session: Session, reference: str, user_id: int | None) -> Booking:
+    """The booking row, locked for the transaction (PostgreSQL; SQLite is already IMMEDIATE)."""
+    booking = session.execute(
+        select(Booking).where(Booking.reference == reference).with_for_update()
+    ).scalar_one_or_none()
+    if booking is None or (user_id is not None and booking.user_id != user_id):
+        raise errors.BookingNotFound()
+    return booking
+
+
+def queue_email(session: Session, booking: Booking, kind: str, now: datetime) -> list[int]:
+    """Write the outbox row in the caller's transaction; one per (booking, kind)."""
+    email = session.execute(select(User.email).where(User.id == booking.user_id)).scalar_one()
+    return insert_ignoring_conflicts(
+        session,
+        EmailOutbox.__table__,
+        [
+            {
+                "booking_id": booking.id,
+                "kind": kind,
+                "to_address": email,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": "",
+                "created_at": now,
+            }
+        ],
+        EmailOutbox.__table__.c.id,
+    )

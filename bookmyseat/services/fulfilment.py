@@ -1,0 +1,146 @@
+"""Payment confirmation: fulfil a booking exactly once, whoever reports the payment first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from bookmyseat.db import write_session
+from bookmyseat.models import (
+    Booking,
+    BookingSeat,
+    BookingStatus,
+    Payment,
+    PaymentStatus,
+    SeatClaim,
+    Showtime,
+)
+from bookmyseat.services.booking_records import (
+    UNPAID_LIVE,
+    PaymentOutcome,
+    booking_view,
+    expire_bookings,
+    insert_ignoring_conflicts,
+    locked_booking,
+    queue_email,
+    resolve_now,
+)
+
+_RESULT_OF_EXISTING = {
+    PaymentStatus.SUCCEEDED: "already_paid",
+    PaymentStatus.FLAGGED: "flagged",
+    PaymentStatus.REFUND_PENDING: "refund_needed",
+    PaymentStatus.REFUNDED: "refund_needed",
+}
+
+
+def confirm_payment(
+    reference: str,
+    *,
+    amount_paise: int,
+    currency: str,
+    provider: str,
+    provider_ref: str,
+    now: datetime | None = None,
+    engine: Engine | None = None,
+) -> PaymentOutcome:
+    """Record a payment and fulfil its booking, exactly once per (provider, provider_ref).
+
+    Safe to call from the webhook and the success page at the same time, any number of times.
+    A payment for a lapsed hold re-claims the seats if they are still free; otherwise it is kept
+    as REFUND_PENDING. A wrong amount or currency is FLAGGED for staff and issues no tickets.
+    """
+    now = resolve_now(now)
+    currency = currency.lower()
+    with write_session(engine) as session:
+        booking = locked_booking(session, reference, None)
+        existing = session.execute(
+            select(Payment).where(
+                Payment.provider == provider, Payment.provider_ref == provider_ref
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            return PaymentOutcome(
+                _RESULT_OF_EXISTING[existing.status], booking_view(session, booking)
+            )
+
+        def record(status: str, detail: str = "") -> None:
+            session.add(
+                Payment(
+                    booking_id=booking.id,
+                    provider=provider,
+                    provider_ref=provider_ref,
+                    amount_paise=amount_paise,
+                    currency=currency,
+                    status=status,
+                    detail=detail,
+                    created_at=now,
+                )
+            )
+
+        if amount_paise != booking.total_paise or currency != booking.currency:
+            detail = (
+                f"paid {amount_paise} {currency}, booking total {booking.total_paise} "
+                f"{booking.currency}"
+            )
+            record(PaymentStatus.FLAGGED, detail)
+            return PaymentOutcome("flagged", booking_view(session, booking), detail)
+        if booking.status == BookingStatus.PAID:
+            record(PaymentStatus.REFUND_PENDING, "second payment for a paid booking")
+            return PaymentOutcome("duplicate", booking_view(session, booking))
+
+        result = "paid"
+        if not (booking.status in UNPAID_LIVE and booking.hold_expires_at > now):
+            if booking.status in UNPAID_LIVE:
+                expire_bookings(session, [booking.id], now)
+            if not _reclaim_seats(session, booking, now):
+                record(PaymentStatus.REFUND_PENDING, "paid after the seats were resold")
+                session.flush()
+                return PaymentOutcome(
+                    "refund_needed",
+                    booking_view(session, booking),
+                    "Your payment arrived after your seats were released and someone else "
+                    "booked them. The full amount will be refunded.",
+                )
+            result = "reclaimed"
+
+        booking.status = BookingStatus.PAID
+        booking.paid_at = now
+        booking.updated_at = now
+        record(PaymentStatus.SUCCEEDED)
+        outbox_ids = queue_email(session, booking, "confirmation", now)
+        session.flush()
+        return PaymentOutcome(result, booking_view(session, booking), outbox_ids=outbox_ids)
+
+
+def _reclaim_seats(session: Session, booking: Booking, now: datetime) -> bool:
+    """Claim a lapsed booking's seats again; all or nothing."""
+    showtime = session.get(Showtime, booking.showtime_id)
+    if showtime is None or showtime.starts_at <= now:
+        return False
+    seat_ids = list(
+        session.execute(
+            select(BookingSeat.seat_id).where(BookingSeat.booking_id == booking.id)
+        ).scalars()
+    )
+    claimed = insert_ignoring_conflicts(
+        session,
+        SeatClaim.__table__,
+        [
+            {
+                "showtime_id": booking.showtime_id,
+                "seat_id": s,
+                "booking_id": booking.id,
+                "claimed_at": now,
+            }
+            for s in seat_ids
+        ],
+        SeatClaim.__table__.c.seat_id,
+    )
+    if len(claimed) == len(seat_ids):
+        return True
+    session.execute(delete(SeatClaim).where(SeatClaim.booking_id == booking.id))
+    return False

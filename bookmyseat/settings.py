@@ -1,0 +1,78 @@
+"""Every setting, read from the environment (and a local `.env`) in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration: `get_settings()` in the app, `load_settings()` after env changes."""
+
+    database_url: str
+    redis_url: str
+    hold_minutes: int
+    max_seats_per_booking: int
+    cancel_cutoff_minutes: int
+    convenience_fee_paise_per_seat: int
+    currency: str
+    default_timezone: str
+    environment: str
+    secret_key: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'data' / 'bookmyseat.db'}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs written without a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_settings() -> Settings:
+    """Read the environment now (tests call this after changing variables)."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    return Settings(
+        database_url=normalize_database_url(
+            _str("BOOKMYSEAT_DB_URL") or _str("REFLEX_DB_URL") or default_database_url()
+        ),
+        redis_url=_str("REFLEX_REDIS_URL"),
+        hold_minutes=_int("BOOKMYSEAT_HOLD_MINUTES", 10),
+        max_seats_per_booking=_int("BOOKMYSEAT_MAX_SEATS", 10),
+        cancel_cutoff_minutes=_int("BOOKMYSEAT_CANCEL_CUTOFF_MINUTES", 120),
+        convenience_fee_paise_per_seat=_int("BOOKMYSEAT_FEE_PAISE_PER_SEAT", 3000),
+        currency=_str("BOOKMYSEAT_CURRENCY", "inr").lower(),
+        default_timezone=_str("BOOKMYSEAT_TIMEZONE", "Asia/Kolkata"),
+        environment=_str("BOOKMYSEAT_ENV", "development"),
+        secret_key=_str("BOOKMYSEAT_SECRET_KEY", "dev-only-not-secret-change-me"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

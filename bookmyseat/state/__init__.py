@@ -1,0 +1,1 @@
+"""Reflex state classes: UI state and event handlers that call the services."""
