@@ -12,5 +12,5 @@ from bookmyseat.state.home import HomeState
 # MetaData, which rx.Model is registered with, so importing them is what `reflex db` needs.
 assert models.ALL_TABLES
 
-app = rx.App(theme=rx.theme(accent_color="crimson", radius="medium"))
+app = rx.App()
 app.add_page(home, route="/", title="BookMySeat — now showing", on_load=HomeState.load)

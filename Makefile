@@ -1,0 +1,67 @@
+# BookMySeat: `make run` serves the app with demo data on http://localhost:3000; `make test` runs
+# every test. Both install what they need first and are safe to run again.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .tools
+BUN_VERSION := 1.4.5
+BUN := $(TOOLS)/node_modules/.bin/bun
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install chromium migrate demo-data bench lint format clean
+
+$(VENV)/.installed: requirements.txt
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Reflex's own bun download cannot reach its servers here; the npm package ships the binary.
+$(BUN):
+	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund bun@$(BUN_VERSION)
+	$(BUN) --version
+
+install: $(VENV)/.installed $(BUN)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium
+
+chromium: $(CHROMIUM)
+
+migrate: install
+	$(PY) -m bookmyseat.manage migrate
+
+demo-data: migrate
+	$(PY) -m bookmyseat.manage demo-data
+
+run: demo-data
+	$(VENV)/bin/reflex run --env prod
+
+# Service and integration tests first, then the browser tests in a pytest process of their own.
+test: install chromium
+	$(PY) -m pytest -m "not e2e" -n 2 tests
+	$(PY) -m pytest -m e2e tests/e2e
+
+bench: install
+	$(PY) bench/contention.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf .web .states test-artifacts .pytest_cache .hypothesis

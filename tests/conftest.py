@@ -1,0 +1,127 @@
+"""Fixtures: each test gets an empty database on SQLite and on PostgreSQL, and a small venue."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bookmyseat.db import write_session
+from bookmyseat.models import Movie, Role, User, utcnow
+from bookmyseat.services.accounts import hash_password
+from bookmyseat.services.seating import layout_json
+from bookmyseat.services.venues import (
+    get_or_create_cinema,
+    get_or_create_screen,
+    get_or_create_showtime,
+)
+from bookmyseat.settings import Settings, load_settings
+from tests.databases import empty_tables, postgres_database, sqlite_database
+
+os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory) -> Iterator[Engine]:  # noqa: ANN001
+    with sqlite_database(tmp_path_factory.mktemp("sqlite")) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine() -> Iterator[Engine]:
+    with postgres_database() as engine:
+        yield engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request) -> Iterator[Engine]:  # noqa: ANN001
+    """An empty, migrated database; every test using it runs on both databases."""
+    engine = request.getfixturevalue(f"{request.param}_engine")
+    empty_tables(engine)
+    yield engine
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return replace(
+        load_settings(),
+        hold_minutes=10,
+        max_seats_per_booking=10,
+        cancel_cutoff_minutes=120,
+        convenience_fee_paise_per_seat=3000,
+        currency="inr",
+        environment="test",
+    )
+
+
+# Two rows of Classic, an aisle, a row of Prime; A3 blocked, B1 a wheelchair space.
+SMALL_LAYOUT = [
+    {"label": "A", "category": "Classic", "cells": "SSX_SS"},
+    {"label": "B", "category": "Classic", "cells": "WSS_SS"},
+    {"gap": True},
+    {"label": "C", "category": "Prime", "cells": "SSS_SS"},
+]
+PRICES = {"Classic": 20000, "Prime": 30000}
+
+
+@dataclass
+class World:
+    engine: Engine
+    showtime_id: int
+    other_showtime_id: int
+    starts_at: datetime
+    seats: dict[str, int]  # label -> seat id
+    other_screen_seat: int
+    alice: int
+    bob: int
+
+    def ids(self, *labels: str) -> list[int]:
+        return [self.seats[label] for label in labels]
+
+
+def make_world(engine: Engine, *, starts_in: timedelta = timedelta(days=1)) -> World:
+    starts_at = utcnow().replace(microsecond=0) + starts_in
+    with write_session(engine) as session:
+        cinema = get_or_create_cinema(session, "Test Cinema", "Mumbai", "1 Test Road")
+        screen = get_or_create_screen(session, cinema, "Screen 1", layout_json(SMALL_LAYOUT))
+        other = get_or_create_screen(
+            session, cinema, "Screen 2", layout_json([SMALL_LAYOUT[0]])
+        )
+        movie = Movie(slug="test-movie", title="Test Movie", runtime_minutes=100)
+        session.add(movie)
+        session.flush()
+        showtime = get_or_create_showtime(session, movie, screen, starts_at, PRICES)
+        other_show = get_or_create_showtime(session, movie, other, starts_at, PRICES)
+        users = []
+        for name in ("alice", "bob"):
+            user = User(
+                username=name, email=f"{name}@example.com", password_hash=hash_password("x1"),
+                role=Role.CUSTOMER,
+            )
+            session.add(user)
+            users.append(user)
+        session.flush()
+        from sqlalchemy import select
+
+        from bookmyseat.models import Seat
+
+        seats = {
+            s.label: s.id
+            for s in session.execute(select(Seat).where(Seat.screen_id == screen.id)).scalars()
+        }
+        other_seat = session.execute(
+            select(Seat.id).where(Seat.screen_id == other.id).limit(1)
+        ).scalar_one()
+        return World(
+            engine, showtime.id, other_show.id, starts_at, seats, other_seat,
+            users[0].id, users[1].id,
+        )
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return make_world(engine)
