@@ -12,7 +12,6 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import write_session
 from bookmyseat.models import Movie, Role, User, utcnow
-from bookmyseat.services.accounts import hash_password
 from bookmyseat.services.seating import layout_json
 from bookmyseat.services.venues import (
     get_or_create_cinema,
@@ -88,9 +87,7 @@ def make_world(engine: Engine, *, starts_in: timedelta = timedelta(days=1)) -> W
     with write_session(engine) as session:
         cinema = get_or_create_cinema(session, "Test Cinema", "Mumbai", "1 Test Road")
         screen = get_or_create_screen(session, cinema, "Screen 1", layout_json(SMALL_LAYOUT))
-        other = get_or_create_screen(
-            session, cinema, "Screen 2", layout_json([SMALL_LAYOUT[0]])
-        )
+        other = get_or_create_screen(session, cinema, "Screen 2", layout_json([SMALL_LAYOUT[0]]))
         movie = Movie(slug="test-movie", title="Test Movie", runtime_minutes=100)
         session.add(movie)
         session.flush()
@@ -99,7 +96,9 @@ def make_world(engine: Engine, *, starts_in: timedelta = timedelta(days=1)) -> W
         users = []
         for name in ("alice", "bob"):
             user = User(
-                username=name, email=f"{name}@example.com", password_hash=hash_password("x1"),
+                username=name,
+                email=f"{name}@example.com",
+                password_hash="unusable",  # these users never log in
                 role=Role.CUSTOMER,
             )
             session.add(user)
@@ -117,8 +116,14 @@ def make_world(engine: Engine, *, starts_in: timedelta = timedelta(days=1)) -> W
             select(Seat.id).where(Seat.screen_id == other.id).limit(1)
         ).scalar_one()
         return World(
-            engine, showtime.id, other_show.id, starts_at, seats, other_seat,
-            users[0].id, users[1].id,
+            engine,
+            showtime.id,
+            other_show.id,
+            starts_at,
+            seats,
+            other_seat,
+            users[0].id,
+            users[1].id,
         )
 
 

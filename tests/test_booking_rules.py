@@ -30,8 +30,10 @@ from tests.conftest import World
 
 
 def statuses(world: World, viewer: int | None = None) -> dict[str, str]:
-    return {s.label: s.status for s in seat_map(world.showtime_id, viewer_user_id=viewer,
-                                                 engine=world.engine)}
+    return {
+        s.label: s.status
+        for s in seat_map(world.showtime_id, viewer_user_id=viewer, engine=world.engine)
+    }
 
 
 def count(engine, model, *where) -> int:  # noqa: ANN001
@@ -52,8 +54,14 @@ def test_seat_map_lists_every_seat_with_status_and_price(world: World) -> None:
 
 def test_hold_claims_seats_and_prices_them_on_the_server(world: World, settings) -> None:  # noqa: ANN001
     now = utcnow()
-    view = hold_seats(world.alice, world.showtime_id, world.ids("A1", "C2"), now=now,
-                      settings=settings, engine=world.engine)
+    view = hold_seats(
+        world.alice,
+        world.showtime_id,
+        world.ids("A1", "C2"),
+        now=now,
+        settings=settings,
+        engine=world.engine,
+    )
     assert view.status == "held"
     assert view.seat_labels == ["A1", "C2"]
     assert view.subtotal_paise == 20000 + 30000
@@ -62,18 +70,30 @@ def test_hold_claims_seats_and_prices_them_on_the_server(world: World, settings)
     assert view.hold_expires_at == now + timedelta(minutes=10)
     assert len(view.reference) == 8 and view.reference.isalnum()
     assert statuses(world)["A1"] == "held"
-    mine = {s.label: s.mine for s in seat_map(world.showtime_id, viewer_user_id=world.alice,
-                                              engine=world.engine)}
+    mine = {
+        s.label: s.mine
+        for s in seat_map(world.showtime_id, viewer_user_id=world.alice, engine=world.engine)
+    }
     assert mine["A1"] and not mine["A2"]
     assert count(world.engine, SeatClaim) == 2
 
 
 def test_taken_seat_is_refused_with_its_label(world: World, settings) -> None:  # noqa: ANN001
-    hold_seats(world.alice, world.showtime_id, world.ids("A1", "A2"), settings=settings,
-               engine=world.engine)
+    hold_seats(
+        world.alice,
+        world.showtime_id,
+        world.ids("A1", "A2"),
+        settings=settings,
+        engine=world.engine,
+    )
     with pytest.raises(errors.SeatUnavailable) as caught:
-        hold_seats(world.bob, world.showtime_id, world.ids("A2", "A4"), settings=settings,
-                   engine=world.engine)
+        hold_seats(
+            world.bob,
+            world.showtime_id,
+            world.ids("A2", "A4"),
+            settings=settings,
+            engine=world.engine,
+        )
     assert str(caught.value) == "Seat A2 was just taken. Please choose another seat."
     assert caught.value.labels == ["A2"]
     # Nothing of the refused hold remains: A4 is still free and bob has no booking.
@@ -82,11 +102,21 @@ def test_taken_seat_is_refused_with_its_label(world: World, settings) -> None:  
 
 
 def test_several_taken_seats_are_all_named(world: World, settings) -> None:  # noqa: ANN001
-    hold_seats(world.alice, world.showtime_id, world.ids("B2", "B3"), settings=settings,
-               engine=world.engine)
+    hold_seats(
+        world.alice,
+        world.showtime_id,
+        world.ids("B2", "B3"),
+        settings=settings,
+        engine=world.engine,
+    )
     with pytest.raises(errors.SeatUnavailable, match="Seats B2, B3 were just taken"):
-        hold_seats(world.bob, world.showtime_id, world.ids("B2", "B3", "B4"),
-                   settings=settings, engine=world.engine)
+        hold_seats(
+            world.bob,
+            world.showtime_id,
+            world.ids("B2", "B3", "B4"),
+            settings=settings,
+            engine=world.engine,
+        )
 
 
 @pytest.mark.parametrize(
@@ -98,8 +128,13 @@ def test_several_taken_seats_are_all_named(world: World, settings) -> None:  # n
 )
 def test_bad_seat_choices_are_refused(world: World, settings, labels, error, message) -> None:  # noqa: ANN001
     with pytest.raises(error, match=message):
-        hold_seats(world.alice, world.showtime_id, world.ids(*labels), settings=settings,
-                   engine=world.engine)
+        hold_seats(
+            world.alice,
+            world.showtime_id,
+            world.ids(*labels),
+            settings=settings,
+            engine=world.engine,
+        )
     assert count(world.engine, Booking) == 0
 
 
@@ -107,50 +142,62 @@ def test_at_most_ten_seats(world: World, settings) -> None:  # noqa: ANN001
     eleven = [s for label, s in world.seats.items() if label != "A3"][:11]
     with pytest.raises(errors.TooManySeats, match="at most 10 seats"):
         hold_seats(world.alice, world.showtime_id, eleven, settings=settings, engine=world.engine)
-    ten = hold_seats(world.alice, world.showtime_id, eleven[:10], settings=settings,
-                     engine=world.engine)
+    ten = hold_seats(
+        world.alice, world.showtime_id, eleven[:10], settings=settings, engine=world.engine
+    )
     assert len(ten.seat_labels) == 10
 
 
 def test_seat_of_another_screen_or_unknown_seat_is_refused(world: World, settings) -> None:  # noqa: ANN001
     with pytest.raises(errors.SeatNotFound):
-        hold_seats(world.alice, world.showtime_id, [world.other_screen_seat], settings=settings,
-                   engine=world.engine)
+        hold_seats(
+            world.alice,
+            world.showtime_id,
+            [world.other_screen_seat],
+            settings=settings,
+            engine=world.engine,
+        )
     with pytest.raises(errors.SeatNotFound, match="Seat 999999 does not exist"):
-        hold_seats(world.alice, world.showtime_id, [999999], settings=settings,
-                   engine=world.engine)
+        hold_seats(world.alice, world.showtime_id, [999999], settings=settings, engine=world.engine)
 
 
 def test_started_cancelled_or_unknown_showtime_is_refused(world: World, settings) -> None:  # noqa: ANN001
     late = world.starts_at + timedelta(seconds=1)
     with pytest.raises(errors.ShowtimeStarted):
-        hold_seats(world.alice, world.showtime_id, world.ids("A1"), now=late, settings=settings,
-                   engine=world.engine)
+        hold_seats(
+            world.alice,
+            world.showtime_id,
+            world.ids("A1"),
+            now=late,
+            settings=settings,
+            engine=world.engine,
+        )
     with pytest.raises(errors.ShowtimeNotFound):
         hold_seats(world.alice, 424242, world.ids("A1"), settings=settings, engine=world.engine)
     with write_session(world.engine) as session:
         session.execute(update(Showtime).values(is_cancelled=True))
     with pytest.raises(errors.ShowtimeNotFound):
-        hold_seats(world.alice, world.showtime_id, world.ids("A1"), settings=settings,
-                   engine=world.engine)
+        hold_seats(
+            world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
+        )
 
 
 def test_seat_without_a_price_is_not_on_sale(world: World, settings) -> None:  # noqa: ANN001
     from bookmyseat.models import ShowtimePrice
 
     with write_session(world.engine) as session:
-        session.execute(
-            ShowtimePrice.__table__.delete().where(ShowtimePrice.category == "Prime")
-        )
+        session.execute(ShowtimePrice.__table__.delete().where(ShowtimePrice.category == "Prime"))
     assert statuses(world)["C1"] == "blocked"
     with pytest.raises(errors.SeatNotOnSale, match="Seat C1 is not on sale"):
-        hold_seats(world.alice, world.showtime_id, world.ids("C1"), settings=settings,
-                   engine=world.engine)
+        hold_seats(
+            world.alice, world.showtime_id, world.ids("C1"), settings=settings, engine=world.engine
+        )
 
 
 def test_release_frees_seats_and_is_idempotent(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(world.alice, world.showtime_id, world.ids("A1"), settings=settings,
-                      engine=world.engine)
+    held = hold_seats(
+        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
+    )
     with pytest.raises(errors.BookingNotFound):
         release_hold(held.reference, user_id=world.bob, engine=world.engine)
     first = release_hold(held.reference, user_id=world.alice, engine=world.engine)
@@ -159,14 +206,16 @@ def test_release_frees_seats_and_is_idempotent(world: World, settings) -> None: 
     assert first.cancelled_at == second.cancelled_at
     assert statuses(world)["A1"] == "available"
     assert count(world.engine, SeatClaim) == 0
-    again = hold_seats(world.bob, world.showtime_id, world.ids("A1"), settings=settings,
-                       engine=world.engine)
+    again = hold_seats(
+        world.bob, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
+    )
     assert again.status == "held"
 
 
 def test_booking_is_private_to_its_owner(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(world.alice, world.showtime_id, world.ids("A1"), settings=settings,
-                      engine=world.engine)
+    held = hold_seats(
+        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
+    )
     assert get_booking(held.reference, user_id=world.alice, engine=world.engine).seat_labels == [
         "A1"
     ]
@@ -175,17 +224,31 @@ def test_booking_is_private_to_its_owner(world: World, settings) -> None:  # noq
 
 
 def test_lapsed_hold_is_released_on_demand_when_someone_else_wants_the_seat(
-    world: World, settings  # noqa: ANN001
+    world: World,
+    settings,  # noqa: ANN001
 ) -> None:
     now = utcnow()
-    lapsed = hold_seats(world.alice, world.showtime_id, world.ids("A1", "A2"), now=now,
-                        settings=settings, engine=world.engine)
+    lapsed = hold_seats(
+        world.alice,
+        world.showtime_id,
+        world.ids("A1", "A2"),
+        now=now,
+        settings=settings,
+        engine=world.engine,
+    )
     later = now + timedelta(minutes=10, seconds=1)
     assert statuses(world) == statuses(world)  # map reads are stable
-    assert {s.label: s.status for s in seat_map(world.showtime_id, now=later,
-                                                engine=world.engine)}["A1"] == "available"
-    bob = hold_seats(world.bob, world.showtime_id, world.ids("A2"), now=later, settings=settings,
-                     engine=world.engine)
+    assert {s.label: s.status for s in seat_map(world.showtime_id, now=later, engine=world.engine)}[
+        "A1"
+    ] == "available"
+    bob = hold_seats(
+        world.bob,
+        world.showtime_id,
+        world.ids("A2"),
+        now=later,
+        settings=settings,
+        engine=world.engine,
+    )
     assert bob.status == "held"
     assert get_booking(lapsed.reference, engine=world.engine).status == "expired"
     # The whole lapsed booking was expired, so A1 is free again too.
@@ -194,24 +257,37 @@ def test_lapsed_hold_is_released_on_demand_when_someone_else_wants_the_seat(
 
 def test_pending_payment_and_its_expiry(world: World, settings) -> None:  # noqa: ANN001
     now = utcnow()
-    held = hold_seats(world.alice, world.showtime_id, world.ids("A1"), now=now,
-                      settings=settings, engine=world.engine)
-    pending = mark_pending_payment(held.reference, user_id=world.alice, now=now,
-                                   engine=world.engine)
+    held = hold_seats(
+        world.alice,
+        world.showtime_id,
+        world.ids("A1"),
+        now=now,
+        settings=settings,
+        engine=world.engine,
+    )
+    pending = mark_pending_payment(
+        held.reference, user_id=world.alice, now=now, engine=world.engine
+    )
     assert pending.status == "pending_payment"
     assert statuses(world)["A1"] == "held"
-    other = hold_seats(world.alice, world.showtime_id, world.ids("A2"), now=now,
-                       settings=settings, engine=world.engine)
+    other = hold_seats(
+        world.alice,
+        world.showtime_id,
+        world.ids("A2"),
+        now=now,
+        settings=settings,
+        engine=world.engine,
+    )
     with pytest.raises(errors.HoldExpired):
-        mark_pending_payment(other.reference, now=now + timedelta(minutes=11),
-                             engine=world.engine)
+        mark_pending_payment(other.reference, now=now + timedelta(minutes=11), engine=world.engine)
     assert get_booking(other.reference, engine=world.engine).status == "expired"
 
 
 def test_booking_seat_lines_keep_the_price_charged(world: World, settings) -> None:  # noqa: ANN001
     settings = replace(settings, convenience_fee_paise_per_seat=0)
-    view = hold_seats(world.alice, world.showtime_id, world.ids("C1"), settings=settings,
-                      engine=world.engine)
+    view = hold_seats(
+        world.alice, world.showtime_id, world.ids("C1"), settings=settings, engine=world.engine
+    )
     assert view.total_paise == 30000
     with read_session(world.engine) as session:
         line = session.execute(select(BookingSeat)).scalar_one()

@@ -22,8 +22,15 @@ from tests.test_booking_rules import count, statuses
 
 
 def pay(world: World, reference: str, amount: int, *, ref: str = "pay_1", now=None, currency="inr"):  # noqa: ANN001, ANN201
-    return confirm_payment(reference, amount_paise=amount, currency=currency, provider="demo",
-                           provider_ref=ref, now=now, engine=world.engine)
+    return confirm_payment(
+        reference,
+        amount_paise=amount,
+        currency=currency,
+        provider="demo",
+        provider_ref=ref,
+        now=now,
+        engine=world.engine,
+    )
 
 
 def table_rows(engine, model) -> list[tuple]:  # noqa: ANN001
@@ -32,8 +39,13 @@ def table_rows(engine, model) -> list[tuple]:  # noqa: ANN001
 
 
 def test_confirm_marks_paid_queues_one_email_and_is_idempotent(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(world.alice, world.showtime_id, world.ids("A1", "A2"), settings=settings,
-                      engine=world.engine)
+    held = hold_seats(
+        world.alice,
+        world.showtime_id,
+        world.ids("A1", "A2"),
+        settings=settings,
+        engine=world.engine,
+    )
     first = pay(world, held.reference, held.total_paise)
     assert first.result == "paid" and first.is_paid
     assert first.booking.status == "paid" and first.booking.paid_at is not None
@@ -43,14 +55,18 @@ def test_confirm_marks_paid_queues_one_email_and_is_idempotent(world: World, set
     assert count(world.engine, Payment) == 1
     with read_session(world.engine) as session:
         mail = session.execute(select(EmailOutbox)).scalar_one()
-    assert (mail.kind, mail.to_address, mail.status) == ("confirmation", "alice@example.com",
-                                                          "pending")
+    assert (mail.kind, mail.to_address, mail.status) == (
+        "confirmation",
+        "alice@example.com",
+        "pending",
+    )
     assert statuses(world)["A1"] == "sold"
 
 
 def test_wrong_amount_or_currency_is_flagged_and_issues_no_tickets(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(world.alice, world.showtime_id, world.ids("A1"), settings=settings,
-                      engine=world.engine)
+    held = hold_seats(
+        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
+    )
     short = pay(world, held.reference, held.total_paise - 1, ref="pay_short")
     assert short.result == "flagged" and not short.is_paid
     assert "paid 22999 inr" in short.message
@@ -64,8 +80,9 @@ def test_wrong_amount_or_currency_is_flagged_and_issues_no_tickets(world: World,
 
 
 def test_second_payment_for_a_paid_booking_is_kept_for_refund(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(world.alice, world.showtime_id, world.ids("A1"), settings=settings,
-                      engine=world.engine)
+    held = hold_seats(
+        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
+    )
     pay(world, held.reference, held.total_paise, ref="pay_a")
     dup = pay(world, held.reference, held.total_paise, ref="pay_b")
     assert dup.result == "duplicate"
@@ -75,8 +92,14 @@ def test_second_payment_for_a_paid_booking_is_kept_for_refund(world: World, sett
 
 def test_late_payment_reclaims_free_seats(world: World, settings) -> None:  # noqa: ANN001
     now = utcnow()
-    held = hold_seats(world.alice, world.showtime_id, world.ids("A1"), now=now,
-                      settings=settings, engine=world.engine)
+    held = hold_seats(
+        world.alice,
+        world.showtime_id,
+        world.ids("A1"),
+        now=now,
+        settings=settings,
+        engine=world.engine,
+    )
     later = now + timedelta(minutes=15)
     assert expire_lapsed_holds(now=later, engine=world.engine) == 1
     assert statuses(world)["A1"] == "available"
@@ -87,11 +110,23 @@ def test_late_payment_reclaims_free_seats(world: World, settings) -> None:  # no
 
 def test_late_payment_with_seats_resold_needs_a_refund(world: World, settings) -> None:  # noqa: ANN001
     now = utcnow()
-    held = hold_seats(world.alice, world.showtime_id, world.ids("A1", "A2"), now=now,
-                      settings=settings, engine=world.engine)
+    held = hold_seats(
+        world.alice,
+        world.showtime_id,
+        world.ids("A1", "A2"),
+        now=now,
+        settings=settings,
+        engine=world.engine,
+    )
     later = now + timedelta(minutes=15)
-    bob = hold_seats(world.bob, world.showtime_id, world.ids("A2"), now=later,
-                     settings=settings, engine=world.engine)
+    bob = hold_seats(
+        world.bob,
+        world.showtime_id,
+        world.ids("A2"),
+        now=later,
+        settings=settings,
+        engine=world.engine,
+    )
     outcome = pay(world, held.reference, held.total_paise, now=later)
     assert outcome.result == "refund_needed" and not outcome.is_paid
     assert "refunded" in outcome.message
@@ -105,21 +140,27 @@ def test_late_payment_with_seats_resold_needs_a_refund(world: World, settings) -
 
 
 def test_customer_cancels_before_cutoff_and_seats_are_released(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(world.alice, world.showtime_id, world.ids("A1"), settings=settings,
-                      engine=world.engine)
+    held = hold_seats(
+        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
+    )
     pay(world, held.reference, held.total_paise)
     with pytest.raises(errors.BookingNotFound):
         cancel_booking(held.reference, user_id=world.bob, settings=settings, engine=world.engine)
-    cancelled = cancel_booking(held.reference, user_id=world.alice, settings=settings,
-                               engine=world.engine)
+    cancelled = cancel_booking(
+        held.reference, user_id=world.alice, settings=settings, engine=world.engine
+    )
     assert cancelled.status == "cancelled"
     assert statuses(world)["A1"] == "available"
     assert count(world.engine, Payment, Payment.status == "refund_pending") == 1
     kinds = sorted(r.kind for r in _outbox(world))
     assert kinds == ["cancellation", "confirmation"]
     # Cancelling again changes nothing.
-    assert cancel_booking(held.reference, user_id=world.alice, settings=settings,
-                          engine=world.engine).cancelled_at == cancelled.cancelled_at
+    assert (
+        cancel_booking(
+            held.reference, user_id=world.alice, settings=settings, engine=world.engine
+        ).cancelled_at
+        == cancelled.cancelled_at
+    )
     assert count(world.engine, EmailOutbox) == 2
 
 
@@ -129,38 +170,69 @@ def _outbox(world: World) -> list[EmailOutbox]:
 
 
 def test_cancel_after_cutoff_is_refused_for_customers_but_not_staff(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(world.alice, world.showtime_id, world.ids("A1"), settings=settings,
-                      engine=world.engine)
+    held = hold_seats(
+        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
+    )
     pay(world, held.reference, held.total_paise)
     too_late = world.starts_at - timedelta(minutes=119)
     with pytest.raises(errors.CancelTooLate, match="up to 2 hours before"):
-        cancel_booking(held.reference, user_id=world.alice, now=too_late, settings=settings,
-                       engine=world.engine)
+        cancel_booking(
+            held.reference,
+            user_id=world.alice,
+            now=too_late,
+            settings=settings,
+            engine=world.engine,
+        )
     assert get_booking(held.reference, engine=world.engine).status == "paid"
-    staff = cancel_booking(held.reference, user_id=None, now=too_late, settings=settings,
-                           engine=world.engine)
+    staff = cancel_booking(
+        held.reference, user_id=None, now=too_late, settings=settings, engine=world.engine
+    )
     assert staff.status == "cancelled"
 
 
 def test_cancel_of_an_unpaid_hold_releases_it(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(world.alice, world.showtime_id, world.ids("C1"), settings=settings,
-                      engine=world.engine)
-    assert cancel_booking(held.reference, user_id=world.alice, settings=settings,
-                          engine=world.engine).status == "cancelled"
+    held = hold_seats(
+        world.alice, world.showtime_id, world.ids("C1"), settings=settings, engine=world.engine
+    )
+    assert (
+        cancel_booking(
+            held.reference, user_id=world.alice, settings=settings, engine=world.engine
+        ).status
+        == "cancelled"
+    )
     assert count(world.engine, SeatClaim) == 0
     assert count(world.engine, EmailOutbox) == 0
 
 
 def test_sweeper_expires_lapsed_holds_and_a_second_run_changes_nothing(
-    world: World, settings  # noqa: ANN001
+    world: World,
+    settings,  # noqa: ANN001
 ) -> None:
     start = utcnow()
-    lapsing = hold_seats(world.alice, world.showtime_id, world.ids("A1", "A2"), now=start,
-                         settings=settings, engine=world.engine)
-    fresh = hold_seats(world.bob, world.showtime_id, world.ids("C1"),
-                       now=start + timedelta(minutes=5), settings=settings, engine=world.engine)
-    paid = hold_seats(world.bob, world.showtime_id, world.ids("B2"), now=start,
-                      settings=settings, engine=world.engine)
+    lapsing = hold_seats(
+        world.alice,
+        world.showtime_id,
+        world.ids("A1", "A2"),
+        now=start,
+        settings=settings,
+        engine=world.engine,
+    )
+    fresh = hold_seats(
+        world.bob,
+        world.showtime_id,
+        world.ids("C1"),
+        now=start + timedelta(minutes=5),
+        settings=settings,
+        engine=world.engine,
+    )
+    paid = hold_seats(
+        world.bob,
+        world.showtime_id,
+        world.ids("B2"),
+        now=start,
+        settings=settings,
+        engine=world.engine,
+    )
     pay(world, paid.reference, paid.total_paise, now=start)
 
     clock = start + timedelta(minutes=9, seconds=59)
