@@ -6,8 +6,9 @@ SQLite ignores `SELECT ... FOR UPDATE`, so every write transaction starts with `
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
         )
         _install_sqlite_hooks(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
@@ -73,11 +74,27 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
         yield session
 
 
+_sqlite_writer_locks: dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> AbstractContextManager:
+    """SQLite admits one writer at a time. Threads of this process queue on a lock instead of
+    polling the database lock (SQLite's busy handler sleeps up to 100 ms between tries); other
+    processes are still kept out by BEGIN IMMEDIATE and the busy timeout."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    key = str(engine.url)
+    with _locks_guard:
+        return _sqlite_writer_locks.setdefault(key, threading.RLock())
+
+
 @contextmanager
 def write_session(engine: Engine | None = None) -> Iterator[Session]:
     """A session whose transaction takes the write lock at once (SQLite) and commits on success."""
-    bound = (engine or get_engine()).execution_options(**{_WRITE_OPTION: True})
-    with Session(bound, expire_on_commit=False) as session:
+    engine = engine or get_engine()
+    bound = engine.execution_options(**{_WRITE_OPTION: True})
+    with _writer_lock(engine), Session(bound, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

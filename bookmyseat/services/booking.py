@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -42,21 +42,40 @@ from bookmyseat.services.references import new_reference
 from bookmyseat.settings import Settings, get_settings
 
 
-def _release_lapsed_claims(
+def _lapsed_bookings_on(
     session: Session, showtime_id: int, seat_ids: list[int], now: datetime
-) -> None:
-    """Expire holds on these seats whose time ran out, so they can be claimed again."""
-    lapsed = session.execute(
-        select(Booking.id)
-        .join(SeatClaim, SeatClaim.booking_id == Booking.id)
-        .where(
-            SeatClaim.showtime_id == showtime_id,
-            SeatClaim.seat_id.in_(seat_ids),
-            Booking.status.in_(UNPAID_LIVE),
-            Booking.hold_expires_at <= now,
+) -> list[int]:
+    """Unpaid bookings whose hold ran out but which still claim some of these seats."""
+    return sorted(
+        set(
+            session.execute(
+                select(Booking.id)
+                .join(SeatClaim, SeatClaim.booking_id == Booking.id)
+                .where(
+                    SeatClaim.showtime_id == showtime_id,
+                    SeatClaim.seat_id.in_(seat_ids),
+                    Booking.status.in_(UNPAID_LIVE),
+                    Booking.hold_expires_at <= now,
+                )
+            ).scalars()
         )
-    ).scalars()
-    expire_bookings(session, sorted(set(lapsed)), now)
+    )
+
+
+def _claim(
+    session: Session, showtime_id: int, booking_id: int, seat_ids: list[int], now: datetime
+) -> set[int]:
+    """Insert claim rows; returns the seats whose row went in (the rest are someone else's)."""
+    rows = [
+        {"showtime_id": showtime_id, "seat_id": s, "booking_id": booking_id, "claimed_at": now}
+        for s in seat_ids
+    ]
+    return set(insert_ignoring_conflicts(session, _CLAIMS, rows, _CLAIMS.c.seat_id))
+
+
+_CLAIMS = SeatClaim.__table__
+_BOOKINGS = Booking.__table__
+_LINES = BookingSeat.__table__
 
 
 def hold_seats(
@@ -68,7 +87,10 @@ def hold_seats(
     settings: Settings | None = None,
     engine: Engine | None = None,
 ) -> BookingView:
-    """Hold the seats for the user for `hold_minutes`, or refuse with a typed error."""
+    """Hold the seats for the user for `hold_minutes`, or refuse with a typed error.
+
+    The hot path of the site: five statements in one short write transaction.
+    """
     settings = settings or get_settings()
     now = resolve_now(now)
     wanted = sorted(set(seat_ids))
@@ -78,85 +100,107 @@ def hold_seats(
         raise errors.TooManySeats(settings.max_seats_per_booking)
 
     with write_session(engine) as session:
-        showtime = session.get(Showtime, showtime_id)
-        if showtime is None or showtime.is_cancelled:
+        show = session.execute(
+            select(Showtime.screen_id, Showtime.starts_at, Showtime.is_cancelled, User.id)
+            .select_from(Showtime)
+            .outerjoin(User, User.id == user_id)
+            .where(Showtime.id == showtime_id)
+        ).first()
+        if show is None or show.is_cancelled:
             raise errors.ShowtimeNotFound()
-        if showtime.starts_at <= now:
+        if show.starts_at <= now:
             raise errors.ShowtimeStarted()
-        if session.get(User, user_id) is None:
+        if show.id is None:
             raise errors.BookingError("Please sign in again to book seats.")
         seats = {
-            seat.id: seat
-            for seat in session.execute(
-                select(Seat).where(Seat.id.in_(wanted), Seat.screen_id == showtime.screen_id)
-            ).scalars()
+            row.id: row
+            for row in session.execute(
+                select(
+                    Seat.id,
+                    Seat.label,
+                    Seat.category,
+                    Seat.is_blocked,
+                    Seat.grid_row,
+                    Seat.grid_col,
+                    ShowtimePrice.price_paise,
+                )
+                .outerjoin(
+                    ShowtimePrice,
+                    and_(
+                        ShowtimePrice.showtime_id == showtime_id,
+                        ShowtimePrice.category == Seat.category,
+                    ),
+                )
+                .where(Seat.id.in_(wanted), Seat.screen_id == show.screen_id)
+            )
         }
         for seat_id in wanted:
-            if seat_id not in seats:
+            seat = seats.get(seat_id)
+            if seat is None:
                 raise errors.SeatNotFound(seat_id)
-            if seats[seat_id].is_blocked:
-                raise errors.SeatBlocked(seats[seat_id].label)
-        prices = dict(
-            session.execute(
-                select(ShowtimePrice.category, ShowtimePrice.price_paise).where(
-                    ShowtimePrice.showtime_id == showtime_id
-                )
-            ).all()
-        )
-        for seat in seats.values():
-            if seat.category not in prices:
+            if seat.is_blocked:
+                raise errors.SeatBlocked(seat.label)
+            if seat.price_paise is None:
                 raise errors.SeatNotOnSale(seat.label)
 
-        _release_lapsed_claims(session, showtime_id, wanted, now)
-
-        subtotal = sum(prices[seats[s].category] for s in wanted)
+        subtotal = sum(seats[s].price_paise for s in wanted)
         fee = settings.convenience_fee_paise_per_seat * len(wanted)
-        booking = Booking(
-            reference=new_reference(),
+        booking = {
+            "reference": new_reference(),
+            "user_id": user_id,
+            "showtime_id": showtime_id,
+            "status": BookingStatus.HELD,
+            "hold_expires_at": now + timedelta(minutes=settings.hold_minutes),
+            "seat_count": len(wanted),
+            "subtotal_paise": subtotal,
+            "fee_paise": fee,
+            "total_paise": subtotal + fee,
+            "currency": settings.currency,
+            "created_at": now,
+            "updated_at": now,
+        }
+        booking_id = session.execute(
+            insert(_BOOKINGS).values(booking).returning(_BOOKINGS.c.id)
+        ).scalar_one()
+        claimed = _claim(session, showtime_id, booking_id, wanted, now)
+        if len(claimed) != len(wanted):
+            # A seat may still be claimed by a hold whose time ran out: release those, retry once.
+            missing = [s for s in wanted if s not in claimed]
+            lapsed = _lapsed_bookings_on(session, showtime_id, missing, now)
+            if lapsed:
+                expire_bookings(session, lapsed, now)
+                claimed |= _claim(session, showtime_id, booking_id, missing, now)
+        if len(claimed) != len(wanted):
+            taken = [s for s in wanted if s not in claimed]
+            raise errors.SeatUnavailable([seats[s].label for s in taken])
+        session.execute(
+            insert(_LINES),
+            [
+                {
+                    "booking_id": booking_id,
+                    "showtime_id": showtime_id,
+                    "seat_id": s,
+                    "seat_label": seats[s].label,
+                    "category": seats[s].category,
+                    "price_paise": seats[s].price_paise,
+                    "checked_in_at": None,
+                }
+                for s in wanted
+            ],
+        )
+        in_map_order = sorted(wanted, key=lambda s: (seats[s].grid_row, seats[s].grid_col))
+        return BookingView(
+            reference=booking["reference"],
+            status=BookingStatus.HELD,
             user_id=user_id,
             showtime_id=showtime_id,
-            status=BookingStatus.HELD,
-            hold_expires_at=now + timedelta(minutes=settings.hold_minutes),
-            seat_count=len(wanted),
+            seat_labels=[seats[s].label for s in in_map_order],
             subtotal_paise=subtotal,
             fee_paise=fee,
             total_paise=subtotal + fee,
             currency=settings.currency,
-            created_at=now,
-            updated_at=now,
+            hold_expires_at=booking["hold_expires_at"],
         )
-        session.add(booking)
-        session.flush()
-        claimed = insert_ignoring_conflicts(
-            session,
-            SeatClaim.__table__,
-            [
-                {
-                    "showtime_id": showtime_id,
-                    "seat_id": s,
-                    "booking_id": booking.id,
-                    "claimed_at": now,
-                }
-                for s in wanted
-            ],
-            SeatClaim.__table__.c.seat_id,
-        )
-        if len(claimed) != len(wanted):
-            taken = sorted(set(wanted) - set(claimed))
-            raise errors.SeatUnavailable([seats[s].label for s in taken])
-        session.add_all(
-            BookingSeat(
-                booking_id=booking.id,
-                showtime_id=showtime_id,
-                seat_id=s,
-                seat_label=seats[s].label,
-                category=seats[s].category,
-                price_paise=prices[seats[s].category],
-            )
-            for s in wanted
-        )
-        session.flush()
-        return booking_view(session, booking)
 
 
 def get_booking(
