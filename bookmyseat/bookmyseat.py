@@ -1,4 +1,4 @@
-"""The Reflex app: pages registered here; models registered for `reflex db`."""
+"""The Reflex app: pages registered, background tasks started."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import reflex as rx
 from bookmyseat import models
 from bookmyseat.pages.home import home
 from bookmyseat.state.home import HomeState
+from bookmyseat.tasks import sweep_lapsed_holds
 
 # Our tables are plain SQLModel (services must not import Reflex); they live in SQLModel's shared
 # MetaData, which rx.Model is registered with, so importing them is what `reflex db` needs.
@@ -14,3 +15,4 @@ assert models.ALL_TABLES
 
 app = rx.App()
 app.add_page(home, route="/", title="BookMySeat — now showing", on_load=HomeState.load)
+app.register_lifespan_task(sweep_lapsed_holds)

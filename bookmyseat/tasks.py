@@ -1,0 +1,23 @@
+"""Background work started with the backend. Every worker runs it; each job is idempotent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bookmyseat.services.booking import expire_lapsed_holds
+
+log = logging.getLogger("bookmyseat.tasks")
+SWEEP_EVERY_SECONDS = 15
+
+
+async def sweep_lapsed_holds() -> None:
+    """Expire lapsed holds forever; database work runs in a thread so no client stalls."""
+    while True:
+        try:
+            expired = await asyncio.to_thread(expire_lapsed_holds)
+            if expired:
+                log.info("Expired %d lapsed holds", expired)
+        except Exception:  # noqa: BLE001 - a failed sweep is retried at the next tick
+            log.exception("Sweeping lapsed holds failed")
+        await asyncio.sleep(SWEEP_EVERY_SECONDS)

@@ -1,0 +1,28 @@
+"""The built app starts and its home page lists the demo movies."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from bookmyseat.services.demo_data import DEMO_MOVIES
+from tests.e2e.conftest import ARTIFACTS
+
+
+def test_home_lists_the_demo_movies_and_search_narrows_them(app_url: str, page) -> None:  # noqa: ANN001
+    page.goto(app_url)
+    cards = page.get_by_test_id("movie-card")
+    expect(cards).to_have_count(len(DEMO_MOVIES), timeout=30_000)
+    for movie in DEMO_MOVIES:
+        expect(page.get_by_role("heading", name=movie.title, exact=True)).to_be_visible()
+    poster = page.get_by_role("img", name="The Monsoon Express poster")
+    expect(poster).to_be_visible()
+    assert poster.evaluate("img => img.naturalWidth") > 0, "the poster image did not load"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+
+    page.get_by_label("Search movies").fill("monsoon")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("The Monsoon Express")
+    page.get_by_label("Search movies").fill("no film is called this")
+    expect(page.get_by_text("No movies match your search.")).to_be_visible()
+    expect(cards).to_have_count(0)
