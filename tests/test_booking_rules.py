@@ -293,3 +293,11 @@ def test_booking_seat_lines_keep_the_price_charged(world: World, settings) -> No
         line = session.execute(select(BookingSeat)).scalar_one()
     assert (line.seat_label, line.category, line.price_paise) == ("C1", "Prime", 30000)
     assert count(world.engine, Payment) == count(world.engine, EmailOutbox) == 0
+
+
+def test_unknown_user_cannot_hold(world: World, settings) -> None:  # noqa: ANN001
+    with pytest.raises(errors.BookingError, match="sign in again"):
+        hold_seats(
+            424242, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
+        )
+    assert count(world.engine, Booking) == 0

@@ -74,13 +74,3 @@ class CancelTooLate(BookingError):
         hours, minutes = divmod(cutoff_minutes, 60)
         span = f"{hours} hours" if not minutes else f"{cutoff_minutes} minutes"
         super().__init__(f"Bookings can be cancelled only up to {span} before the show starts.")
-
-
-class NotCancellable(BookingError):
-    def __init__(self, status: str) -> None:
-        super().__init__(f"A booking that is {status.replace('_', ' ')} cannot be cancelled.")
-
-
-class InvalidCurrency(BookingError):
-    def __init__(self, currency: str) -> None:
-        super().__init__(f"Payments in {currency.upper()} are not accepted.")
