@@ -23,8 +23,11 @@ PORT = int(os.environ.get("BOOKMYSEAT_E2E_PORT", "3137"))  # prod serves both en
 
 
 def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
+    """Mark the browser tests (this hook sees every collected item, so filter by folder)."""
+    here = Path(__file__).parent
     for item in items:
-        item.add_marker(pytest.mark.e2e)
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def _port_open(port: int) -> bool:
