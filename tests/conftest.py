@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import write_session
 from bookmyseat.models import Movie, Role, User, utcnow
+from bookmyseat.services.booking import hold_seats
+from bookmyseat.services.booking_records import BookingView
 from bookmyseat.services.seating import layout_json
 from bookmyseat.services.venues import (
     get_or_create_cinema,
@@ -78,8 +80,21 @@ class World:
     alice: int
     bob: int
 
+    settings: Settings | None = None
+
     def ids(self, *labels: str) -> list[int]:
         return [self.seats[label] for label in labels]
+
+    def hold(self, user: int, *labels: str, now: datetime | None = None) -> BookingView:
+        """Hold seats by label with the test settings."""
+        return hold_seats(
+            user,
+            self.showtime_id,
+            self.ids(*labels),
+            now=now,
+            settings=self.settings,
+            engine=self.engine,
+        )
 
 
 def make_world(engine: Engine, *, starts_in: timedelta = timedelta(days=1)) -> World:
@@ -128,5 +143,7 @@ def make_world(engine: Engine, *, starts_in: timedelta = timedelta(days=1)) -> W
 
 
 @pytest.fixture
-def world(engine: Engine) -> World:
-    return make_world(engine)
+def world(engine: Engine, settings: Settings) -> World:
+    world = make_world(engine)
+    world.settings = settings
+    return world

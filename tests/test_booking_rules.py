@@ -54,14 +54,7 @@ def test_seat_map_lists_every_seat_with_status_and_price(world: World) -> None:
 
 def test_hold_claims_seats_and_prices_them_on_the_server(world: World, settings) -> None:  # noqa: ANN001
     now = utcnow()
-    view = hold_seats(
-        world.alice,
-        world.showtime_id,
-        world.ids("A1", "C2"),
-        now=now,
-        settings=settings,
-        engine=world.engine,
-    )
+    view = world.hold(world.alice, "A1", "C2", now=now)
     assert view.status == "held"
     assert view.seat_labels == ["A1", "C2"]
     assert view.subtotal_paise == 20000 + 30000
@@ -79,21 +72,9 @@ def test_hold_claims_seats_and_prices_them_on_the_server(world: World, settings)
 
 
 def test_taken_seat_is_refused_with_its_label(world: World, settings) -> None:  # noqa: ANN001
-    hold_seats(
-        world.alice,
-        world.showtime_id,
-        world.ids("A1", "A2"),
-        settings=settings,
-        engine=world.engine,
-    )
+    world.hold(world.alice, "A1", "A2")
     with pytest.raises(errors.SeatUnavailable) as caught:
-        hold_seats(
-            world.bob,
-            world.showtime_id,
-            world.ids("A2", "A4"),
-            settings=settings,
-            engine=world.engine,
-        )
+        world.hold(world.bob, "A2", "A4")
     assert str(caught.value) == "Seat A2 was just taken. Please choose another seat."
     assert caught.value.labels == ["A2"]
     # Nothing of the refused hold remains: A4 is still free and bob has no booking.
@@ -102,21 +83,9 @@ def test_taken_seat_is_refused_with_its_label(world: World, settings) -> None:  
 
 
 def test_several_taken_seats_are_all_named(world: World, settings) -> None:  # noqa: ANN001
-    hold_seats(
-        world.alice,
-        world.showtime_id,
-        world.ids("B2", "B3"),
-        settings=settings,
-        engine=world.engine,
-    )
+    world.hold(world.alice, "B2", "B3")
     with pytest.raises(errors.SeatUnavailable, match="Seats B2, B3 were just taken"):
-        hold_seats(
-            world.bob,
-            world.showtime_id,
-            world.ids("B2", "B3", "B4"),
-            settings=settings,
-            engine=world.engine,
-        )
+        world.hold(world.bob, "B2", "B3", "B4")
 
 
 @pytest.mark.parametrize(
@@ -128,13 +97,7 @@ def test_several_taken_seats_are_all_named(world: World, settings) -> None:  # n
 )
 def test_bad_seat_choices_are_refused(world: World, settings, labels, error, message) -> None:  # noqa: ANN001
     with pytest.raises(error, match=message):
-        hold_seats(
-            world.alice,
-            world.showtime_id,
-            world.ids(*labels),
-            settings=settings,
-            engine=world.engine,
-        )
+        world.hold(world.alice, *labels)
     assert count(world.engine, Booking) == 0
 
 
@@ -164,22 +127,13 @@ def test_seat_of_another_screen_or_unknown_seat_is_refused(world: World, setting
 def test_started_cancelled_or_unknown_showtime_is_refused(world: World, settings) -> None:  # noqa: ANN001
     late = world.starts_at + timedelta(seconds=1)
     with pytest.raises(errors.ShowtimeStarted):
-        hold_seats(
-            world.alice,
-            world.showtime_id,
-            world.ids("A1"),
-            now=late,
-            settings=settings,
-            engine=world.engine,
-        )
+        world.hold(world.alice, "A1", now=late)
     with pytest.raises(errors.ShowtimeNotFound):
         hold_seats(world.alice, 424242, world.ids("A1"), settings=settings, engine=world.engine)
     with write_session(world.engine) as session:
         session.execute(update(Showtime).values(is_cancelled=True))
     with pytest.raises(errors.ShowtimeNotFound):
-        hold_seats(
-            world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
-        )
+        world.hold(world.alice, "A1")
 
 
 def test_seat_without_a_price_is_not_on_sale(world: World, settings) -> None:  # noqa: ANN001
@@ -189,15 +143,11 @@ def test_seat_without_a_price_is_not_on_sale(world: World, settings) -> None:  #
         session.execute(ShowtimePrice.__table__.delete().where(ShowtimePrice.category == "Prime"))
     assert statuses(world)["C1"] == "blocked"
     with pytest.raises(errors.SeatNotOnSale, match="Seat C1 is not on sale"):
-        hold_seats(
-            world.alice, world.showtime_id, world.ids("C1"), settings=settings, engine=world.engine
-        )
+        world.hold(world.alice, "C1")
 
 
 def test_release_frees_seats_and_is_idempotent(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(
-        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
-    )
+    held = world.hold(world.alice, "A1")
     with pytest.raises(errors.BookingNotFound):
         release_hold(held.reference, user_id=world.bob, engine=world.engine)
     first = release_hold(held.reference, user_id=world.alice, engine=world.engine)
@@ -206,16 +156,12 @@ def test_release_frees_seats_and_is_idempotent(world: World, settings) -> None: 
     assert first.cancelled_at == second.cancelled_at
     assert statuses(world)["A1"] == "available"
     assert count(world.engine, SeatClaim) == 0
-    again = hold_seats(
-        world.bob, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
-    )
+    again = world.hold(world.bob, "A1")
     assert again.status == "held"
 
 
 def test_booking_is_private_to_its_owner(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(
-        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
-    )
+    held = world.hold(world.alice, "A1")
     assert get_booking(held.reference, user_id=world.alice, engine=world.engine).seat_labels == [
         "A1"
     ]
@@ -228,27 +174,12 @@ def test_lapsed_hold_is_released_on_demand_when_someone_else_wants_the_seat(
     settings,  # noqa: ANN001
 ) -> None:
     now = utcnow()
-    lapsed = hold_seats(
-        world.alice,
-        world.showtime_id,
-        world.ids("A1", "A2"),
-        now=now,
-        settings=settings,
-        engine=world.engine,
-    )
+    lapsed = world.hold(world.alice, "A1", "A2", now=now)
     later = now + timedelta(minutes=10, seconds=1)
-    assert statuses(world) == statuses(world)  # map reads are stable
     assert {s.label: s.status for s in seat_map(world.showtime_id, now=later, engine=world.engine)}[
         "A1"
     ] == "available"
-    bob = hold_seats(
-        world.bob,
-        world.showtime_id,
-        world.ids("A2"),
-        now=later,
-        settings=settings,
-        engine=world.engine,
-    )
+    bob = world.hold(world.bob, "A2", now=later)
     assert bob.status == "held"
     assert get_booking(lapsed.reference, engine=world.engine).status == "expired"
     # The whole lapsed booking was expired, so A1 is free again too.
@@ -257,37 +188,21 @@ def test_lapsed_hold_is_released_on_demand_when_someone_else_wants_the_seat(
 
 def test_pending_payment_and_its_expiry(world: World, settings) -> None:  # noqa: ANN001
     now = utcnow()
-    held = hold_seats(
-        world.alice,
-        world.showtime_id,
-        world.ids("A1"),
-        now=now,
-        settings=settings,
-        engine=world.engine,
-    )
+    held = world.hold(world.alice, "A1", now=now)
     pending = mark_pending_payment(
         held.reference, user_id=world.alice, now=now, engine=world.engine
     )
     assert pending.status == "pending_payment"
     assert statuses(world)["A1"] == "held"
-    other = hold_seats(
-        world.alice,
-        world.showtime_id,
-        world.ids("A2"),
-        now=now,
-        settings=settings,
-        engine=world.engine,
-    )
+    other = world.hold(world.alice, "A2", now=now)
     with pytest.raises(errors.HoldExpired):
         mark_pending_payment(other.reference, now=now + timedelta(minutes=11), engine=world.engine)
     assert get_booking(other.reference, engine=world.engine).status == "expired"
 
 
 def test_booking_seat_lines_keep_the_price_charged(world: World, settings) -> None:  # noqa: ANN001
-    settings = replace(settings, convenience_fee_paise_per_seat=0)
-    view = hold_seats(
-        world.alice, world.showtime_id, world.ids("C1"), settings=settings, engine=world.engine
-    )
+    world.settings = replace(settings, convenience_fee_paise_per_seat=0)
+    view = world.hold(world.alice, "C1")
     assert view.total_paise == 30000
     with read_session(world.engine) as session:
         line = session.execute(select(BookingSeat)).scalar_one()

@@ -14,7 +14,6 @@ from bookmyseat.services.booking import (
     cancel_booking,
     expire_lapsed_holds,
     get_booking,
-    hold_seats,
 )
 from bookmyseat.services.fulfilment import confirm_payment
 from tests.conftest import World
@@ -39,13 +38,7 @@ def table_rows(engine, model) -> list[tuple]:  # noqa: ANN001
 
 
 def test_confirm_marks_paid_queues_one_email_and_is_idempotent(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(
-        world.alice,
-        world.showtime_id,
-        world.ids("A1", "A2"),
-        settings=settings,
-        engine=world.engine,
-    )
+    held = world.hold(world.alice, "A1", "A2")
     first = pay(world, held.reference, held.total_paise)
     assert first.result == "paid" and first.is_paid
     assert first.booking.status == "paid" and first.booking.paid_at is not None
@@ -64,9 +57,7 @@ def test_confirm_marks_paid_queues_one_email_and_is_idempotent(world: World, set
 
 
 def test_wrong_amount_or_currency_is_flagged_and_issues_no_tickets(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(
-        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
-    )
+    held = world.hold(world.alice, "A1")
     short = pay(world, held.reference, held.total_paise - 1, ref="pay_short")
     assert short.result == "flagged" and not short.is_paid
     assert "paid 22999 inr" in short.message
@@ -80,9 +71,7 @@ def test_wrong_amount_or_currency_is_flagged_and_issues_no_tickets(world: World,
 
 
 def test_second_payment_for_a_paid_booking_is_kept_for_refund(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(
-        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
-    )
+    held = world.hold(world.alice, "A1")
     pay(world, held.reference, held.total_paise, ref="pay_a")
     dup = pay(world, held.reference, held.total_paise, ref="pay_b")
     assert dup.result == "duplicate"
@@ -92,14 +81,7 @@ def test_second_payment_for_a_paid_booking_is_kept_for_refund(world: World, sett
 
 def test_late_payment_reclaims_free_seats(world: World, settings) -> None:  # noqa: ANN001
     now = utcnow()
-    held = hold_seats(
-        world.alice,
-        world.showtime_id,
-        world.ids("A1"),
-        now=now,
-        settings=settings,
-        engine=world.engine,
-    )
+    held = world.hold(world.alice, "A1", now=now)
     later = now + timedelta(minutes=15)
     assert expire_lapsed_holds(now=later, engine=world.engine) == 1
     assert statuses(world)["A1"] == "available"
@@ -110,23 +92,9 @@ def test_late_payment_reclaims_free_seats(world: World, settings) -> None:  # no
 
 def test_late_payment_with_seats_resold_needs_a_refund(world: World, settings) -> None:  # noqa: ANN001
     now = utcnow()
-    held = hold_seats(
-        world.alice,
-        world.showtime_id,
-        world.ids("A1", "A2"),
-        now=now,
-        settings=settings,
-        engine=world.engine,
-    )
+    held = world.hold(world.alice, "A1", "A2", now=now)
     later = now + timedelta(minutes=15)
-    bob = hold_seats(
-        world.bob,
-        world.showtime_id,
-        world.ids("A2"),
-        now=later,
-        settings=settings,
-        engine=world.engine,
-    )
+    bob = world.hold(world.bob, "A2", now=later)
     outcome = pay(world, held.reference, held.total_paise, now=later)
     assert outcome.result == "refund_needed" and not outcome.is_paid
     assert "refunded" in outcome.message
@@ -140,9 +108,7 @@ def test_late_payment_with_seats_resold_needs_a_refund(world: World, settings) -
 
 
 def test_customer_cancels_before_cutoff_and_seats_are_released(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(
-        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
-    )
+    held = world.hold(world.alice, "A1")
     pay(world, held.reference, held.total_paise)
     with pytest.raises(errors.BookingNotFound):
         cancel_booking(held.reference, user_id=world.bob, settings=settings, engine=world.engine)
@@ -170,9 +136,7 @@ def _outbox(world: World) -> list[EmailOutbox]:
 
 
 def test_cancel_after_cutoff_is_refused_for_customers_but_not_staff(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(
-        world.alice, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
-    )
+    held = world.hold(world.alice, "A1")
     pay(world, held.reference, held.total_paise)
     too_late = world.starts_at - timedelta(minutes=119)
     with pytest.raises(errors.CancelTooLate, match="up to 2 hours before"):
@@ -191,9 +155,7 @@ def test_cancel_after_cutoff_is_refused_for_customers_but_not_staff(world: World
 
 
 def test_cancel_of_an_unpaid_hold_releases_it(world: World, settings) -> None:  # noqa: ANN001
-    held = hold_seats(
-        world.alice, world.showtime_id, world.ids("C1"), settings=settings, engine=world.engine
-    )
+    held = world.hold(world.alice, "C1")
     assert (
         cancel_booking(
             held.reference, user_id=world.alice, settings=settings, engine=world.engine
@@ -209,30 +171,9 @@ def test_sweeper_expires_lapsed_holds_and_a_second_run_changes_nothing(
     settings,  # noqa: ANN001
 ) -> None:
     start = utcnow()
-    lapsing = hold_seats(
-        world.alice,
-        world.showtime_id,
-        world.ids("A1", "A2"),
-        now=start,
-        settings=settings,
-        engine=world.engine,
-    )
-    fresh = hold_seats(
-        world.bob,
-        world.showtime_id,
-        world.ids("C1"),
-        now=start + timedelta(minutes=5),
-        settings=settings,
-        engine=world.engine,
-    )
-    paid = hold_seats(
-        world.bob,
-        world.showtime_id,
-        world.ids("B2"),
-        now=start,
-        settings=settings,
-        engine=world.engine,
-    )
+    lapsing = world.hold(world.alice, "A1", "A2", now=start)
+    fresh = world.hold(world.bob, "C1", now=start + timedelta(minutes=5))
+    paid = world.hold(world.bob, "B2", now=start)
     pay(world, paid.reference, paid.total_paise, now=start)
 
     clock = start + timedelta(minutes=9, seconds=59)

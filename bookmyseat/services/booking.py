@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,9 @@ from bookmyseat.services.booking_records import (
     UNPAID_LIVE,
     BookingView,
     booking_view,
+    end_booking,
     expire_bookings,
+    find_booking,
     insert_ignoring_conflicts,
     locked_booking,
     queue_email,
@@ -208,12 +210,7 @@ def get_booking(
 ) -> BookingView:
     """A booking by reference; with `user_id`, only if it is that user's."""
     with read_session(engine) as session:
-        booking = session.execute(
-            select(Booking).where(Booking.reference == reference)
-        ).scalar_one_or_none()
-        if booking is None or (user_id is not None and booking.user_id != user_id):
-            raise errors.BookingNotFound()
-        return booking_view(session, booking)
+        return booking_view(session, find_booking(session, reference, user_id))
 
 
 # --- release, payment, cancel ----------------------------------------------------------------
@@ -231,10 +228,7 @@ def release_hold(
     with write_session(engine) as session:
         booking = locked_booking(session, reference, user_id)
         if booking.status in UNPAID_LIVE:
-            booking.status = BookingStatus.CANCELLED
-            booking.cancelled_at = now
-            booking.updated_at = now
-            session.execute(delete(SeatClaim).where(SeatClaim.booking_id == booking.id))
+            end_booking(session, booking, BookingStatus.CANCELLED, now)
         return booking_view(session, booking)
 
 
@@ -282,10 +276,7 @@ def cancel_booking(
         if user_id is not None and booking.status == BookingStatus.PAID and now > cutoff:
             raise errors.CancelTooLate(settings.cancel_cutoff_minutes)
         was_paid = booking.status == BookingStatus.PAID
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = now
-        booking.updated_at = now
-        session.execute(delete(SeatClaim).where(SeatClaim.booking_id == booking.id))
+        end_booking(session, booking, BookingStatus.CANCELLED, now)
         if was_paid:
             session.execute(
                 update(Payment)

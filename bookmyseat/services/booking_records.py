@@ -103,14 +103,29 @@ def booking_view(session: Session, booking: Booking) -> BookingView:
     )
 
 
-def locked_booking(session: Session, reference: str, user_id: int | None) -> Booking:
-    """The booking row, locked for the transaction (PostgreSQL; SQLite is already IMMEDIATE)."""
-    booking = session.execute(
-        select(Booking).where(Booking.reference == reference).with_for_update()
-    ).scalar_one_or_none()
+def find_booking(
+    session: Session, reference: str, user_id: int | None, *, lock: bool = False
+) -> Booking:
+    """The booking by reference (only the owner's when `user_id` is given), optionally locked
+    for the transaction (PostgreSQL; a SQLite write transaction is already IMMEDIATE)."""
+    query = select(Booking).where(Booking.reference == reference)
+    booking = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if booking is None or (user_id is not None and booking.user_id != user_id):
         raise errors.BookingNotFound()
     return booking
+
+
+def locked_booking(session: Session, reference: str, user_id: int | None) -> Booking:
+    return find_booking(session, reference, user_id, lock=True)
+
+
+def end_booking(session: Session, booking: Booking, status: str, now: datetime) -> None:
+    """Move a live booking to a final status and free its seats."""
+    booking.status = status
+    booking.updated_at = now
+    if status == BookingStatus.CANCELLED:
+        booking.cancelled_at = now
+    session.execute(delete(SeatClaim).where(SeatClaim.booking_id == booking.id))
 
 
 def queue_email(session: Session, booking: Booking, kind: str, now: datetime) -> list[int]:
