@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -48,20 +48,8 @@ def _lapsed_bookings_on(
     session: Session, showtime_id: int, seat_ids: list[int], now: datetime
 ) -> list[int]:
     """Unpaid bookings whose hold ran out but which still claim some of these seats."""
-    return sorted(
-        set(
-            session.execute(
-                select(Booking.id)
-                .join(SeatClaim, SeatClaim.booking_id == Booking.id)
-                .where(
-                    SeatClaim.showtime_id == showtime_id,
-                    SeatClaim.seat_id.in_(seat_ids),
-                    Booking.status.in_(UNPAID_LIVE),
-                    Booking.hold_expires_at <= now,
-                )
-            ).scalars()
-        )
-    )
+    params = {"showtime_id": showtime_id, "seat_ids": seat_ids, "now": now}
+    return sorted(set(session.execute(_LAPSED_ON_SEATS, params).scalars()))
 
 
 def _claim(
@@ -75,9 +63,50 @@ def _claim(
     return set(insert_ignoring_conflicts(session, _CLAIMS, rows, _CLAIMS.c.seat_id))
 
 
+_LAPSED_ON_SEATS = (
+    select(Booking.id)
+    .join(SeatClaim, SeatClaim.booking_id == Booking.id)
+    .where(
+        SeatClaim.showtime_id == bindparam("showtime_id"),
+        SeatClaim.seat_id.in_(bindparam("seat_ids", expanding=True)),
+        Booking.status.in_(UNPAID_LIVE),
+        Booking.hold_expires_at <= bindparam("now", type_=Booking.__table__.c.hold_expires_at.type),
+    )
+)
+
+# Built once: constructing a statement costs more Python time than running it.
+# The showtime, the user's existence, and each wanted seat of its screen with its price.
+_HOLD_CHECK = (
+    select(
+        Showtime.starts_at,
+        Showtime.is_cancelled,
+        select(User.id).where(User.id == bindparam("user_id")).scalar_subquery().label("user_ok"),
+        Seat.id,
+        Seat.label,
+        Seat.category,
+        Seat.is_blocked,
+        Seat.grid_row,
+        Seat.grid_col,
+        ShowtimePrice.price_paise,
+    )
+    .select_from(Showtime)
+    .outerjoin(
+        Seat,
+        and_(
+            Seat.screen_id == Showtime.screen_id,
+            Seat.id.in_(bindparam("seat_ids", expanding=True)),
+        ),
+    )
+    .outerjoin(
+        ShowtimePrice,
+        and_(ShowtimePrice.showtime_id == Showtime.id, ShowtimePrice.category == Seat.category),
+    )
+    .where(Showtime.id == bindparam("showtime_id"))
+)
 _CLAIMS = SeatClaim.__table__
 _BOOKINGS = Booking.__table__
 _LINES = BookingSeat.__table__
+_INSERT_BOOKING = insert(_BOOKINGS).returning(_BOOKINGS.c.id)
 
 
 def hold_seats(
@@ -102,40 +131,16 @@ def hold_seats(
         raise errors.TooManySeats(settings.max_seats_per_booking)
 
     with write_session(engine) as session:
-        show = session.execute(
-            select(Showtime.screen_id, Showtime.starts_at, Showtime.is_cancelled, User.id)
-            .select_from(Showtime)
-            .outerjoin(User, User.id == user_id)
-            .where(Showtime.id == showtime_id)
-        ).first()
-        if show is None or show.is_cancelled:
+        rows = session.execute(
+            _HOLD_CHECK, {"showtime_id": showtime_id, "seat_ids": wanted, "user_id": user_id}
+        ).all()
+        if not rows or rows[0].is_cancelled:
             raise errors.ShowtimeNotFound()
-        if show.starts_at <= now:
+        if rows[0].starts_at <= now:
             raise errors.ShowtimeStarted()
-        if show.id is None:
+        if rows[0].user_ok is None:
             raise errors.BookingError("Please sign in again to book seats.")
-        seats = {
-            row.id: row
-            for row in session.execute(
-                select(
-                    Seat.id,
-                    Seat.label,
-                    Seat.category,
-                    Seat.is_blocked,
-                    Seat.grid_row,
-                    Seat.grid_col,
-                    ShowtimePrice.price_paise,
-                )
-                .outerjoin(
-                    ShowtimePrice,
-                    and_(
-                        ShowtimePrice.showtime_id == showtime_id,
-                        ShowtimePrice.category == Seat.category,
-                    ),
-                )
-                .where(Seat.id.in_(wanted), Seat.screen_id == show.screen_id)
-            )
-        }
+        seats = {row.id: row for row in rows if row.id is not None}
         for seat_id in wanted:
             seat = seats.get(seat_id)
             if seat is None:
@@ -161,9 +166,7 @@ def hold_seats(
             "created_at": now,
             "updated_at": now,
         }
-        booking_id = session.execute(
-            insert(_BOOKINGS).values(booking).returning(_BOOKINGS.c.id)
-        ).scalar_one()
+        booking_id = session.execute(_INSERT_BOOKING, booking).scalar_one()
         claimed = _claim(session, showtime_id, booking_id, wanted, now)
         if len(claimed) != len(wanted):
             # A seat may still be claimed by a hold whose time ran out: release those, retry once.

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Column, Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from bookmyseat.models import (
@@ -57,14 +58,19 @@ def resolve_now(now: datetime | None) -> datetime:
     return now if now is not None else utcnow()
 
 
-def insert_ignoring_conflicts(session: Session, table, rows: list[dict], returning):  # noqa: ANN001
-    """INSERT .. ON CONFLICT DO NOTHING RETURNING, on SQLite and PostgreSQL alike."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(rows).on_conflict_do_nothing().returning(returning)
-    return list(session.execute(stmt).scalars())
+@lru_cache(maxsize=32)
+def _insert_ignoring(dialect: str, table: Table, returning: Column):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing().returning(returning)
+
+
+def insert_ignoring_conflicts(session: Session, table: Table, rows: list[dict], returning: Column):
+    """INSERT .. ON CONFLICT DO NOTHING RETURNING, on SQLite and PostgreSQL alike: the values of
+    `returning` for the rows that went in (sent as one multi-row statement)."""
+    stmt = _insert_ignoring(session.get_bind().dialect.name, table, returning)
+    return list(session.execute(stmt, rows).scalars())
 
 
 def expire_bookings(session: Session, booking_ids: list[int], now: datetime) -> None:
