@@ -27,18 +27,18 @@ class MovieCard:
     trailer_url: str | None
 
 
-def _split(text: str) -> list[str]:
+def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _card(movie: Movie) -> MovieCard:
+def movie_card(movie: Movie) -> MovieCard:
     return MovieCard(
         id=movie.id,
         slug=movie.slug,
         title=movie.title,
         certificate=movie.certificate,
         runtime_minutes=movie.runtime_minutes,
-        genres=_split(movie.genres),
+        genres=split_list(movie.genres),
         language=movie.language,
         poster_path=movie.poster_path,
         trailer_url=movie.trailer_url,
@@ -93,7 +93,7 @@ def list_movies(
         query = query.where(exists(shows))
     with read_session(engine) as session:
         movies = session.execute(query.order_by(Movie.release_date.desc(), Movie.title)).scalars()
-        return [_card(m) for m in movies]
+        return [movie_card(m) for m in movies]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,6 @@ def filter_options(*, engine: Engine | None = None) -> FilterOptions:
             session.execute(select(Cinema.city).distinct().order_by(Cinema.city)).scalars()
         )
         rows = session.execute(select(Movie.genres, Movie.language).where(Movie.is_active)).all()
-    genres = sorted({g for row in rows for g in _split(row.genres)})
+    genres = sorted({g for row in rows for g in split_list(row.genres)})
     languages = sorted({row.language for row in rows if row.language})
     return FilterOptions(cities, genres, languages)

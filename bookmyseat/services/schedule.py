@@ -1,0 +1,160 @@
+"""A movie's page: its details and its showtimes for the coming days, with seats left and the
+lowest price, computed by the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Engine
+
+from bookmyseat.db import read_session
+from bookmyseat.models import (
+    Booking,
+    BookingStatus,
+    Cinema,
+    Movie,
+    Screen,
+    Seat,
+    SeatClaim,
+    Showtime,
+    ShowtimePrice,
+    utcnow,
+)
+from bookmyseat.services.booking_records import UNPAID_LIVE
+from bookmyseat.services.catalog import MovieCard, movie_card, split_list
+from bookmyseat.services.trailers import youtube_video_id
+
+
+@dataclass(frozen=True)
+class MovieDetail:
+    card: MovieCard
+    synopsis: str
+    cast: list[str]
+    release_date: date | None
+    trailer_id: str | None
+
+
+@dataclass(frozen=True)
+class ShowtimeSlot:
+    id: int
+    starts_at: datetime
+    local_day: date
+    local_time: str  # "21:00"
+    cinema: str
+    city: str
+    screen: str
+    format: str
+    language: str
+    from_price_paise: int | None
+    seats_left: int
+    status: str  # bookable | sold_out | started
+
+    @property
+    def bookable(self) -> bool:
+        return self.status == "bookable"
+
+
+def movie_detail(slug: str, *, engine: Engine | None = None) -> MovieDetail | None:
+    with read_session(engine) as session:
+        movie = session.execute(
+            select(Movie).where(Movie.slug == slug, Movie.is_active)
+        ).scalar_one_or_none()
+    if movie is None:
+        return None
+    return MovieDetail(
+        card=movie_card(movie),
+        synopsis=movie.synopsis,
+        cast=split_list(movie.cast_members),
+        release_date=movie.release_date,
+        trailer_id=youtube_video_id(movie.trailer_url),
+    )
+
+
+def movie_showtimes(
+    movie_id: int,
+    *,
+    days: int = 7,
+    city: str = "",
+    now: datetime | None = None,
+    engine: Engine | None = None,
+) -> list[ShowtimeSlot]:
+    """Showtimes from the start of today (past ones included, marked) for `days` days."""
+    now = now or utcnow()
+    window_start = now - timedelta(hours=12)
+    capacity = (
+        select(func.count(Seat.id))
+        .where(Seat.screen_id == Showtime.screen_id, ~Seat.is_blocked)
+        .scalar_subquery()
+    )
+    taken = (
+        select(func.count(SeatClaim.id))
+        .join(Booking, Booking.id == SeatClaim.booking_id)
+        .where(
+            SeatClaim.showtime_id == Showtime.id,
+            or_(
+                Booking.status == BookingStatus.PAID,
+                and_(Booking.status.in_(UNPAID_LIVE), Booking.hold_expires_at > now),
+            ),
+        )
+        .scalar_subquery()
+    )
+    lowest = (
+        select(func.min(ShowtimePrice.price_paise))
+        .where(ShowtimePrice.showtime_id == Showtime.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Showtime.id,
+            Showtime.starts_at,
+            Showtime.format,
+            Showtime.language,
+            Screen.name.label("screen"),
+            Cinema.name.label("cinema"),
+            Cinema.city,
+            Cinema.timezone,
+            capacity.label("capacity"),
+            taken.label("taken"),
+            lowest.label("lowest"),
+        )
+        .join(Screen, Screen.id == Showtime.screen_id)
+        .join(Cinema, Cinema.id == Screen.cinema_id)
+        .where(
+            Showtime.movie_id == movie_id,
+            ~Showtime.is_cancelled,
+            Showtime.starts_at >= window_start,
+            Showtime.starts_at < now + timedelta(days=days),
+        )
+        .order_by(Showtime.starts_at, Cinema.name)
+    )
+    if city:
+        query = query.where(func.lower(Cinema.city) == city.lower())
+    with read_session(engine) as session:
+        rows = session.execute(query).all()
+    slots = []
+    for row in rows:
+        local = row.starts_at.astimezone(ZoneInfo(row.timezone))
+        if local.date() < now.astimezone(ZoneInfo(row.timezone)).date():
+            continue
+        seats_left = max(0, row.capacity - row.taken)
+        status = "started" if row.starts_at <= now else "sold_out" if not seats_left else "bookable"
+        slots.append(
+            ShowtimeSlot(
+                id=row.id,
+                starts_at=row.starts_at,
+                local_day=local.date(),
+                local_time=local.strftime("%H:%M"),
+                cinema=row.cinema,
+                city=row.city,
+                screen=row.screen,
+                format=row.format,
+                language=row.language,
+                from_price_paise=row.lowest,
+                seats_left=seats_left,
+                status=status,
+            )
+        )
+    return slots

@@ -1,0 +1,65 @@
+"""A movie's page data: details, trailer id, showtimes with seats left, lowest price, status."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bookmyseat.db import write_session
+from bookmyseat.models import Showtime
+from bookmyseat.services.fulfilment import confirm_payment
+from bookmyseat.services.schedule import movie_detail, movie_showtimes
+from tests.conftest import World
+
+
+def slot(world: World, **kwargs):  # noqa: ANN003, ANN201
+    slots = {s.id: s for s in movie_showtimes(_movie_id(world), engine=world.engine, **kwargs)}
+    return slots[world.showtime_id]
+
+
+def _movie_id(world: World) -> int:
+    with write_session(world.engine) as session:
+        return session.get(Showtime, world.showtime_id).movie_id
+
+
+def test_detail_of_a_movie(world: World) -> None:
+    detail = movie_detail("test-movie", engine=world.engine)
+    assert detail is not None and detail.card.title == "Test Movie"
+    assert detail.trailer_id is None
+    assert movie_detail("no-such-movie", engine=world.engine) is None
+
+
+def test_seats_left_count_live_holds_and_sales_but_not_blocked_or_lapsed(world: World) -> None:
+    first = slot(world)
+    assert first.seats_left == 14  # 15 seats, A3 blocked
+    assert first.from_price_paise == 20000
+    assert first.status == "bookable" and first.cinema == "Test Cinema"
+    held = world.hold(world.alice, "A1", "A2")
+    assert slot(world).seats_left == 12
+    confirm_payment(
+        held.reference,
+        amount_paise=held.total_paise,
+        currency="inr",
+        provider="demo",
+        provider_ref="p1",
+        engine=world.engine,
+    )
+    lapsing = world.hold(world.bob, "C1")
+    assert slot(world).seats_left == 11
+    later = lapsing.hold_expires_at + timedelta(seconds=1)
+    assert slot(world, now=later).seats_left == 12
+
+
+def test_sold_out_and_started_shows_are_listed_but_not_bookable(world: World) -> None:
+    labels = [label for label in world.seats if label != "A3"]
+    world.hold(world.alice, *labels[:10])
+    world.hold(world.bob, *labels[10:])
+    sold_out = slot(world)
+    assert sold_out.seats_left == 0 and sold_out.status == "sold_out" and not sold_out.bookable
+    started = slot(world, now=world.starts_at + timedelta(minutes=5))
+    assert started.status == "started"
+
+
+def test_only_the_coming_days_are_listed(world: World) -> None:
+    assert movie_showtimes(_movie_id(world), days=0, engine=world.engine) == []
+    assert len(movie_showtimes(_movie_id(world), days=2, engine=world.engine)) == 2
+    assert movie_showtimes(_movie_id(world), city="Bengaluru", engine=world.engine) == []
