@@ -6,7 +6,9 @@ import reflex as rx
 
 from bookmyseat import models
 from bookmyseat.pages.home import home
+from bookmyseat.pages.movie import movie_page
 from bookmyseat.state.home import HomeState
+from bookmyseat.state.movie import MovieState
 from bookmyseat.tasks import sweep_lapsed_holds
 
 # Our tables are plain SQLModel (services must not import Reflex); they live in SQLModel's shared
@@ -14,5 +16,8 @@ from bookmyseat.tasks import sweep_lapsed_holds
 assert models.ALL_TABLES
 
 app = rx.App()
+app.add_page(
+    movie_page, route="/movies/[slug]", title="BookMySeat — movie", on_load=MovieState.load
+)
 app.add_page(home, route="/", title="BookMySeat — now showing", on_load=HomeState.load)
 app.register_lifespan_task(sweep_lapsed_holds)

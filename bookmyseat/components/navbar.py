@@ -8,7 +8,11 @@ import reflex as rx
 def navbar() -> rx.Component:
     return rx.hstack(
         rx.link(
-            rx.hstack(rx.icon("clapperboard"), rx.heading("BookMySeat", size="5"), align="center"),
+            rx.hstack(
+                rx.icon("clapperboard"),
+                rx.text("BookMySeat", size="5", weight="bold"),
+                align="center",
+            ),
             href="/",
             underline="none",
         ),

@@ -7,15 +7,15 @@ import asyncio
 import reflex as rx
 
 from bookmyseat.services.catalog import MovieCard, list_movies
+from bookmyseat.state.formatting import runtime
 
 
 def _card_row(card: MovieCard) -> dict[str, str]:
-    hours, minutes = divmod(card.runtime_minutes, 60)
     return {
         "slug": card.slug,
         "title": card.title,
         "certificate": card.certificate,
-        "runtime": f"{hours}h {minutes:02d}m",
+        "runtime": runtime(card.runtime_minutes),
         "genres": " · ".join(card.genres),
         "language": card.language,
         "poster": card.poster_path,
