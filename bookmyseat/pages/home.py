@@ -9,20 +9,47 @@ from bookmyseat.components.navbar import navbar
 from bookmyseat.state.home import HomeState
 
 
+def filter_select(label: str, name: str, options: rx.Var, value: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray", as_="label"),
+        rx.select.root(
+            rx.select.trigger(aria_label=f"Filter by {label.lower()}", min_width="9em"),
+            rx.select.content(rx.foreach(options, lambda o: rx.select.item(o, value=o))),
+            value=value,
+            on_change=lambda v: HomeState.set_filter(name, v),
+        ),
+        spacing="1",
+    )
+
+
 def home() -> rx.Component:
     return rx.box(
         navbar(),
         rx.container(
             rx.vstack(
                 rx.heading("Now showing", size="7", as_="h1"),
-                rx.input(
-                    rx.input.slot(rx.icon("search")),
-                    placeholder="Search movies, cast or genres",
-                    value=HomeState.search,
-                    on_change=HomeState.set_search.debounce(250),
-                    aria_label="Search movies",
+                rx.flex(
+                    rx.input(
+                        rx.input.slot(rx.icon("search")),
+                        placeholder="Search movies, cast or genres",
+                        value=HomeState.search,
+                        on_change=HomeState.set_search.debounce(250),
+                        aria_label="Search movies",
+                        width="100%",
+                        max_width="24em",
+                    ),
+                    filter_select("City", "city", HomeState.cities, HomeState.city),
+                    filter_select("Date", "day", HomeState.days, HomeState.day),
+                    filter_select("Genre", "genre", HomeState.genres, HomeState.genre),
+                    filter_select("Language", "language", HomeState.languages, HomeState.language),
+                    rx.cond(
+                        HomeState.filtered,
+                        rx.button("Clear", variant="ghost", on_click=HomeState.clear_filters),
+                    ),
+                    wrap="wrap",
+                    spacing="3",
+                    align="end",
                     width="100%",
-                    max_width="28em",
                 ),
                 rx.cond(
                     HomeState.movies.length() > 0,
@@ -35,7 +62,10 @@ def home() -> rx.Component:
                     rx.cond(
                         HomeState.loading,
                         rx.spinner(),
-                        rx.callout("No movies match your search.", icon="info"),
+                        rx.callout(
+                            "No movies match your search and filters. Try clearing some.",
+                            icon="info",
+                        ),
                     ),
                 ),
                 spacing="5",

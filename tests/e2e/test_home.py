@@ -24,5 +24,33 @@ def test_home_lists_the_demo_movies_and_search_narrows_them(app_url: str, page) 
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text("The Monsoon Express")
     page.get_by_label("Search movies").fill("no film is called this")
-    expect(page.get_by_text("No movies match your search.")).to_be_visible()
+    expect(page.get_by_text("No movies match your search and filters.")).to_be_visible()
     expect(cards).to_have_count(0)
+    page.get_by_role("button", name="Clear").click()
+    expect(cards).to_have_count(len(DEMO_MOVIES))
+
+
+def choose(page, label: str, option: str) -> None:  # noqa: ANN001
+    page.get_by_role("combobox", name=f"Filter by {label}").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_filters_combine(app_url: str, page) -> None:  # noqa: ANN001
+    page.goto(app_url)
+    cards = page.get_by_test_id("movie-card")
+    expect(cards).to_have_count(len(DEMO_MOVIES), timeout=30_000)
+    choose(page, "language", "Hindi")
+    expect(cards).to_have_count(3)
+    choose(page, "genre", "Comedy")
+    expect(cards).to_have_count(2)
+    expect(page.get_by_role("heading", name="Chai & Chaos")).to_be_visible()
+    expect(page.get_by_role("heading", name="Masala Mission")).to_be_visible()
+    choose(page, "genre", "Horror")
+    expect(page.get_by_text("No movies match your search and filters.")).to_be_visible()
+    choose(page, "language", "Any")
+    choose(page, "city", "Bengaluru")
+    expect(cards).to_have_count(1)  # the one horror film, showing in Bengaluru this week
+    page.screenshot(path=str(ARTIFACTS / "home-filters.png"), full_page=True)
+    page.get_by_role("button", name="Clear").click()
+    expect(cards).to_have_count(len(DEMO_MOVIES))
+    expect(page.get_by_role("button", name="Clear")).to_have_count(0)
