@@ -5,8 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from bookmyseat import models
+from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.home import home
 from bookmyseat.pages.movie import movie_page
+from bookmyseat.state.auth import AuthState
 from bookmyseat.state.home import HomeState
 from bookmyseat.state.movie import MovieState
 from bookmyseat.tasks import sweep_lapsed_holds
@@ -16,8 +18,14 @@ from bookmyseat.tasks import sweep_lapsed_holds
 assert models.ALL_TABLES
 
 app = rx.App()
+who = AuthState.refresh_identity
 app.add_page(
-    movie_page, route="/movies/[slug]", title="BookMySeat — movie", on_load=MovieState.load
+    movie_page,
+    route="/movies/[slug]",
+    title="BookMySeat — movie",
+    on_load=[who, MovieState.load],
 )
-app.add_page(home, route="/", title="BookMySeat — now showing", on_load=HomeState.load)
+app.add_page(home, route="/", title="BookMySeat — now showing", on_load=[who, HomeState.load])
+app.add_page(login_page, route="/login", title="BookMySeat — sign in", on_load=who)
+app.add_page(signup_page, route="/signup", title="BookMySeat — create an account", on_load=who)
 app.register_lifespan_task(sweep_lapsed_holds)

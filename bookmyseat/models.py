@@ -66,6 +66,19 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser. Only the SHA-256 of its token is stored, so a leaked table signs
+    no one in."""
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
 class Movie(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=120, unique=True, index=True)
@@ -243,6 +256,7 @@ class AuditLog(SQLModel, table=True):
 
 ALL_TABLES = (
     User,
+    LoginSession,
     Movie,
     Cinema,
     Screen,

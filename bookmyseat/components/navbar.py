@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from bookmyseat.state.auth import AuthState
+
 
 def navbar() -> rx.Component:
     return rx.hstack(
@@ -17,6 +19,15 @@ def navbar() -> rx.Component:
             underline="none",
         ),
         rx.spacer(),
+        rx.cond(
+            AuthState.username != "",
+            rx.hstack(
+                rx.text(AuthState.username, size="2", data_testid="signed-in-as"),
+                rx.button("Sign out", variant="ghost", on_click=AuthState.logout),
+                align="center",
+            ),
+            rx.link("Sign in", href="/login"),
+        ),
         rx.color_mode.button(),
         padding="0.75em 1em",
         border_bottom="1px solid var(--gray-a5)",

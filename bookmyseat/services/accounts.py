@@ -40,7 +40,7 @@ class Account:
     role: str
 
 
-def _account(user: User) -> Account:
+def account_of(user: User) -> Account:
     return Account(user.id, user.username, user.email, user.full_name, user.role)
 
 
@@ -109,7 +109,7 @@ def create_user(
             )
             session.add(user)
             session.flush()
-            return _account(user)
+            return account_of(user)
     except IntegrityError as exc:  # a concurrent sign-up won the race
         raise AccountError("That username or email was just registered.", "username") from exc
 
@@ -124,10 +124,10 @@ def authenticate(login: str, password: str, *, engine: Engine | None = None) -> 
     if user is None or not user.is_active:
         password_matches(_DUMMY_HASH, password)
         return None
-    return _account(user) if password_matches(user.password_hash, password) else None
+    return account_of(user) if password_matches(user.password_hash, password) else None
 
 
 def get_account(user_id: int, *, engine: Engine | None = None) -> Account | None:
     with read_session(engine) as session:
         user = session.get(User, user_id)
-    return _account(user) if user is not None and user.is_active else None
+    return account_of(user) if user is not None and user.is_active else None

@@ -1,0 +1,108 @@
+"""`/login` and `/signup`."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from bookmyseat.components.navbar import navbar
+from bookmyseat.state.auth import LoginState, SignupState
+
+
+def field(label: str, name: str, *, type_: str = "text", autocomplete: str = "") -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"fontSize": "var(--font-size-2)"}),
+        rx.input(
+            id=name,
+            name=name,
+            type=type_,
+            auto_complete=autocomplete,
+            required=True,
+            width="100%",
+            size="3",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def error_callout(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert"),
+    )
+
+
+def card_page(title: str, body: rx.Component) -> rx.Component:
+    return rx.box(
+        navbar(),
+        rx.center(
+            rx.card(
+                rx.vstack(rx.heading(title, size="6", as_="h1"), body, spacing="4"),
+                width="100%",
+                max_width="26em",
+                size="3",
+            ),
+            padding="2em 1em",
+        ),
+    )
+
+
+def login_page() -> rx.Component:
+    return card_page(
+        "Sign in",
+        rx.vstack(
+            error_callout(LoginState.error),
+            rx.form(
+                rx.vstack(
+                    field("Username or email", "login", autocomplete="username"),
+                    field(
+                        "Password", "password", type_="password", autocomplete="current-password"
+                    ),
+                    rx.button(
+                        "Sign in", type="submit", size="3", width="100%", loading=LoginState.busy
+                    ),
+                    spacing="3",
+                ),
+                on_submit=LoginState.submit,
+            ),
+            rx.text("New here? ", rx.link("Create an account", href="/signup"), size="2"),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
+def signup_page() -> rx.Component:
+    return card_page(
+        "Create an account",
+        rx.vstack(
+            error_callout(SignupState.error),
+            rx.form(
+                rx.vstack(
+                    field("Username", "username", autocomplete="username"),
+                    field("Email", "email", type_="email", autocomplete="email"),
+                    field("Password", "password", type_="password", autocomplete="new-password"),
+                    rx.text(
+                        "At least 8 characters, with a letter and a digit or symbol.",
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                    field(
+                        "Repeat password", "confirm", type_="password", autocomplete="new-password"
+                    ),
+                    rx.button(
+                        "Create account",
+                        type="submit",
+                        size="3",
+                        width="100%",
+                        loading=SignupState.busy,
+                    ),
+                    spacing="3",
+                ),
+                on_submit=SignupState.submit,
+            ),
+            rx.text("Already have an account? ", rx.link("Sign in", href="/login"), size="2"),
+            spacing="3",
+            width="100%",
+        ),
+    )

@@ -1,0 +1,62 @@
+"""Signed-in browsers: a random token in a cookie, its SHA-256 in the database."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+
+from bookmyseat.db import read_session, write_session
+from bookmyseat.models import LoginSession, User, utcnow
+from bookmyseat.services.accounts import Account, account_of
+
+SESSION_DAYS = 14
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(
+    user_id: int, *, now: datetime | None = None, engine: Engine | None = None
+) -> str:
+    """A new session token for the user (shown to the browser once, never stored)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    with write_session(engine) as session:
+        session.add(
+            LoginSession(
+                token_hash=_digest(token),
+                user_id=user_id,
+                created_at=now,
+                expires_at=now + timedelta(days=SESSION_DAYS),
+            )
+        )
+    return token
+
+
+def account_for_token(
+    token: str, *, now: datetime | None = None, engine: Engine | None = None
+) -> Account | None:
+    """The active account signed in with this token, or None (unknown, expired, disabled)."""
+    if not token:
+        return None
+    now = now or utcnow()
+    with read_session(engine) as session:
+        user = session.execute(
+            select(User)
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .where(LoginSession.token_hash == _digest(token), LoginSession.expires_at > now)
+        ).scalar_one_or_none()
+    return account_of(user) if user is not None and user.is_active else None
+
+
+def end_session(token: str, *, engine: Engine | None = None) -> None:
+    """Sign the browser out; ending an unknown or ended session is harmless."""
+    if not token:
+        return
+    with write_session(engine) as session:
+        session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))

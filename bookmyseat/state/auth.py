@@ -1,0 +1,112 @@
+"""Who is signed in. Every handler that touches private data asks `current_account()`, which
+checks the session token against the database; the `username` var is for display only."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from bookmyseat.services.accounts import Account, AccountError, authenticate, create_user
+from bookmyseat.services.login_sessions import (
+    SESSION_DAYS,
+    account_for_token,
+    end_session,
+    start_session,
+)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+class AuthState(rx.State):
+    """The signed-in identity, shared by every page."""
+
+    # Reflex sets cookies from the browser's side, so this one cannot be HttpOnly; it holds a
+    # random token whose hash only the server can match.
+    session_token: str = rx.Cookie(
+        "", name="bms_session", max_age=SESSION_DAYS * 86400, same_site="lax", path="/"
+    )
+    username: str = ""
+    role: str = ""
+
+    async def current_account(self) -> Account | None:
+        return await asyncio.to_thread(account_for_token, self.session_token)
+
+    def _show(self, account: Account | None) -> None:
+        self.username = account.username if account else ""
+        self.role = account.role if account else ""
+
+    @rx.event
+    async def refresh_identity(self):
+        self._show(await self.current_account())
+
+    async def _sign_in(self, account: Account) -> None:
+        self.session_token = await asyncio.to_thread(start_session, account.id)
+        self._show(account)
+
+    @rx.event
+    async def logout(self):
+        await asyncio.to_thread(end_session, self.session_token)
+        self.session_token = ""
+        self._show(None)
+        return [rx.redirect("/"), rx.toast.info("You are signed out.")]
+
+
+class LoginState(AuthState):
+    """`/login`."""
+
+    error: str = ""
+    busy: bool = False
+
+    @rx.event
+    async def submit(self, form: dict):
+        self.busy = True
+        self.error = ""
+        yield
+        login = str(form.get("login", ""))[:254]
+        password = str(form.get("password", ""))[:128]
+        account = await asyncio.to_thread(authenticate, login, password)
+        self.busy = False
+        if account is None:
+            self.error = "That username or email and password do not match."
+            return
+        await self._sign_in(account)
+        yield rx.redirect(safe_next(self.router.page.params.get("next")))
+
+
+class SignupState(AuthState):
+    """`/signup`."""
+
+    error: str = ""
+    busy: bool = False
+
+    @rx.event
+    async def submit(self, form: dict):
+        self.busy = True
+        self.error = ""
+        yield
+        password = str(form.get("password", ""))
+        if password != str(form.get("confirm", "")):
+            self.busy = False
+            self.error = "The two passwords differ."
+            return
+        try:
+            account = await asyncio.to_thread(
+                create_user,
+                str(form.get("username", ""))[:40],
+                str(form.get("email", ""))[:254],
+                password,
+            )
+        except AccountError as exc:
+            self.busy = False
+            self.error = exc.message
+            return
+        self.busy = False
+        await self._sign_in(account)
+        yield rx.redirect(safe_next(self.router.page.params.get("next")))
+        yield rx.toast.success(f"Welcome to BookMySeat, {account.username}!")
