@@ -6,18 +6,22 @@ import reflex as rx
 
 from bookmyseat import models
 from bookmyseat.pages.auth import login_page, signup_page
+from bookmyseat.pages.checkout import checkout_page
 from bookmyseat.pages.home import home
 from bookmyseat.pages.movie import movie_page
+from bookmyseat.pages.showtime import showtime_page
 from bookmyseat.state.auth import AuthState
+from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.home import HomeState
 from bookmyseat.state.movie import MovieState
+from bookmyseat.state.seat_map import SeatMapState
 from bookmyseat.tasks import sweep_lapsed_holds
 
 # Our tables are plain SQLModel (services must not import Reflex); they live in SQLModel's shared
 # MetaData, which rx.Model is registered with, so importing them is what `reflex db` needs.
 assert models.ALL_TABLES
 
-app = rx.App()
+app = rx.App(stylesheets=["/seatmap.css"])
 who = AuthState.refresh_identity
 app.add_page(
     movie_page,
@@ -26,6 +30,18 @@ app.add_page(
     on_load=[who, MovieState.load],
 )
 app.add_page(home, route="/", title="BookMySeat — now showing", on_load=[who, HomeState.load])
+app.add_page(
+    showtime_page,
+    route="/showtimes/[id]",
+    title="BookMySeat — choose seats",
+    on_load=[who, SeatMapState.load],
+)
+app.add_page(
+    checkout_page,
+    route="/checkout/[reference]",
+    title="BookMySeat — checkout",
+    on_load=[who, CheckoutState.load],
+)
 app.add_page(login_page, route="/login", title="BookMySeat — sign in", on_load=who)
 app.add_page(signup_page, route="/signup", title="BookMySeat — create an account", on_load=who)
 app.register_lifespan_task(sweep_lapsed_holds)

@@ -63,3 +63,17 @@ def test_only_the_coming_days_are_listed(world: World) -> None:
     assert movie_showtimes(_movie_id(world), days=0, engine=world.engine) == []
     assert len(movie_showtimes(_movie_id(world), days=2, engine=world.engine)) == 2
     assert movie_showtimes(_movie_id(world), city="Bengaluru", engine=world.engine) == []
+
+
+def test_showtime_summary(world: World) -> None:
+    from bookmyseat.services.schedule import showtime_summary
+
+    summary = showtime_summary(world.showtime_id, engine=world.engine)
+    assert summary is not None
+    assert (summary.movie_title, summary.cinema, summary.screen) == (
+        "Test Movie",
+        "Test Cinema",
+        "Screen 1",
+    )
+    assert list(summary.prices.items()) == [("Classic", 20000), ("Prime", 30000)]
+    assert showtime_summary(987654, engine=world.engine) is None

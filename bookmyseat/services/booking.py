@@ -31,6 +31,7 @@ from bookmyseat.services import errors
 from bookmyseat.services.booking_records import (
     UNPAID_LIVE,
     BookingView,
+    TicketLine,
     booking_view,
     end_booking,
     expire_bookings,
@@ -199,7 +200,10 @@ def hold_seats(
             status=BookingStatus.HELD,
             user_id=user_id,
             showtime_id=showtime_id,
-            seat_labels=[seats[s].label for s in in_map_order],
+            lines=[
+                TicketLine(seats[s].label, seats[s].category, seats[s].price_paise)
+                for s in in_map_order
+            ],
             subtotal_paise=subtotal,
             fee_paise=fee,
             total_paise=subtotal + fee,

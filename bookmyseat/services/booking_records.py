@@ -25,12 +25,19 @@ UNPAID_LIVE = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT)
 
 
 @dataclass(frozen=True)
+class TicketLine:
+    label: str
+    category: str
+    price_paise: int
+
+
+@dataclass(frozen=True)
 class BookingView:
     reference: str
     status: str
     user_id: int
     showtime_id: int
-    seat_labels: list[str]
+    lines: list[TicketLine]
     subtotal_paise: int
     fee_paise: int
     total_paise: int
@@ -38,6 +45,10 @@ class BookingView:
     hold_expires_at: datetime
     paid_at: datetime | None = None
     cancelled_at: datetime | None = None
+
+    @property
+    def seat_labels(self) -> list[str]:
+        return [line.label for line in self.lines]
 
 
 @dataclass(frozen=True)
@@ -85,20 +96,21 @@ def expire_bookings(session: Session, booking_ids: list[int], now: datetime) -> 
 
 
 def booking_view(session: Session, booking: Booking) -> BookingView:
-    labels = list(
-        session.execute(
-            select(BookingSeat.seat_label)
+    lines = [
+        TicketLine(*row)
+        for row in session.execute(
+            select(BookingSeat.seat_label, BookingSeat.category, BookingSeat.price_paise)
             .join(Seat, Seat.id == BookingSeat.seat_id)
             .where(BookingSeat.booking_id == booking.id)
             .order_by(Seat.grid_row, Seat.grid_col)
-        ).scalars()
-    )
+        )
+    ]
     return BookingView(
         reference=booking.reference,
         status=booking.status,
         user_id=booking.user_id,
         showtime_id=booking.showtime_id,
-        seat_labels=labels,
+        lines=lines,
         subtotal_paise=booking.subtotal_paise,
         fee_paise=booking.fee_paise,
         total_paise=booking.total_paise,

@@ -158,3 +158,56 @@ def movie_showtimes(
             )
         )
     return slots
+
+
+@dataclass(frozen=True)
+class ShowtimeSummary:
+    id: int
+    movie_title: str
+    movie_slug: str
+    certificate: str
+    cinema: str
+    city: str
+    screen: str
+    starts_at: datetime
+    local_start: str  # "Wed 25 Nov, 21:00"
+    format: str
+    language: str
+    prices: dict[str, int]  # category -> paise
+
+
+def showtime_summary(showtime_id: int, *, engine: Engine | None = None) -> ShowtimeSummary | None:
+    """What the seat map page shows above the map; None for an unknown or cancelled show."""
+    with read_session(engine) as session:
+        row = session.execute(
+            select(Showtime, Movie, Screen.name, Cinema.name, Cinema.city, Cinema.timezone)
+            .join(Movie, Movie.id == Showtime.movie_id)
+            .join(Screen, Screen.id == Showtime.screen_id)
+            .join(Cinema, Cinema.id == Screen.cinema_id)
+            .where(Showtime.id == showtime_id, ~Showtime.is_cancelled)
+        ).first()
+        if row is None:
+            return None
+        prices = dict(
+            session.execute(
+                select(ShowtimePrice.category, ShowtimePrice.price_paise)
+                .where(ShowtimePrice.showtime_id == showtime_id)
+                .order_by(ShowtimePrice.price_paise)
+            ).all()
+        )
+    show, movie, screen, cinema, city, tz = row
+    local = show.starts_at.astimezone(ZoneInfo(tz))
+    return ShowtimeSummary(
+        id=show.id,
+        movie_title=movie.title,
+        movie_slug=movie.slug,
+        certificate=movie.certificate,
+        cinema=cinema,
+        city=city,
+        screen=screen,
+        starts_at=show.starts_at,
+        local_start=local.strftime("%a %d %b, %H:%M"),
+        format=show.format,
+        language=show.language,
+        prices=prices,
+    )

@@ -1,0 +1,100 @@
+"""`/checkout/[reference]`: seats with prices, fee, total and the hold's countdown."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from bookmyseat.components.navbar import navbar
+from bookmyseat.state.checkout import CheckoutState, LineRow
+
+
+def line(row: LineRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.label),
+        rx.table.cell(row.category),
+        rx.table.cell(row.price, text_align="right"),
+    )
+
+
+def checkout_page() -> rx.Component:
+    return rx.box(
+        navbar(),
+        rx.container(
+            rx.cond(
+                CheckoutState.found,
+                rx.vstack(
+                    rx.heading("Checkout", size="7", as_="h1"),
+                    rx.text(CheckoutState.title, weight="bold", size="4"),
+                    rx.text(CheckoutState.venue + " · " + CheckoutState.when, size="2"),
+                    rx.cond(
+                        CheckoutState.is_live,
+                        rx.callout(
+                            rx.text(
+                                "Seats held for you for ",
+                                rx.text.strong(CheckoutState.countdown, data_testid="countdown"),
+                            ),
+                            icon="timer",
+                        ),
+                        rx.callout(
+                            "This hold is no longer active ("
+                            + CheckoutState.status
+                            + "). The seats were released.",
+                            icon="triangle_alert",
+                            color_scheme="red",
+                            role="alert",
+                        ),
+                    ),
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                rx.table.column_header_cell("Seat"),
+                                rx.table.column_header_cell("Category"),
+                                rx.table.column_header_cell("Price", text_align="right"),
+                            )
+                        ),
+                        rx.table.body(
+                            rx.foreach(CheckoutState.lines, line),
+                            rx.table.row(
+                                rx.table.cell("Convenience fee", col_span=2),
+                                rx.table.cell(CheckoutState.fee, text_align="right"),
+                            ),
+                            rx.table.row(
+                                rx.table.cell(rx.text.strong("Total"), col_span=2),
+                                rx.table.cell(
+                                    rx.text.strong(CheckoutState.total),
+                                    text_align="right",
+                                    data_testid="total",
+                                ),
+                            ),
+                        ),
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.button(
+                            "Release seats",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=CheckoutState.release,
+                            loading=CheckoutState.busy,
+                            disabled=~CheckoutState.is_live,
+                        ),
+                        rx.text(
+                            "Payment is the next step of the journey (not built yet).",
+                            size="1",
+                            color_scheme="gray",
+                        ),
+                        align="center",
+                    ),
+                    spacing="3",
+                    padding_y="1.5em",
+                    max_width="40em",
+                ),
+                rx.vstack(
+                    rx.heading("Booking not found", size="6"),
+                    rx.link("Back home", href="/"),
+                    padding_y="2em",
+                ),
+            ),
+            size="3",
+        ),
+    )

@@ -1,0 +1,84 @@
+"""`/showtimes/[id]`: pick seats on the map and hold them."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from bookmyseat.components.navbar import navbar
+from bookmyseat.components.seat_map import seat_map_view
+from bookmyseat.state.seat_map import SeatMapState
+
+
+def summary_bar() -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.text(
+                    rx.cond(
+                        SeatMapState.selected.length() > 0,
+                        SeatMapState.selected_labels,
+                        "No seats chosen yet",
+                    ),
+                    weight="bold",
+                    data_testid="selected-seats",
+                ),
+                rx.text(
+                    SeatMapState.selected.length().to_string()
+                    + " of "
+                    + SeatMapState.limit.to_string()
+                    + " seats · tickets "
+                    + rx.cond(SeatMapState.total != "", SeatMapState.total, "₹0"),
+                    size="2",
+                    data_testid="running-total",
+                ),
+                spacing="0",
+            ),
+            rx.spacer(),
+            rx.button(
+                "Proceed",
+                size="3",
+                on_click=SeatMapState.proceed,
+                loading=SeatMapState.busy,
+                disabled=SeatMapState.selected.length() == 0,
+            ),
+            align="center",
+            gap="3",
+        ),
+        position="sticky",
+        bottom="0.5em",
+        width="100%",
+    )
+
+
+def showtime_page() -> rx.Component:
+    return rx.box(
+        navbar(),
+        rx.container(
+            rx.cond(
+                SeatMapState.found,
+                rx.vstack(
+                    rx.link("← " + SeatMapState.title, href="/movies/" + SeatMapState.movie_slug),
+                    rx.heading(SeatMapState.title, size="6", as_="h1"),
+                    rx.text(SeatMapState.venue, size="2"),
+                    rx.text(SeatMapState.when, size="2", color_scheme="gray"),
+                    rx.flex(
+                        rx.foreach(
+                            SeatMapState.categories, lambda c: rx.badge(c, variant="soft", size="2")
+                        ),
+                        spacing="2",
+                        wrap="wrap",
+                    ),
+                    seat_map_view(),
+                    summary_bar(),
+                    spacing="3",
+                    padding_y="1em",
+                ),
+                rx.vstack(
+                    rx.heading("Show not found", size="6"),
+                    rx.link("Back home", href="/"),
+                    padding_y="2em",
+                ),
+            ),
+            size="4",
+        ),
+    )

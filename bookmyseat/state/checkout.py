@@ -1,0 +1,119 @@
+"""State of `/checkout/[reference]`: the held seats, their prices and the hold's countdown."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import reflex as rx
+
+from bookmyseat.models import BookingStatus, utcnow
+from bookmyseat.services import errors
+from bookmyseat.services.booking import get_booking, release_hold
+from bookmyseat.services.booking_records import BookingView
+from bookmyseat.services.schedule import showtime_summary
+from bookmyseat.state.auth import AuthState
+from bookmyseat.state.formatting import rupees
+
+LIVE = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT)
+
+
+@dataclasses.dataclass
+class LineRow:
+    label: str
+    category: str
+    price: str
+
+
+class CheckoutState(AuthState):
+    found: bool = True
+    reference: str = ""
+    status: str = ""
+    title: str = ""
+    venue: str = ""
+    when: str = ""
+    showtime_id: int = 0
+    lines: list[LineRow] = []
+    fee: str = ""
+    total: str = ""
+    seconds_left: int = 0
+    busy: bool = False
+    _ticking: bool = False
+
+    @rx.var
+    def countdown(self) -> str:
+        minutes, seconds = divmod(max(0, self.seconds_left), 60)
+        return f"{minutes:02d}:{seconds:02d}"
+
+    @rx.var
+    def is_live(self) -> bool:
+        return self.status in LIVE and self.seconds_left > 0
+
+    def _show(self, view: BookingView) -> None:  # noqa: D401 - fills the page from a booking
+        self.reference = view.reference
+        self.status = view.status
+        self.showtime_id = view.showtime_id
+        self.lines = [LineRow(x.label, x.category, rupees(x.price_paise)) for x in view.lines]
+        self.fee = rupees(view.fee_paise)
+        self.total = rupees(view.total_paise)
+        left = (view.hold_expires_at - utcnow()).total_seconds()
+        self.seconds_left = int(left) if view.status in LIVE else 0
+
+    @rx.event
+    async def load(self):
+        reference = str(self.router.page.params.get("reference", ""))[:16]
+        account = await self.current_account()
+        if account is None:
+            yield rx.redirect(f"/login?next=/checkout/{reference}")
+            return
+        try:
+            view = await asyncio.to_thread(get_booking, reference, user_id=account.id)
+        except errors.BookingNotFound:
+            self.found = False
+            return
+        summary = await asyncio.to_thread(showtime_summary, view.showtime_id)
+        self.found = True
+        self.title = summary.movie_title if summary else ""
+        self.venue = f"{summary.cinema} · {summary.screen}" if summary else ""
+        self.when = summary.local_start if summary else ""
+        self._show(view)
+        if self.is_live:
+            yield CheckoutState.tick
+
+    @rx.event(background=True)
+    async def tick(self):
+        """Count down once a second while the hold lasts; then tell the customer."""
+        async with self:
+            if self._ticking:
+                return
+            self._ticking = True
+        try:
+            while True:
+                await asyncio.sleep(1)
+                async with self:
+                    self.seconds_left -= 1
+                    if self.seconds_left <= 0 or self.status not in LIVE:
+                        break
+        finally:
+            async with self:
+                self._ticking = False
+        async with self:
+            if self.status in LIVE:
+                self.status = BookingStatus.EXPIRED
+                yield rx.toast.error(
+                    "Your hold ran out and the seats were released. Please choose again."
+                )
+
+    @rx.event
+    async def release(self):
+        account = await self.current_account()
+        if account is None:
+            return rx.redirect("/login")
+        self.busy = True
+        view = await asyncio.to_thread(release_hold, self.reference, user_id=account.id)
+        self.busy = False
+        self._show(view)
+        return [
+            rx.toast.info("Your seats were released."),
+            rx.redirect(f"/showtimes/{self.showtime_id}"),
+        ]

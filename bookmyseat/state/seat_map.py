@@ -1,0 +1,164 @@
+"""State of `/showtimes/[id]`: the seat map, the customer's selection and the hold.
+
+The layout (`seats`) is sent once; the status of every seat is one compact string (`codes`, a
+letter a seat in map order) so that a change resends 400 bytes, not 400 objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import reflex as rx
+
+from bookmyseat.services import errors
+from bookmyseat.services.availability import SeatState, seat_map
+from bookmyseat.services.booking import hold_seats
+from bookmyseat.services.schedule import showtime_summary
+from bookmyseat.settings import get_settings
+from bookmyseat.state.auth import AuthState
+from bookmyseat.state.formatting import rupees
+
+CODES = {"available": "a", "held": "h", "sold": "s", "blocked": "b"}
+
+
+def status_codes(seats: list[SeatState]) -> str:
+    """One letter a seat: a(vailable) h(eld by others) s(old) b(locked) m(ine, held by me)."""
+    return "".join("m" if s.mine and s.status == "held" else CODES[s.status] for s in seats)
+
+
+@dataclasses.dataclass
+class SeatCell:
+    id: int
+    index: int
+    number: int
+    grid_row: int
+    grid_col: int
+    category: str
+    price: str
+    wheelchair: bool
+    aria: str  # "Row F, seat 12, Prime, ₹250"
+
+
+@dataclasses.dataclass
+class RowMark:
+    label: str
+    grid_row: int
+
+
+class SeatMapState(AuthState):
+    found: bool = True
+    showtime_id: int = 0
+    title: str = ""
+    movie_slug: str = ""
+    venue: str = ""
+    when: str = ""
+    categories: list[str] = []
+    seats: list[SeatCell] = []
+    rows: list[RowMark] = []
+    codes: str = ""
+    selected: list[int] = []
+    selected_labels: str = ""
+    total: str = ""
+    busy: bool = False
+    limit: int = 10
+    _labels: dict[int, str] = {}
+    _prices: dict[int, int] = {}
+    _index: dict[int, int] = {}
+
+    @rx.event
+    async def load(self):
+        raw = str(self.router.page.params.get("id", ""))
+        summary = await asyncio.to_thread(showtime_summary, int(raw)) if raw.isdigit() else None
+        self.selected = []
+        self._update_totals()
+        if summary is None:
+            self.found = False
+            return
+        account = await self.current_account()
+        state = await asyncio.to_thread(
+            seat_map, summary.id, viewer_user_id=account.id if account else None
+        )
+        self.found = True
+        self.limit = get_settings().max_seats_per_booking
+        self.showtime_id = summary.id
+        self.title = f"{summary.movie_title} ({summary.certificate})"
+        self.movie_slug = summary.movie_slug
+        self.venue = f"{summary.cinema}, {summary.city} · {summary.screen}"
+        self.when = f"{summary.local_start} · {summary.format} · {summary.language}"
+        self.categories = [f"{c} {rupees(p)}" for c, p in reversed(summary.prices.items())]
+        self.seats = [
+            SeatCell(
+                id=s.id,
+                index=i,
+                number=s.number,
+                grid_row=s.grid_row + 1,
+                grid_col=s.grid_col + 2,  # column 1 holds the row labels
+                category=s.category,
+                price=rupees(s.price_paise),
+                wheelchair=s.is_wheelchair,
+                aria=f"Row {s.row_label}, seat {s.number}, {s.category}"
+                + (f", {rupees(s.price_paise)}" if s.price_paise else "")
+                + (", wheelchair space" if s.is_wheelchair else ""),
+            )
+            for i, s in enumerate(state)
+        ]
+        rows: dict[str, int] = {}
+        for s in state:
+            rows.setdefault(s.row_label, s.grid_row + 1)
+        self.rows = [RowMark(label, row) for label, row in rows.items()]
+        self._labels = {s.id: s.label for s in state}
+        self._prices = {s.id: s.price_paise or 0 for s in state}
+        self._index = {s.id: i for i, s in enumerate(state)}
+        self.codes = status_codes(state)
+
+    def _update_totals(self) -> None:
+        chosen = sorted(self.selected, key=lambda s: self._index.get(s, 0))
+        self.selected_labels = ", ".join(self._labels.get(s, "") for s in chosen)
+        self.total = rupees(sum(self._prices.get(s, 0) for s in self.selected))
+
+    @rx.event
+    def toggle(self, seat_id: int):
+        if seat_id in self.selected:
+            self.selected = [s for s in self.selected if s != seat_id]
+        elif seat_id not in self._index or self.codes[self._index[seat_id]] != "a":
+            return rx.toast.warning(f"Seat {self._labels.get(seat_id, '')} is not available.")
+        elif len(self.selected) >= self.limit:
+            return rx.toast.warning(f"You can book at most {self.limit} seats at a time.")
+        else:
+            self.selected = [*self.selected, seat_id]
+        self._update_totals()
+
+    @rx.event
+    async def proceed(self):
+        if not self.selected:
+            yield rx.toast.warning("Choose at least one seat.")
+            return
+        account = await self.current_account()
+        if account is None:
+            yield rx.redirect(f"/login?next=/showtimes/{self.showtime_id}")
+            return
+        self.busy = True
+        yield
+        try:
+            booking = await asyncio.to_thread(
+                hold_seats, account.id, self.showtime_id, list(self.selected)
+            )
+        except errors.SeatUnavailable as exc:
+            self.busy = False
+            await self._refresh_codes(account.id)
+            taken = set(exc.labels)
+            self.selected = [s for s in self.selected if self._labels.get(s) not in taken]
+            self._update_totals()
+            yield rx.toast.error(exc.message)
+            return
+        except errors.BookingError as exc:
+            self.busy = False
+            yield rx.toast.error(exc.message)
+            return
+        self.busy = False
+        yield rx.redirect(f"/checkout/{booking.reference}")
+
+    async def _refresh_codes(self, user_id: int | None) -> None:
+        state = await asyncio.to_thread(seat_map, self.showtime_id, viewer_user_id=user_id)
+        self.codes = status_codes(state)

@@ -1,0 +1,70 @@
+"""Seat map: anonymous Proceed goes to login and back; seats by mouse and keyboard; hold;
+checkout with prices, fee, total and countdown; release."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS
+
+
+def seat(page, any_state_locator):  # noqa: ANN001, ANN201
+    """The same seat whatever its state later (its title does not change)."""
+    title = any_state_locator.get_attribute("title")
+    return page.locator(f'button[title="{title}"]')
+
+
+def sign_in(page, app_url: str) -> None:  # noqa: ANN001
+    page.get_by_label("Username or email").fill("mzsp_")
+    page.get_by_label("Password").fill("pass@123")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_pick_hold_and_release(app_url: str, page) -> None:  # noqa: ANN001
+    page.goto(f"{app_url}/movies/orbit-of-silence")
+    page.locator("a[href^='/showtimes/']").first.click()
+    expect(page).to_have_url(re.compile(r"/showtimes/\d+$"))
+    show_url = page.url
+    seats = page.get_by_role("group", name="Seat map").get_by_role("button")
+    expect(seats.first).to_be_visible()
+    first = seat(page, page.locator("button[aria-label*=', available']").first)
+    label = first.get_attribute("aria-label")
+    assert re.match(r"Row [A-Z]+, seat \d+, (Classic|Prime|Recliner), ₹\d+", label), label
+    first.click()
+    expect(first).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="Proceed").click()
+    expect(page).to_have_url(re.compile(r"/login\?next=/showtimes/\d+$"))
+    sign_in(page, app_url)
+    expect(page).to_have_url(show_url)
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("mzsp_")
+
+    free = page.locator("button[aria-label$=', available']")
+    by_mouse, by_keyboard = seat(page, free.nth(0)), seat(page, free.nth(1))
+    by_mouse.click()
+    by_keyboard.focus()
+    page.keyboard.press("Enter")
+    expect(by_keyboard).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("Space")
+    expect(by_keyboard).to_have_attribute("aria-pressed", "false")
+    page.keyboard.press("Space")
+    expect(page.get_by_test_id("running-total")).to_contain_text("2 of 10 seats")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "seat-map-selected.png"), full_page=True)
+
+    page.get_by_role("button", name="Proceed").click()
+    expect(page).to_have_url(re.compile(r"/checkout/[A-Z0-9]{8}$"))
+    expect(page.get_by_role("cell", name="Convenience fee")).to_be_visible()
+    expect(page.get_by_test_id("total")).to_have_text(re.compile(r"₹\d"))
+    expect(page.get_by_test_id("countdown")).to_have_text(re.compile(r"^(10:00|09:[0-5]\d)$"))
+    page.screenshot(path=str(ARTIFACTS / "checkout.png"), full_page=True)
+
+    page.get_by_role("button", name="Release seats").click()
+    expect(page).to_have_url(show_url)
+    expect(page.locator("button[aria-label$=', held by you']")).to_have_count(0)
+
+
+def test_unknown_showtime_says_so(app_url: str, page) -> None:  # noqa: ANN001
+    page.goto(f"{app_url}/showtimes/999999")
+    expect(page.get_by_role("heading", name="Show not found")).to_be_visible()
