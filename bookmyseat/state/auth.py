@@ -37,23 +37,23 @@ class AuthState(rx.State):
     async def current_account(self) -> Account | None:
         return await asyncio.to_thread(account_for_token, self.session_token)
 
-    def _show(self, account: Account | None) -> None:
+    def _show_identity(self, account: Account | None) -> None:
         self.username = account.username if account else ""
         self.role = account.role if account else ""
 
     @rx.event
     async def refresh_identity(self):
-        self._show(await self.current_account())
+        self._show_identity(await self.current_account())
 
     async def _sign_in(self, account: Account) -> None:
         self.session_token = await asyncio.to_thread(start_session, account.id)
-        self._show(account)
+        self._show_identity(account)
 
     @rx.event
     async def logout(self):
         await asyncio.to_thread(end_session, self.session_token)
         self.session_token = ""
-        self._show(None)
+        self._show_identity(None)
         return [rx.redirect("/"), rx.toast.info("You are signed out.")]
 
 

@@ -49,7 +49,7 @@ class CheckoutState(AuthState):
     def is_live(self) -> bool:
         return self.status in LIVE and self.seconds_left > 0
 
-    def _show(self, view: BookingView) -> None:  # noqa: D401 - fills the page from a booking
+    def _fill(self, view: BookingView) -> None:
         self.reference = view.reference
         self.status = view.status
         self.showtime_id = view.showtime_id
@@ -76,7 +76,7 @@ class CheckoutState(AuthState):
         self.title = summary.movie_title if summary else ""
         self.venue = f"{summary.cinema} · {summary.screen}" if summary else ""
         self.when = summary.local_start if summary else ""
-        self._show(view)
+        self._fill(view)
         if self.is_live:
             yield CheckoutState.tick
 
@@ -112,7 +112,7 @@ class CheckoutState(AuthState):
         self.busy = True
         view = await asyncio.to_thread(release_hold, self.reference, user_id=account.id)
         self.busy = False
-        self._show(view)
+        self._fill(view)
         return [
             rx.toast.info("Your seats were released."),
             rx.redirect(f"/showtimes/{self.showtime_id}"),
