@@ -30,6 +30,7 @@ def seat_button(seat: SeatCell) -> rx.Component:
         aria_pressed=rx.cond(selected, "true", "false"),
         title=seat.aria,
         on_click=SeatMapState.toggle(seat.id),
+        disabled=SeatMapState.loading,
         type="button",
     )
 
@@ -91,6 +92,7 @@ def seat_map_view() -> rx.Component:
                 class_name="seat-grid",
                 role="group",
                 aria_label="Seat map",
+                aria_busy=rx.cond(SeatMapState.loading, "true", "false"),
             ),
             overflow_x="auto",
             width="100%",

@@ -61,6 +61,7 @@ class SeatMapState(AuthState):
     selected_labels: str = ""
     total: str = ""
     busy: bool = False
+    loading: bool = False
     limit: int = 10
     _labels: dict[int, str] = {}
     _prices: dict[int, int] = {}
@@ -68,12 +69,15 @@ class SeatMapState(AuthState):
 
     @rx.event
     async def load(self):
-        raw = str(self.router.page.params.get("id", ""))
-        summary = await asyncio.to_thread(showtime_summary, int(raw)) if raw.isdigit() else None
+        self.loading = True
         self.selected = []
         self._update_totals()
+        yield
+        raw = str(self.router.page.params.get("id", ""))
+        summary = await asyncio.to_thread(showtime_summary, int(raw)) if raw.isdigit() else None
         if summary is None:
             self.found = False
+            self.loading = False
             return
         account = await self.current_account()
         state = await asyncio.to_thread(
@@ -111,6 +115,7 @@ class SeatMapState(AuthState):
         self._prices = {s.id: s.price_paise or 0 for s in state}
         self._index = {s.id: i for i, s in enumerate(state)}
         self.codes = status_codes(state)
+        self.loading = False
 
     def _update_totals(self) -> None:
         chosen = sorted(self.selected, key=lambda s: self._index.get(s, 0))
@@ -119,6 +124,8 @@ class SeatMapState(AuthState):
 
     @rx.event
     def toggle(self, seat_id: int):
+        if self.loading:
+            return None
         if seat_id in self.selected:
             self.selected = [s for s in self.selected if s != seat_id]
         elif seat_id not in self._index or self.codes[self._index[seat_id]] != "a":

@@ -39,6 +39,9 @@ def test_pick_hold_and_release(app_url: str, page) -> None:  # noqa: ANN001
     sign_in(page, app_url)
     expect(page).to_have_url(show_url)
     expect(page.get_by_test_id("signed-in-as")).to_have_text("mzsp_")
+    # The page loads afresh after sign-in (the earlier choice is cleared): wait for it.
+    expect(first).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("group", name="Seat map")).to_have_attribute("aria-busy", "false")
 
     free = page.locator("button[aria-label$=', available']")
     by_mouse, by_keyboard = seat(page, free.nth(0)), seat(page, free.nth(1))
