@@ -1,10 +1,14 @@
-"""The Reflex app: pages registered, background tasks started."""
+"""The Reflex app: pages registered, background tasks started.
+
+Our tables are plain SQLModel (services must not import Reflex); they live in SQLModel's shared
+MetaData, which rx.Model is registered with, so importing `models` is what `reflex db` needs.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from bookmyseat import models
+from bookmyseat import models  # noqa: F401 - registers every table for `reflex db`
 from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.checkout import checkout_page
 from bookmyseat.pages.home import home
@@ -16,10 +20,6 @@ from bookmyseat.state.home import HomeState
 from bookmyseat.state.movie import MovieState
 from bookmyseat.state.seat_map import SeatMapState
 from bookmyseat.tasks import sweep_lapsed_holds
-
-# Our tables are plain SQLModel (services must not import Reflex); they live in SQLModel's shared
-# MetaData, which rx.Model is registered with, so importing them is what `reflex db` needs.
-assert models.ALL_TABLES
 
 app = rx.App(stylesheets=["/seatmap.css"])
 who = AuthState.refresh_identity
