@@ -35,6 +35,13 @@ class Settings:
     default_timezone: str
     environment: str
     secret_key: str
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+
+    @property
+    def demo_payments(self) -> bool:
+        """The demo gateway exists only while Stripe is not configured: no bypass in production."""
+        return not (self.stripe_secret_key and self.stripe_webhook_secret)
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,6 +76,8 @@ def load_settings() -> Settings:
         default_timezone=_str("BOOKMYSEAT_TIMEZONE", "Asia/Kolkata"),
         environment=_str("BOOKMYSEAT_ENV", "development"),
         secret_key=_str("BOOKMYSEAT_SECRET_KEY", "dev-only-not-secret-change-me"),
+        stripe_secret_key=_str("STRIPE_SECRET_KEY"),
+        stripe_webhook_secret=_str("STRIPE_WEBHOOK_SECRET"),
     )
 
 
