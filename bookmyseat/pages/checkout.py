@@ -71,17 +71,18 @@ def checkout_page() -> rx.Component:
                     ),
                     rx.hstack(
                         rx.button(
+                            "Pay " + CheckoutState.total,
+                            size="3",
+                            on_click=CheckoutState.pay,
+                            disabled=~CheckoutState.is_live,
+                        ),
+                        rx.button(
                             "Release seats",
                             variant="soft",
                             color_scheme="gray",
                             on_click=CheckoutState.release,
                             loading=CheckoutState.busy,
                             disabled=~CheckoutState.is_live,
-                        ),
-                        rx.text(
-                            "Payment is the next step of the journey (not built yet).",
-                            size="1",
-                            color_scheme="gray",
                         ),
                         align="center",
                     ),

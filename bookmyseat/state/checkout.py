@@ -12,6 +12,7 @@ from bookmyseat.services import errors
 from bookmyseat.services.booking import get_booking, release_hold
 from bookmyseat.services.booking_records import BookingView
 from bookmyseat.services.schedule import showtime_summary
+from bookmyseat.settings import get_settings
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import rupees
 
@@ -103,6 +104,13 @@ class CheckoutState(AuthState):
                 yield rx.toast.error(
                     "Your hold ran out and the seats were released. Please choose again."
                 )
+
+    @rx.event
+    def pay(self):
+        """To the payment page (the demo gateway while Stripe is not configured)."""
+        if not get_settings().demo_payments:
+            return rx.toast.error("Card payments are not available yet.")
+        return rx.redirect(f"/pay/demo/{self.reference}")
 
     @rx.event
     async def release(self):

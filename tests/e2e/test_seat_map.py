@@ -71,3 +71,33 @@ def test_pick_hold_and_release(app_url: str, page) -> None:  # noqa: ANN001
 def test_unknown_showtime_says_so(app_url: str, page) -> None:  # noqa: ANN001
     page.goto(f"{app_url}/showtimes/999999")
     expect(page.get_by_role("heading", name="Show not found")).to_be_visible()
+
+
+def test_hold_decline_then_pay_with_the_demo_gateway(app_url: str, page) -> None:  # noqa: ANN001
+    page.goto(f"{app_url}/login?next=/movies/chai-and-chaos")
+    sign_in(page, app_url)
+    expect(page).to_have_url(f"{app_url}/movies/chai-and-chaos")
+    page.locator("a[href^='/showtimes/']").first.click()
+    expect(page.get_by_role("group", name="Seat map")).to_have_attribute("aria-busy", "false")
+    seat(page, page.locator("button[aria-label$=', available']").last).click()
+    page.get_by_role("button", name="Proceed").click()
+    expect(page).to_have_url(re.compile(r"/checkout/[A-Z0-9]{8}$"))
+    reference = page.url.rsplit("/", 1)[-1]
+    expect(page.get_by_test_id("total")).to_have_text(re.compile(r"^₹\d"))
+    total = page.get_by_test_id("total").inner_text()
+
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    expect(page.get_by_role("heading", name="Demo payment — no card is charged")).to_be_visible()
+    page.get_by_role("button", name="Decline").click()
+    expect(page).to_have_url(f"{app_url}/checkout/{reference}")
+    expect(page.get_by_test_id("countdown")).to_be_visible()
+
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    expect(page.get_by_test_id("booking-status")).to_have_text("Waiting for payment")
+    page.get_by_role("button", name=f"Pay {total}").click()
+    expect(page).to_have_url(f"{app_url}/bookings/{reference}")
+    expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
+    expect(page.get_by_test_id("booking-reference")).to_have_text(reference)
+    expect(page.get_by_test_id("booking-status")).to_have_text("Confirmed")
+    expect(page.get_by_test_id("booking-amount")).to_have_text(total)
+    page.screenshot(path=str(ARTIFACTS / "confirmation.png"), full_page=True)

@@ -1,0 +1,141 @@
+"""States of the demo payment page and of the booking confirmation page."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import reflex as rx
+
+from bookmyseat.services import demo_gateway, errors
+from bookmyseat.services.booking import get_booking, release_hold
+from bookmyseat.services.booking_records import BookingView
+from bookmyseat.services.schedule import showtime_summary
+from bookmyseat.state.auth import AuthState
+from bookmyseat.state.formatting import rupees
+
+STATUS_TEXT = {
+    "held": "Seats held, not paid",
+    "pending_payment": "Waiting for payment",
+    "paid": "Confirmed",
+    "expired": "Expired: the hold ran out",
+    "cancelled": "Cancelled",
+    "refunded": "Refunded",
+}
+
+
+@dataclasses.dataclass
+class BookingCard:
+    reference: str = ""
+    status: str = ""
+    status_text: str = ""
+    movie: str = ""
+    cinema: str = ""
+    screen: str = ""
+    when: str = ""
+    seats: str = ""
+    amount: str = ""
+    showtime_id: int = 0
+
+
+async def booking_card(view: BookingView) -> BookingCard:
+    summary = await asyncio.to_thread(showtime_summary, view.showtime_id)
+    return BookingCard(
+        reference=view.reference,
+        status=view.status,
+        status_text=STATUS_TEXT.get(view.status, view.status),
+        movie=summary.movie_title if summary else "",
+        cinema=f"{summary.cinema}, {summary.city}" if summary else "",
+        screen=summary.screen if summary else "",
+        when=summary.local_start if summary else "",
+        seats=", ".join(f"{x.label} ({x.category})" for x in view.lines),
+        amount=rupees(view.total_paise),
+        showtime_id=view.showtime_id,
+    )
+
+
+class BookingPageState(AuthState):
+    """Shared by the pages that show one of the customer's bookings."""
+
+    found: bool = True
+    busy: bool = False
+    booking: BookingCard = BookingCard()
+
+    async def _load_booking(self, route: str):  # noqa: ANN202
+        """(account, None) with `booking` filled, or (None, a redirect or None if not found)."""
+        reference = str(self.router.page.params.get("reference", ""))[:16]
+        account = await self.current_account()
+        if account is None:
+            return None, rx.redirect(f"/login?next={route}{reference}")
+        try:
+            view = await asyncio.to_thread(get_booking, reference, user_id=account.id)
+        except errors.BookingNotFound:
+            self.found = False
+            return None, None
+        self.found = True
+        self.booking = await booking_card(view)
+        return account, None
+
+
+class ConfirmationState(BookingPageState):
+    """`/bookings/[reference]`."""
+
+    @rx.event
+    async def load(self):
+        _, redirect = await self._load_booking("/bookings/")
+        return redirect
+
+
+class DemoPayState(BookingPageState):
+    """`/pay/demo/[reference]`: Pay, Decline or Cancel; no card is charged."""
+
+    @rx.event
+    async def load(self):
+        account, redirect = await self._load_booking("/pay/demo/")
+        if account is None:
+            return redirect
+        try:
+            view = await asyncio.to_thread(demo_gateway.start, self.booking.reference, account.id)
+        except errors.BookingError as exc:
+            return [rx.toast.error(exc.message), rx.redirect(f"/checkout/{self.booking.reference}")]
+        self.booking = await booking_card(view)
+        return None
+
+    @rx.event
+    async def pay(self):
+        account = await self.current_account()
+        if account is None:
+            yield rx.redirect("/login")
+            return
+        self.busy = True
+        yield
+        try:
+            outcome = await asyncio.to_thread(demo_gateway.pay, self.booking.reference, account.id)
+        except errors.BookingError as exc:
+            self.busy = False
+            yield rx.toast.error(exc.message)
+            return
+        self.busy = False
+        if outcome.is_paid:
+            yield rx.redirect(f"/bookings/{self.booking.reference}")
+            yield rx.toast.success("Payment received. Enjoy the show!")
+        else:
+            self.booking = await booking_card(outcome.booking)
+            yield rx.toast.error(outcome.message or "The payment could not be applied.")
+
+    @rx.event
+    def decline(self):
+        return [
+            rx.toast.warning("Payment declined (demo). Your seats are still held."),
+            rx.redirect(f"/checkout/{self.booking.reference}"),
+        ]
+
+    @rx.event
+    async def cancel(self):
+        account = await self.current_account()
+        if account is not None:
+            await asyncio.to_thread(release_hold, self.booking.reference, user_id=account.id)
+        return [
+            rx.toast.info("Payment cancelled and your seats released."),
+            rx.redirect(f"/showtimes/{self.booking.showtime_id}"),
+        ]
