@@ -13,13 +13,13 @@ from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.checkout import checkout_page
 from bookmyseat.pages.home import home
 from bookmyseat.pages.movie import movie_page
-from bookmyseat.pages.payment import confirmation_page, demo_pay_page
+from bookmyseat.pages.payment import confirmation_page, demo_pay_page, my_bookings_page
 from bookmyseat.pages.showtime import showtime_page
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.home import HomeState
 from bookmyseat.state.movie import MovieState
-from bookmyseat.state.payment import ConfirmationState, DemoPayState
+from bookmyseat.state.payment import ConfirmationState, DemoPayState, MyBookingsState
 from bookmyseat.state.seat_map import SeatMapState
 from bookmyseat.tasks import sweep_lapsed_holds
 
@@ -55,6 +55,12 @@ app.add_page(
     route="/bookings/[reference]",
     title="BookMySeat — your booking",
     on_load=[who, ConfirmationState.load],
+)
+app.add_page(
+    my_bookings_page,
+    route="/bookings",
+    title="BookMySeat — my bookings",
+    on_load=[who, MyBookingsState.load],
 )
 app.add_page(login_page, route="/login", title="BookMySeat — sign in", on_load=who)
 app.add_page(signup_page, route="/signup", title="BookMySeat — create an account", on_load=who)

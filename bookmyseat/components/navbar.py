@@ -22,6 +22,7 @@ def navbar() -> rx.Component:
         rx.cond(
             AuthState.username != "",
             rx.hstack(
+                rx.link("My bookings", href="/bookings", size="2"),
                 rx.text(AuthState.username, size="2", data_testid="signed-in-as"),
                 rx.button("Sign out", variant="ghost", on_click=AuthState.logout),
                 align="center",

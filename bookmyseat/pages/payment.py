@@ -1,11 +1,17 @@
-"""`/pay/demo/[reference]` (demo gateway) and `/bookings/[reference]` (confirmation)."""
+"""`/pay/demo/[reference]` (demo gateway), `/bookings/[reference]` (confirmation), `/bookings`."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from bookmyseat.components.navbar import navbar
-from bookmyseat.state.payment import BookingPageState, ConfirmationState, DemoPayState
+from bookmyseat.state.payment import (
+    BookingPageState,
+    ConfirmationState,
+    DemoPayState,
+    MyBookingRow,
+    MyBookingsState,
+)
 
 
 def detail(label: str, value: rx.Var, testid: str = "") -> rx.Component:
@@ -100,5 +106,86 @@ def confirmation_page() -> rx.Component:
             rx.link("See what else is showing", href="/"),
             spacing="4",
             padding_y="1.5em",
+        ),
+    )
+
+
+def booking_row(row: MyBookingRow) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.hstack(
+                    rx.heading(row.movie, size="4", as_="h3"),
+                    rx.badge(row.status_text, variant="soft"),
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.text(row.when + " · " + row.place, size="2"),
+                rx.text(
+                    "Seats " + row.seats + " · " + row.amount + " · ref " + row.reference,
+                    size="2",
+                    color_scheme="gray",
+                ),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.hstack(
+                rx.cond(
+                    row.unpaid,
+                    rx.link(
+                        rx.button("Continue to pay", variant="soft"),
+                        href="/checkout/" + row.reference,
+                    ),
+                ),
+                rx.cond(
+                    ~row.unpaid,
+                    rx.link(
+                        rx.button("Details", variant="soft"), href="/bookings/" + row.reference
+                    ),
+                ),
+                rx.cond(
+                    row.cancellable,
+                    rx.button(
+                        "Cancel booking",
+                        color_scheme="red",
+                        variant="soft",
+                        loading=MyBookingsState.cancelling == row.reference,
+                        on_click=MyBookingsState.cancel(row.reference),
+                    ),
+                ),
+                wrap="wrap",
+            ),
+            gap="3",
+            direction=rx.breakpoints(initial="column", sm="row"),
+        ),
+        width="100%",
+        data_testid="my-booking",
+    )
+
+
+def my_bookings_page() -> rx.Component:
+    upcoming = rx.foreach(MyBookingsState.rows, lambda r: rx.cond(r.upcoming, booking_row(r), ""))
+    past = rx.foreach(MyBookingsState.rows, lambda r: rx.cond(r.upcoming, "", booking_row(r)))
+    return rx.box(
+        navbar(),
+        rx.container(
+            rx.vstack(
+                rx.heading("My bookings", size="7", as_="h1"),
+                rx.cond(
+                    MyBookingsState.rows.length() > 0,
+                    rx.vstack(
+                        rx.heading("Upcoming", size="5", as_="h2"),
+                        upcoming,
+                        rx.heading("Past", size="5", as_="h2"),
+                        past,
+                        spacing="3",
+                        width="100%",
+                    ),
+                    rx.hstack(rx.text("No bookings yet."), rx.link("Find a show", href="/")),
+                ),
+                spacing="4",
+                padding_y="1.5em",
+            ),
+            size="3",
         ),
     )

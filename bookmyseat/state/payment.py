@@ -1,4 +1,4 @@
-"""States of the demo payment page and of the booking confirmation page."""
+"""States of the pages about the customer's bookings: demo payment, confirmation, my bookings."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import dataclasses
 import reflex as rx
 
 from bookmyseat.services import demo_gateway, errors
-from bookmyseat.services.booking import get_booking, release_hold
+from bookmyseat.services.booking import cancel_booking, get_booking, release_hold
 from bookmyseat.services.booking_records import BookingView
+from bookmyseat.services.my_bookings import my_bookings
 from bookmyseat.services.schedule import showtime_summary
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import rupees
@@ -139,3 +140,76 @@ class DemoPayState(BookingPageState):
             rx.toast.info("Payment cancelled and your seats released."),
             rx.redirect(f"/showtimes/{self.booking.showtime_id}"),
         ]
+
+
+@dataclasses.dataclass
+class MyBookingRow:
+    reference: str
+    status_text: str
+    movie: str
+    place: str
+    when: str
+    seats: str
+    amount: str
+    upcoming: bool
+    cancellable: bool
+    unpaid: bool
+
+
+class MyBookingsState(AuthState):
+    """`/bookings`: upcoming and past bookings; cancel an upcoming one before the cut-off."""
+
+    rows: list[MyBookingRow] = []
+    cancelling: str = ""
+
+    @rx.var
+    def has_upcoming(self) -> bool:
+        return any(r.upcoming for r in self.rows)
+
+    @rx.var
+    def has_past(self) -> bool:
+        return any(not r.upcoming for r in self.rows)
+
+    async def _fill(self, user_id: int) -> None:
+        bookings = await asyncio.to_thread(my_bookings, user_id)
+        self.rows = [
+            MyBookingRow(
+                reference=b.reference,
+                status_text=STATUS_TEXT.get(b.status, b.status),
+                movie=b.movie,
+                place=f"{b.cinema} · {b.screen}",
+                when=b.local_start,
+                seats=", ".join(b.seats),
+                amount=rupees(b.total_paise),
+                upcoming=b.upcoming,
+                cancellable=b.cancellable,
+                unpaid=b.status in ("held", "pending_payment"),
+            )
+            for b in bookings
+        ]
+
+    @rx.event
+    async def load(self):
+        account = await self.current_account()
+        if account is None:
+            return rx.redirect("/login?next=/bookings")
+        await self._fill(account.id)
+        return None
+
+    @rx.event
+    async def cancel(self, reference: str):
+        account = await self.current_account()
+        if account is None:
+            yield rx.redirect("/login?next=/bookings")
+            return
+        self.cancelling = reference
+        yield
+        try:
+            view = await asyncio.to_thread(cancel_booking, reference, user_id=account.id)
+        except errors.BookingError as exc:
+            self.cancelling = ""
+            yield rx.toast.error(exc.message)
+            return
+        self.cancelling = ""
+        await self._fill(account.id)
+        yield rx.toast.success(f"Booking {view.reference} is cancelled; its seats are free again.")

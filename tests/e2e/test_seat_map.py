@@ -101,3 +101,12 @@ def test_hold_decline_then_pay_with_the_demo_gateway(app_url: str, page) -> None
     expect(page.get_by_test_id("booking-status")).to_have_text("Confirmed")
     expect(page.get_by_test_id("booking-amount")).to_have_text(total)
     page.screenshot(path=str(ARTIFACTS / "confirmation.png"), full_page=True)
+
+    page.get_by_role("link", name="My bookings").click()
+    expect(page).to_have_url(f"{app_url}/bookings")
+    mine = page.get_by_test_id("my-booking").filter(has_text=reference)
+    expect(mine).to_contain_text("Confirmed")
+    mine.get_by_role("button", name="Cancel booking").click()
+    expect(mine).to_contain_text("Cancelled")
+    expect(mine.get_by_role("button", name="Cancel booking")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "my-bookings.png"), full_page=True)
