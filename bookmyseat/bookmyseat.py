@@ -23,45 +23,22 @@ from bookmyseat.state.payment import ConfirmationState, DemoPayState, MyBookings
 from bookmyseat.state.seat_map import SeatMapState
 from bookmyseat.tasks import sweep_lapsed_holds
 
+# (page, route, title, the page's own on_load). Dynamic routes come before static ones; every page
+# first learns who is signed in.
+ROUTES = [
+    (movie_page, "/movies/[slug]", "movie", MovieState.load),
+    (showtime_page, "/showtimes/[id]", "choose seats", SeatMapState.load),
+    (checkout_page, "/checkout/[reference]", "checkout", CheckoutState.load),
+    (demo_pay_page, "/pay/demo/[reference]", "demo payment", DemoPayState.load),
+    (confirmation_page, "/bookings/[reference]", "your booking", ConfirmationState.load),
+    (my_bookings_page, "/bookings", "my bookings", MyBookingsState.load),
+    (home, "/", "now showing", HomeState.load),
+    (login_page, "/login", "sign in", None),
+    (signup_page, "/signup", "create an account", None),
+]
+
 app = rx.App(stylesheets=["/seatmap.css"])
-who = AuthState.refresh_identity
-app.add_page(
-    movie_page,
-    route="/movies/[slug]",
-    title="BookMySeat — movie",
-    on_load=[who, MovieState.load],
-)
-app.add_page(home, route="/", title="BookMySeat — now showing", on_load=[who, HomeState.load])
-app.add_page(
-    showtime_page,
-    route="/showtimes/[id]",
-    title="BookMySeat — choose seats",
-    on_load=[who, SeatMapState.load],
-)
-app.add_page(
-    checkout_page,
-    route="/checkout/[reference]",
-    title="BookMySeat — checkout",
-    on_load=[who, CheckoutState.load],
-)
-app.add_page(
-    demo_pay_page,
-    route="/pay/demo/[reference]",
-    title="BookMySeat — demo payment",
-    on_load=[who, DemoPayState.load],
-)
-app.add_page(
-    confirmation_page,
-    route="/bookings/[reference]",
-    title="BookMySeat — your booking",
-    on_load=[who, ConfirmationState.load],
-)
-app.add_page(
-    my_bookings_page,
-    route="/bookings",
-    title="BookMySeat — my bookings",
-    on_load=[who, MyBookingsState.load],
-)
-app.add_page(login_page, route="/login", title="BookMySeat — sign in", on_load=who)
-app.add_page(signup_page, route="/signup", title="BookMySeat — create an account", on_load=who)
+for page, route, title, load in ROUTES:
+    on_load = [AuthState.refresh_identity] + ([load] if load else [])
+    app.add_page(page, route=route, title=f"BookMySeat — {title}", on_load=on_load)
 app.register_lifespan_task(sweep_lapsed_holds)
