@@ -14,6 +14,7 @@ from bookmyseat.db import write_session
 from bookmyseat.models import Movie, Role, User, utcnow
 from bookmyseat.services.booking import hold_seats
 from bookmyseat.services.booking_records import BookingView
+from bookmyseat.services.fulfilment import confirm_payment
 from bookmyseat.services.seating import layout_json
 from bookmyseat.services.venues import (
     get_or_create_cinema,
@@ -84,6 +85,17 @@ class World:
 
     def ids(self, *labels: str) -> list[int]:
         return [self.seats[label] for label in labels]
+
+    def pay(self, view: BookingView, provider_ref: str = "pay_1") -> None:
+        """Pay a held booking's exact total through the engine."""
+        confirm_payment(
+            view.reference,
+            amount_paise=view.total_paise,
+            currency=view.currency,
+            provider="demo",
+            provider_ref=provider_ref,
+            engine=self.engine,
+        )
 
     def hold(self, user: int, *labels: str, now: datetime | None = None) -> BookingView:
         """Hold seats by label with the test settings."""

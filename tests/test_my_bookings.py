@@ -5,21 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bookmyseat.services.booking import cancel_booking
-from bookmyseat.services.fulfilment import confirm_payment
 from bookmyseat.services.my_bookings import my_bookings
 from tests.conftest import World
 
 
 def test_my_bookings(world: World, settings) -> None:  # noqa: ANN001
     paid = world.hold(world.alice, "A1", "A2")
-    confirm_payment(
-        paid.reference,
-        amount_paise=paid.total_paise,
-        currency="inr",
-        provider="demo",
-        provider_ref="p1",
-        engine=world.engine,
-    )
+    world.pay(paid, "p1")
     held = world.hold(world.alice, "C1")
     cancelled = world.hold(world.alice, "B2")
     cancel_booking(cancelled.reference, user_id=world.alice, settings=settings, engine=world.engine)

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from bookmyseat.db import write_session
 from bookmyseat.models import Showtime
-from bookmyseat.services.fulfilment import confirm_payment
 from bookmyseat.services.schedule import movie_detail, movie_showtimes
 from tests.conftest import World
 
@@ -35,14 +34,7 @@ def test_seats_left_count_live_holds_and_sales_but_not_blocked_or_lapsed(world: 
     assert first.status == "bookable" and first.cinema == "Test Cinema"
     held = world.hold(world.alice, "A1", "A2")
     assert slot(world).seats_left == 12
-    confirm_payment(
-        held.reference,
-        amount_paise=held.total_paise,
-        currency="inr",
-        provider="demo",
-        provider_ref="p1",
-        engine=world.engine,
-    )
+    world.pay(held, "p1")
     lapsing = world.hold(world.bob, "C1")
     assert slot(world).seats_left == 11
     later = lapsing.hold_expires_at + timedelta(seconds=1)
