@@ -21,7 +21,7 @@ from bookmyseat.state.home import HomeState
 from bookmyseat.state.movie import MovieState
 from bookmyseat.state.payment import ConfirmationState, DemoPayState, MyBookingsState
 from bookmyseat.state.seat_map import SeatMapState
-from bookmyseat.tasks import sweep_lapsed_holds
+from bookmyseat.tasks import relay_seat_changes, sweep_lapsed_holds
 
 # (page, route, title, the page's own on_load). Dynamic routes come before static ones; every page
 # first learns who is signed in.
@@ -42,3 +42,4 @@ for page, route, title, load in ROUTES:
     on_load = [AuthState.refresh_identity] + ([load] if load else [])
     app.add_page(page, route=route, title=f"BookMySeat — {title}", on_load=on_load)
 app.register_lifespan_task(sweep_lapsed_holds)
+app.register_lifespan_task(relay_seat_changes)

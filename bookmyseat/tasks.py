@@ -6,13 +6,17 @@ import asyncio
 import logging
 
 from bookmyseat.services.booking import expire_lapsed_holds
+from bookmyseat.services.seat_events import relay_from_redis
+from bookmyseat.settings import get_settings
 
 log = logging.getLogger("bookmyseat.tasks")
-SWEEP_EVERY_SECONDS = 15
+SWEEP_EVERY_SECONDS = 5
 
 
 async def sweep_lapsed_holds() -> None:
-    """Expire lapsed holds forever; database work runs in a thread so no client stalls."""
+    """Expire lapsed holds forever; database work runs in a thread so no client stalls.
+
+    Expiring announces the freed seats to open seat maps, so the sweep runs often."""
     while True:
         try:
             expired = await asyncio.to_thread(expire_lapsed_holds)
@@ -21,3 +25,10 @@ async def sweep_lapsed_holds() -> None:
         except Exception:  # noqa: BLE001 - a failed sweep is retried at the next tick
             log.exception("Sweeping lapsed holds failed")
         await asyncio.sleep(SWEEP_EVERY_SECONDS)
+
+
+async def relay_seat_changes() -> None:
+    """With Redis (several workers), hear every worker's seat changes; alone, nothing to relay."""
+    url = get_settings().redis_url
+    if url:
+        await relay_from_redis(url)

@@ -85,3 +85,31 @@ def empty_tables(engine: Engine) -> None:
         else:
             for name in names:
                 conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+REDIS_TEST_URL = os.environ.get("BOOKMYSEAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_available() -> str | None:
+    """None if the Redis server answers, else why not."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2).ping()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        return f"{type(exc).__name__}: {exc}"
+
+
+def require_redis() -> str:
+    """The Redis URL for tests; skips (fails under CI=true) when no server answers."""
+    problem = redis_available()
+    if problem is None:
+        return REDIS_TEST_URL
+    message = (
+        f"Redis is not reachable at {REDIS_TEST_URL} ({problem}). Start it, or point "
+        "BOOKMYSEAT_TEST_REDIS_URL at a server."
+    )
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)

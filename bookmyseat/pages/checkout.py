@@ -16,6 +16,23 @@ def line(row: LineRow) -> rx.Component:
     )
 
 
+def ended_notice() -> rx.Component:
+    return rx.callout(
+        rx.text(
+            CheckoutState.ended_message,
+            " ",
+            rx.link(
+                "Back to the seat map",
+                href="/showtimes/" + CheckoutState.showtime_id.to_string(),
+            ),
+        ),
+        icon="triangle_alert",
+        color_scheme="red",
+        role="alert",
+        data_testid="hold-ended",
+    )
+
+
 def checkout_page() -> rx.Component:
     return rx.box(
         navbar(),
@@ -35,14 +52,7 @@ def checkout_page() -> rx.Component:
                             ),
                             icon="timer",
                         ),
-                        rx.callout(
-                            "This hold is no longer active ("
-                            + CheckoutState.status
-                            + "). The seats were released.",
-                            icon="triangle_alert",
-                            color_scheme="red",
-                            role="alert",
-                        ),
+                        rx.cond(CheckoutState.status != "", ended_notice()),
                     ),
                     rx.table.root(
                         rx.table.header(

@@ -81,4 +81,6 @@ def showtime_page() -> rx.Component:
             ),
             size="4",
         ),
+        # Leaving the page ends its live updates (closing the tab ends them too).
+        on_unmount=SeatMapState.stop_watching,
     )

@@ -42,6 +42,7 @@ from bookmyseat.services.booking_records import (
     resolve_now,
 )
 from bookmyseat.services.references import new_reference
+from bookmyseat.services.seat_events import mark_changed
 from bookmyseat.settings import Settings, get_settings
 
 
@@ -179,6 +180,7 @@ def hold_seats(
         if len(claimed) != len(wanted):
             taken = [s for s in wanted if s not in claimed]
             raise errors.SeatUnavailable([seats[s].label for s in taken])
+        mark_changed(session, showtime_id)
         session.execute(
             insert(_LINES),
             [

@@ -20,6 +20,7 @@ from bookmyseat.models import (
     utcnow,
 )
 from bookmyseat.services import errors
+from bookmyseat.services.seat_events import mark_changed
 
 UNPAID_LIVE = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT)
 
@@ -87,11 +88,14 @@ def insert_ignoring_conflicts(session: Session, table: Table, rows: list[dict], 
 def expire_bookings(session: Session, booking_ids: list[int], now: datetime) -> None:
     if not booking_ids:
         return
-    session.execute(
+    showtimes = session.execute(
         update(Booking)
         .where(Booking.id.in_(booking_ids), Booking.status.in_(UNPAID_LIVE))
         .values(status=BookingStatus.EXPIRED, updated_at=now)
-    )
+        .returning(Booking.showtime_id)
+    ).scalars()
+    for showtime_id in set(showtimes):
+        mark_changed(session, showtime_id)
     session.execute(delete(SeatClaim).where(SeatClaim.booking_id.in_(booking_ids)))
 
 
@@ -144,6 +148,7 @@ def end_booking(session: Session, booking: Booking, status: str, now: datetime) 
     if status == BookingStatus.CANCELLED:
         booking.cancelled_at = now
     session.execute(delete(SeatClaim).where(SeatClaim.booking_id == booking.id))
+    mark_changed(session, booking.showtime_id)
 
 
 def queue_email(session: Session, booking: Booking, kind: str, now: datetime) -> list[int]:

@@ -28,6 +28,7 @@ from bookmyseat.services.booking_records import (
     queue_email,
     resolve_now,
 )
+from bookmyseat.services.seat_events import mark_changed
 
 _RESULT_OF_EXISTING = {
     PaymentStatus.SUCCEEDED: "already_paid",
@@ -108,6 +109,7 @@ def confirm_payment(
             result = "reclaimed"
 
         booking.status = BookingStatus.PAID
+        mark_changed(session, booking.showtime_id)
         booking.paid_at = now
         booking.updated_at = now
         record(PaymentStatus.SUCCEEDED)

@@ -9,7 +9,7 @@ import reflex as rx
 
 from bookmyseat.models import BookingStatus, utcnow
 from bookmyseat.services import errors
-from bookmyseat.services.booking import get_booking, release_hold
+from bookmyseat.services.booking import expire_lapsed_holds, get_booking, release_hold
 from bookmyseat.services.booking_records import BookingView
 from bookmyseat.services.schedule import showtime_summary
 from bookmyseat.settings import get_settings
@@ -45,6 +45,14 @@ class CheckoutState(AuthState):
     def countdown(self) -> str:
         minutes, seconds = divmod(max(0, self.seconds_left), 60)
         return f"{minutes:02d}:{seconds:02d}"
+
+    @rx.var
+    def ended_message(self) -> str:
+        if self.status == BookingStatus.PAID:
+            return "This booking is paid; your tickets are in My bookings."
+        if self.status == BookingStatus.CANCELLED:
+            return "You released these seats."
+        return "Your hold ran out and the seats were released. Please choose again."
 
     @rx.var
     def is_live(self) -> bool:
@@ -99,11 +107,22 @@ class CheckoutState(AuthState):
             async with self:
                 self._ticking = False
         async with self:
-            if self.status in LIVE:
-                self.status = BookingStatus.EXPIRED
+            reference, ran_out = self.reference, self.status in LIVE
+        if not ran_out:
+            return
+        # Free the seats now (not at the sweeper's next round) so that other maps show them; the
+        # database's own clock decides, so a second's grace lets the hold's end pass there too.
+        await asyncio.sleep(1)
+        await asyncio.to_thread(expire_lapsed_holds)
+        view = await asyncio.to_thread(get_booking, reference)
+        async with self:
+            self._fill(view)
+            if view.status == BookingStatus.EXPIRED:
                 yield rx.toast.error(
                     "Your hold ran out and the seats were released. Please choose again."
                 )
+            elif view.status in LIVE:
+                yield CheckoutState.tick
 
     @rx.event
     def pay(self):

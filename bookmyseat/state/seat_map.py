@@ -2,6 +2,9 @@
 
 The layout (`seats`) is sent once; the status of every seat is one compact string (`codes`, a
 letter a seat in map order) so that a change resends 400 bytes, not 400 objects.
+
+Live: while the page is open, a background task waits for notices that the showtime's seats
+changed (`services.seat_events`, relayed through Redis between workers) and re-reads them.
 """
 
 from __future__ import annotations
@@ -15,11 +18,25 @@ from bookmyseat.services import errors
 from bookmyseat.services.availability import SeatState, seat_map
 from bookmyseat.services.booking import hold_seats
 from bookmyseat.services.schedule import showtime_summary
+from bookmyseat.services.seat_events import hub
 from bookmyseat.settings import get_settings
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import rupees
 
 CODES = {"available": "a", "held": "h", "sold": "s", "blocked": "b"}
+# A viewer re-reads the seats at least this often, so a lost notice or a hold that simply ran
+# out (nobody announces the passing of time) shows within seconds.
+RESYNC_SECONDS = 5.0
+# A watcher whose page stayed open this long stops; reloading the page starts a new one.
+WATCH_LIMIT_SECONDS = 3 * 3600
+
+
+def client_connected(token: str) -> bool:
+    """Whether the browser tab behind `token` still has its websocket open."""
+    from reflex.utils.prerequisites import get_app
+
+    namespace = get_app().app.event_namespace
+    return namespace is None or token in namespace.token_to_sid
 
 
 def status_codes(seats: list[SeatState]) -> str:
@@ -63,6 +80,8 @@ class SeatMapState(AuthState):
     busy: bool = False
     loading: bool = False
     limit: int = 10
+    _viewer_id: int | None = None
+    _watch_generation: int = 0
     _labels: dict[int, str] = {}
     _prices: dict[int, int] = {}
     _index: dict[int, int] = {}
@@ -115,7 +134,9 @@ class SeatMapState(AuthState):
         self._prices = {s.id: s.price_paise or 0 for s in state}
         self._index = {s.id: i for i, s in enumerate(state)}
         self.codes = status_codes(state)
+        self._viewer_id = account.id if account else None
         self.loading = False
+        yield SeatMapState.watch
 
     def _update_totals(self) -> None:
         chosen = sorted(self.selected, key=lambda s: self._index.get(s, 0))
@@ -169,3 +190,50 @@ class SeatMapState(AuthState):
     async def _refresh_codes(self, user_id: int | None) -> None:
         state = await asyncio.to_thread(seat_map, self.showtime_id, viewer_user_id=user_id)
         self.codes = status_codes(state)
+
+    def _apply_codes(self, codes: str) -> str:
+        """New seat statuses; drops chosen seats someone else just took and says which."""
+        self.codes = codes
+        lost = [s for s in self.selected if codes[self._index.get(s, 0)] != "a"]
+        if not lost:
+            return ""
+        self.selected = [s for s in self.selected if s not in lost]
+        self._update_totals()
+        labels = ", ".join(self._labels.get(s, "") for s in lost)
+        return (
+            f"Seat {labels} was just taken by someone else."
+            if len(lost) == 1
+            else (f"Seats {labels} were just taken by someone else.")
+        )
+
+    @rx.event
+    def stop_watching(self):
+        self._watch_generation += 1
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Keep this map in step with the database until the customer leaves the page."""
+        async with self:
+            self._watch_generation += 1
+            generation = self._watch_generation
+            showtime_id = self.showtime_id
+            token = self.router.session.client_token
+        seen = hub.version(showtime_id)
+        deadline = asyncio.get_running_loop().time() + WATCH_LIMIT_SECONDS
+        while asyncio.get_running_loop().time() < deadline:
+            seen = await hub.wait(showtime_id, seen, RESYNC_SECONDS)
+            if not client_connected(token):
+                return
+            async with self:
+                if self._watch_generation != generation or self.showtime_id != showtime_id:
+                    return
+                viewer = self._viewer_id
+            state = await asyncio.to_thread(seat_map, showtime_id, viewer_user_id=viewer)
+            codes = status_codes(state)
+            async with self:
+                if self._watch_generation != generation:
+                    return
+                if codes != self.codes and len(codes) == len(self.codes):
+                    message = self._apply_codes(codes)
+                    if message:
+                        yield rx.toast.warning(message)

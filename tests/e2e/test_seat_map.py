@@ -8,18 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS
-
-
-def seat(page, any_state_locator):  # noqa: ANN001, ANN201
-    """The same seat whatever its state later (its title does not change)."""
-    title = any_state_locator.get_attribute("title")
-    return page.locator(f'button[title="{title}"]')
-
-
-def sign_in(page, app_url: str) -> None:  # noqa: ANN001
-    page.get_by_label("Username or email").fill("mzsp_")
-    page.get_by_label("Password").fill("pass@123")
-    page.get_by_role("button", name="Sign in").click()
+from tests.e2e.helpers import seat, sign_in
 
 
 def test_pick_hold_and_release(app_url: str, page) -> None:  # noqa: ANN001

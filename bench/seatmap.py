@@ -1,0 +1,218 @@
+"""The seat map in a real browser: click latency, live-update latency, and the same run's floor.
+
+Starts the production build (with Redis and several backend workers when a Redis server answers,
+the production shape) on a spare port with fresh demo data, opens headless Chromium on the
+440-seat IMAX screen and measures, inside the page:
+- click: a seat clicked → the seat shown as selected (or unselected), over `--clicks` clicks;
+- live: Proceed clicked in browser A → the seat shown as held in browser B (and Release → shown as
+  available), over `--holds` holds;
+- floor: a click on a seat that cannot be chosen (held by someone else) → the server's answer
+  arriving over the websocket: the round trip of an event that changes no state;
+- render: navigation → all 440 seats on screen.
+
+Usage: python bench/seatmap.py [--clicks 60] [--holds 15] [--port 3157] [--no-redis]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+from tests.databases import REDIS_TEST_URL, redis_available  # noqa: E402
+from tests.e2e.helpers import open_seat_map, sign_in  # noqa: E402
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+
+# Counts websocket messages as they arrive, so a test can await "the next answer".
+WEBSOCKET_PROBE = """
+(() => {
+  const Native = window.WebSocket;
+  window.__bmsWaiters = [];
+  class Probed extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", () => {
+        const now = performance.now();
+        window.__bmsWaiters.splice(0).forEach((resolve) => resolve(now));
+      });
+    }
+  }
+  window.WebSocket = Probed;
+})();
+"""
+
+CLICK_TO_PRESSED = """
+async (title) => {
+  const seat = document.querySelector(`button[title="${title}"]`);
+  const before = seat.getAttribute("aria-pressed");
+  return await new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (seat.getAttribute("aria-pressed") !== before) {
+        observer.disconnect();
+        resolve(performance.now() - started);
+      }
+    });
+    observer.observe(seat, { attributes: true });
+    const started = performance.now();
+    seat.click();
+  });
+}
+"""
+
+CLICK_TO_ANSWER = """
+async (title) => {
+  const seat = document.querySelector(`button[title="${title}"]`);
+  return await new Promise((resolve) => {
+    const started = performance.now();
+    window.__bmsWaiters.push((at) => resolve(at - started));
+    seat.click();
+  });
+}
+"""
+
+# Resolves with the wall-clock time (ms) at which the seat's label ends with `suffix`.
+WATCH_LABEL = """
+([title, suffix]) => {
+  const seat = document.querySelector(`button[title="${title}"]`);
+  window.__bmsSeen = new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (seat.getAttribute("aria-label").endsWith(suffix)) {
+        observer.disconnect();
+        resolve(Date.now());
+      }
+    });
+    observer.observe(seat, { attributes: true });
+  });
+}
+"""
+
+CLICK_BUTTON_AT = """
+(name) => {
+  const button = [...document.querySelectorAll("button")].find(
+    (b) => b.textContent.trim() === name
+  );
+  const at = Date.now();
+  button.click();
+  return at;
+}
+"""
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def summary(name: str, values: list[float]) -> str:
+    return (
+        f"{name}: n={len(values)} p50={statistics.median(values):.1f} ms "
+        f"p95={percentile(values, 95):.1f} ms max={max(values):.1f} ms"
+    )
+
+
+def available_titles(page: Page) -> list[str]:
+    return page.eval_on_selector_all(
+        "button[aria-label$=', available']", "(seats) => seats.map((s) => s.title)"
+    )
+
+
+def measure_render(page: Page, url: str, showtime: int) -> float:
+    started = time.perf_counter()
+    page.goto(f"{url}/showtimes/{showtime}")
+    page.wait_for_function(
+        "document.querySelectorAll('.seat-grid button').length >= 400 && "
+        "document.querySelector('.seat-grid').getAttribute('aria-busy') === 'false'",
+        timeout=30000,
+    )
+    return (time.perf_counter() - started) * 1000
+
+
+def measure_clicks(page: Page, titles: list[str], clicks: int) -> list[float]:
+    samples = []
+    for i in range(clicks):
+        title = titles[(i // 2) % len(titles)]  # select, then unselect the same seat
+        samples.append(page.evaluate(CLICK_TO_PRESSED, title))
+    return samples
+
+
+def measure_live(holder: Page, viewer: Page, url: str, titles: list[str], holds: int) -> list:
+    samples = []
+    for title in titles[:holds]:
+        viewer.evaluate(WATCH_LABEL, [title, ", held by someone else"])
+        holder.locator(f'button[title="{title}"]').click()
+        expect(holder.locator(f'button[title="{title}"]')).to_have_attribute("aria-pressed", "true")
+        sent = holder.evaluate(CLICK_BUTTON_AT, "Proceed")
+        samples.append(viewer.evaluate("() => window.__bmsSeen") - sent)
+        expect(holder).to_have_url(lambda u: "/checkout/" in u)
+        expect(holder.get_by_test_id("countdown")).to_be_visible()
+
+        viewer.evaluate(WATCH_LABEL, [title, ", available"])
+        sent = holder.evaluate(CLICK_BUTTON_AT, "Release seats")
+        samples.append(viewer.evaluate("() => window.__bmsSeen") - sent)
+        expect(holder).to_have_url(lambda u: "/showtimes/" in u)
+        expect(holder.get_by_role("group", name="Seat map")).to_have_attribute("aria-busy", "false")
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=60)
+    parser.add_argument("--holds", type=int, default=15)
+    parser.add_argument("--port", type=int, default=3157)
+    parser.add_argument("--no-redis", action="store_true", help="one backend worker, no Redis")
+    args = parser.parse_args()
+    redis_url = "" if args.no_redis or redis_available() else REDIS_TEST_URL
+
+    with tempfile.TemporaryDirectory() as data:
+        print(f"starting the production build on port {args.port} (Redis: {redis_url or 'no'})")
+        with running_app(Path(data), args.port, redis_url=redis_url) as app:
+            showtime = app.showtimes_on("Audi 1 IMAX")[0]
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                viewer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+                viewer.add_init_script(WEBSOCKET_PROBE)
+                holder = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+                holder.goto(f"{app.url}/login?next=/showtimes/{showtime}")
+                sign_in(holder, app.url)
+                open_seat_map(holder, app.url, showtime)
+
+                render = [measure_render(viewer, app.url, showtime) for _ in range(3)]
+                seats = viewer.locator(".seat-grid button").count()
+                titles = available_titles(viewer)
+                middle = titles[len(titles) // 3 :]
+                measure_clicks(viewer, middle, 6)  # warm-up
+                clicks = measure_clicks(viewer, middle, args.clicks)
+
+                live = measure_live(holder, viewer, app.url, titles[-args.holds :], args.holds)
+
+                # The floor: one seat held by the holder; the viewer clicks it and is refused.
+                blocked = titles[0]
+                holder.locator(f'button[title="{blocked}"]').click()
+                holder.get_by_role("button", name="Proceed").click()
+                expect(viewer.locator(f'button[title="{blocked}"]')).to_have_attribute(
+                    "aria-label", lambda label: label.endswith("held by someone else")
+                )
+                floor = [viewer.evaluate(CLICK_TO_ANSWER, blocked) for _ in range(args.clicks)]
+                browser.close()
+
+    workers = "several backend workers sharing Redis" if redis_url else "one backend worker"
+    print(f"showtime {showtime}: {seats} seats; {workers}")
+    print(summary("render (navigation → map with every seat)", render))
+    print(summary("click → seat shown selected", clicks))
+    print(summary("hold/release in A → shown in B", live))
+    print(summary("floor (no-op event round trip)", floor))
+    print(
+        f"click_p50_ms={statistics.median(clicks):.1f} click_p95_ms={percentile(clicks, 95):.1f} "
+        f"live_p95_ms={percentile(live, 95):.1f} floor_p50_ms={statistics.median(floor):.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Start the production build with a fresh demo database (used by the browser tests and bench/)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("BOOKMYSEAT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+class AppDidNotStart(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    database_url: str
+    redis_url: str
+
+    def showtimes_on(self, screen: str) -> list[int]:
+        """Future showtimes of a demo screen, soonest first (read straight from the database)."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    text(
+                        "SELECT showtime.id FROM showtime JOIN screen ON screen.id = "
+                        "showtime.screen_id WHERE screen.name = :screen AND showtime.starts_at > "
+                        ":soon ORDER BY showtime.starts_at"
+                    ),
+                    {"screen": screen, "soon": _in_hours(6)},
+                )
+                return [row[0] for row in rows]
+        finally:
+            engine.dispose()
+
+    def execute(self, sql: str, **params: object) -> None:
+        """Change the app's database directly (a test's clock tricks, never the app's logic)."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(sql), params)
+        finally:
+            engine.dispose()
+
+
+def _in_hours(hours: int) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def running_app(data: Path, port: int, *, redis_url: str = "") -> Iterator[RunningApp]:
+    """Migrate and load demo data into `data/e2e.db`, serve the prod build on `port`, stop it."""
+    if port_open(port):
+        raise AppDidNotStart(f"Port {port} is busy; choose a free one.")
+    database_url = f"sqlite:///{data / 'e2e.db'}"
+    env = {
+        **os.environ,
+        "BOOKMYSEAT_DB_URL": database_url,
+        "REFLEX_API_URL": f"http://localhost:{port}",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+    }
+    env.pop("REFLEX_REDIS_URL", None)
+    if redis_url:
+        env["REFLEX_REDIS_URL"] = redis_url
+    for command in ("migrate", "demo-data"):
+        subprocess.run(
+            [sys.executable, "-m", "bookmyseat.manage", command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    log_path = data / "reflex.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped with everything it started
+        )
+        try:
+            deadline = time.monotonic() + 600
+            while not port_open(port):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    raise AppDidNotStart("The app did not start:\n" + log_path.read_text()[-3000:])
+                time.sleep(1)
+            yield RunningApp(f"http://localhost:{port}", database_url, redis_url)
+        finally:
+            _stop(server)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    try:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, 9)

@@ -1,0 +1,102 @@
+"""Live seat map: two customers in two browser contexts on one showtime, and a hold that expires.
+
+The server runs with Redis when a server answers (always in CI), so these pass across several
+backend workers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import open_seat_map, seat, sign_in, sign_up
+from tests.e2e.server import RunningApp
+
+LIVE_WITHIN_MS = 3000  # the goal is one second; the margin absorbs a slow CI machine
+
+
+def test_a_hold_in_one_browser_appears_in_the_other(app_server: RunningApp, new_page) -> None:  # noqa: ANN001
+    url = app_server.url
+    showtime = app_server.showtimes_on("Audi 1 IMAX")[1]
+    first, second = new_page(), new_page()
+    first.goto(f"{url}/login?next=/showtimes/{showtime}")
+    sign_in(first, url)
+    open_seat_map(first, url, showtime)
+    sign_up(second, url, next_path=f"/showtimes/{showtime}")
+    open_seat_map(second, url, showtime)
+
+    # Both want the same seat; the second customer chose it first but has not proceeded.
+    wanted_in_second = seat(second, second.locator("button[aria-label$=', available']").nth(40))
+    title = wanted_in_second.get_attribute("title")
+    wanted_in_first = first.locator(f'button[title="{title}"]')
+    wanted_in_second.click()
+    expect(wanted_in_second).to_have_attribute("aria-pressed", "true")
+
+    wanted_in_first.click()
+    first.get_by_role("button", name="Proceed").click()
+    expect(first).to_have_url(re.compile(r"/checkout/[A-Z0-9]{8}$"))
+
+    # Without a reload the second map shows the seat held, drops it from the choice and says so.
+    expect(wanted_in_second).to_have_attribute(
+        "aria-label", re.compile(r", held by someone else$"), timeout=LIVE_WITHIN_MS
+    )
+    expect(wanted_in_second).to_have_attribute("aria-pressed", "false")
+    expect(second.get_by_text(re.compile(r"was just taken by someone else"))).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    second.screenshot(path=str(ARTIFACTS / "live-held-by-other.png"), full_page=True)
+
+    # The second customer cannot take it.
+    wanted_in_second.click()
+    expect(second.get_by_text(re.compile(r"is not available"))).to_be_visible()
+    expect(wanted_in_second).to_have_attribute("aria-pressed", "false")
+
+    # Released in the first browser: free again in the second, still without a reload.
+    first.get_by_role("button", name="Release seats").click()
+    expect(wanted_in_second).to_have_attribute(
+        "aria-label", re.compile(r", available$"), timeout=LIVE_WITHIN_MS
+    )
+    wanted_in_second.click()
+    expect(wanted_in_second).to_have_attribute("aria-pressed", "true")
+
+
+def test_an_expired_hold_returns_the_seats_and_says_so(app_server: RunningApp, new_page) -> None:  # noqa: ANN001
+    url = app_server.url
+    showtime = app_server.showtimes_on("Audi 1 IMAX")[2]
+    holder, watcher = new_page(), new_page()
+    holder.goto(f"{url}/login?next=/showtimes/{showtime}")
+    sign_in(holder, url)
+    open_seat_map(holder, url, showtime)
+    open_seat_map(watcher, url, showtime)  # anonymous viewers see live changes too
+
+    chosen = seat(holder, holder.locator("button[aria-label$=', available']").nth(60))
+    title = chosen.get_attribute("title")
+    chosen.click()
+    holder.get_by_role("button", name="Proceed").click()
+    expect(holder).to_have_url(re.compile(r"/checkout/[A-Z0-9]{8}$"))
+    reference = holder.url.rsplit("/", 1)[-1]
+    on_watcher = watcher.locator(f'button[title="{title}"]')
+    expect(on_watcher).to_have_attribute(
+        "aria-label", re.compile(r", held by someone else$"), timeout=LIVE_WITHIN_MS
+    )
+
+    # The short expiry for this test: the hold now ends in 4 seconds.
+    app_server.execute(
+        "UPDATE booking SET hold_expires_at = :ends WHERE reference = :reference",
+        ends=_seconds_from_now(4),
+        reference=reference,
+    )
+    holder.reload()
+    expect(holder.get_by_test_id("countdown")).to_have_text(re.compile(r"^00:0[0-4]$"))
+    expect(holder.get_by_test_id("hold-ended")).to_contain_text("hold ran out", timeout=15000)
+    expect(holder.get_by_text(re.compile(r"seats were released"))).not_to_have_count(0)
+    expect(holder.get_by_role("button", name=re.compile(r"^Pay "))).to_be_disabled()
+    holder.screenshot(path=str(ARTIFACTS / "hold-expired.png"), full_page=True)
+    expect(on_watcher).to_have_attribute("aria-label", re.compile(r", available$"), timeout=5000)
+
+
+def _seconds_from_now(seconds: int) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S.%f")
