@@ -39,7 +39,7 @@ class CheckoutState(AuthState):
     total: str = ""
     seconds_left: int = 0
     busy: bool = False
-    _ticking: bool = False
+    _ticking_for: str = ""  # the booking whose countdown is running
 
     @rx.var
     def countdown(self) -> str:
@@ -70,6 +70,9 @@ class CheckoutState(AuthState):
 
     @rx.event
     async def load(self):
+        # Forget the previous booking first, so it never shows under this one's reference.
+        self.status, self.lines, self.seconds_left, self.busy = "", [], 0, False
+        yield
         reference = str(self.router.page.params.get("reference", ""))[:16]
         account = await self.current_account()
         if account is None:
@@ -91,38 +94,40 @@ class CheckoutState(AuthState):
 
     @rx.event(background=True)
     async def tick(self):
-        """Count down once a second while the hold lasts; then tell the customer."""
+        """Count down once a second while this booking's hold lasts; then tell the customer."""
         async with self:
-            if self._ticking:
+            reference = self.reference
+            if self._ticking_for == reference:
                 return
-            self._ticking = True
+            self._ticking_for = reference
+        ran_out = False
         try:
-            while True:
+            while not ran_out:
                 await asyncio.sleep(1)
                 async with self:
+                    if self.reference != reference or self.status not in LIVE:
+                        return  # paid, released, or the customer moved on to another booking
                     self.seconds_left -= 1
-                    if self.seconds_left <= 0 or self.status not in LIVE:
-                        break
+                    ran_out = self.seconds_left <= 0
         finally:
             async with self:
-                self._ticking = False
-        async with self:
-            reference, ran_out = self.reference, self.status in LIVE
-        if not ran_out:
-            return
+                if self._ticking_for == reference:
+                    self._ticking_for = ""
         # Free the seats now (not at the sweeper's next round) so that other maps show them; the
         # database's own clock decides, so a second's grace lets the hold's end pass there too.
         await asyncio.sleep(1)
         await asyncio.to_thread(expire_lapsed_holds)
         view = await asyncio.to_thread(get_booking, reference)
         async with self:
+            if self.reference != reference:
+                return  # the customer has moved on to another booking
             self._fill(view)
-            if view.status == BookingStatus.EXPIRED:
-                yield rx.toast.error(
-                    "Your hold ran out and the seats were released. Please choose again."
-                )
-            elif view.status in LIVE:
-                yield CheckoutState.tick
+        if view.status == BookingStatus.EXPIRED:
+            yield rx.toast.error(
+                "Your hold ran out and the seats were released. Please choose again."
+            )
+        elif view.status in LIVE:
+            yield CheckoutState.tick
 
     @rx.event
     def pay(self):

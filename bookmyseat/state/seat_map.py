@@ -78,7 +78,7 @@ class SeatMapState(AuthState):
     selected_labels: str = ""
     total: str = ""
     busy: bool = False
-    loading: bool = False
+    loading: bool = True  # until the first load: the map says it is busy (aria-busy)
     limit: int = 10
     _viewer_id: int | None = None
     _watch_generation: int = 0
@@ -208,7 +208,9 @@ class SeatMapState(AuthState):
 
     @rx.event
     def stop_watching(self):
+        """Leaving the page: end its live updates; the next visit shows busy until it loads."""
         self._watch_generation += 1
+        self.loading = True
 
     @rx.event(background=True)
     async def watch(self):
@@ -230,10 +232,11 @@ class SeatMapState(AuthState):
                 viewer = self._viewer_id
             state = await asyncio.to_thread(seat_map, showtime_id, viewer_user_id=viewer)
             codes = status_codes(state)
+            message = ""
             async with self:
                 if self._watch_generation != generation:
                     return
                 if codes != self.codes and len(codes) == len(self.codes):
                     message = self._apply_codes(codes)
-                    if message:
-                        yield rx.toast.warning(message)
+            if message:
+                yield rx.toast.warning(message)
