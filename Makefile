@@ -52,8 +52,9 @@ test: install chromium
 	$(PY) -m pytest -m "not e2e" -n 2 tests
 	$(PY) -m pytest -m e2e tests/e2e
 
-bench: install
+bench: install chromium
 	$(PY) bench/contention.py
+	$(PY) bench/seatmap.py
 
 lint: install
 	$(VENV)/bin/ruff check .
