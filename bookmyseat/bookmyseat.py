@@ -21,7 +21,7 @@ from bookmyseat.state.home import HomeState
 from bookmyseat.state.movie import MovieState
 from bookmyseat.state.payment import ConfirmationState, DemoPayState, MyBookingsState
 from bookmyseat.state.seat_map import SeatMapState
-from bookmyseat.tasks import relay_seat_changes, sweep_lapsed_holds
+from bookmyseat.tasks import relay_seat_changes, send_outbox, sweep_lapsed_holds
 
 # (page, route, title, the page's own on_load). Dynamic routes come before static ones; every page
 # first learns who is signed in.
@@ -43,3 +43,4 @@ for page, route, title, load in ROUTES:
     app.add_page(page, route=route, title=f"BookMySeat — {title}", on_load=on_load)
 app.register_lifespan_task(sweep_lapsed_holds)
 app.register_lifespan_task(relay_seat_changes)
+app.register_lifespan_task(send_outbox)

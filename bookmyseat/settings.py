@@ -37,6 +37,23 @@ class Settings:
     secret_key: str
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
+    public_url: str = "http://localhost:3000"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | ssl | none (a local relay or a test server)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from_name: str = "BookMySeat"
+    mail_from_address: str = ""
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Without an SMTP host the outbox keeps every message and nothing is sent."""
+        return bool(self.smtp_host)
+
+    @property
+    def sender_address(self) -> str:
+        return self.mail_from_address or self.smtp_user or "tickets@bookmyseat.local"
 
     @property
     def demo_payments(self) -> bool:
@@ -60,6 +77,19 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def _no_spaces(name: str) -> str:
+    """Credentials copied from a provider's page often carry spaces (Gmail shows app passwords
+    as four groups of four); no valid user name or password contains one."""
+    return "".join(_str(name).split())
+
+
+def _smtp_security(port: int) -> str:
+    chosen = _str("BOOKMYSEAT_SMTP_SECURITY").lower()
+    if chosen in ("starttls", "ssl", "none"):
+        return chosen
+    return "ssl" if port == 465 else "starttls"
+
+
 def load_settings() -> Settings:
     """Read the environment now (tests call this after changing variables)."""
     load_dotenv(PROJECT_ROOT / ".env", override=False)
@@ -78,6 +108,14 @@ def load_settings() -> Settings:
         secret_key=_str("BOOKMYSEAT_SECRET_KEY", "dev-only-not-secret-change-me"),
         stripe_secret_key=_str("STRIPE_SECRET_KEY"),
         stripe_webhook_secret=_str("STRIPE_WEBHOOK_SECRET"),
+        public_url=_str("BOOKMYSEAT_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
+        smtp_host=_str("BOOKMYSEAT_SMTP_HOST"),
+        smtp_port=(port := _int("BOOKMYSEAT_SMTP_PORT", 587)),
+        smtp_security=_smtp_security(port),
+        smtp_user=_no_spaces("BOOKMYSEAT_SMTP_USER"),
+        smtp_password=_no_spaces("BOOKMYSEAT_SMTP_PASSWORD"),
+        mail_from_name=_str("BOOKMYSEAT_MAIL_FROM_NAME", "BookMySeat"),
+        mail_from_address=_str("BOOKMYSEAT_MAIL_FROM"),
     )
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from bookmyseat.services.booking import expire_lapsed_holds
+from bookmyseat.services.outbox import deliver_due
 from bookmyseat.services.seat_events import relay_from_redis
 from bookmyseat.settings import get_settings
 
@@ -32,3 +33,16 @@ async def relay_seat_changes() -> None:
     url = get_settings().redis_url
     if url:
         await relay_from_redis(url)
+
+
+SEND_MAIL_EVERY_SECONDS = 5
+
+
+async def send_outbox() -> None:
+    """Deliver due outbox messages forever; every worker runs it, claims keep sends single."""
+    while True:
+        try:
+            await asyncio.to_thread(deliver_due)
+        except Exception:  # noqa: BLE001 - a failed round is retried at the next tick
+            log.exception("Sending the email outbox failed")
+        await asyncio.sleep(SEND_MAIL_EVERY_SECONDS)

@@ -103,7 +103,9 @@ def test_late_payment_with_seats_resold_needs_a_refund(world: World, settings) -
     assert statuses(world)["A2"] == "held" and statuses(world)["A1"] == "available"
     assert get_booking(bob.reference, engine=world.engine).status == "held"
     assert count(world.engine, Payment, Payment.status == "refund_pending") == 1
-    assert count(world.engine, EmailOutbox) == 0
+    # No ticket: only the notice that the payment will be refunded.
+    assert count(world.engine, EmailOutbox) == 1
+    assert count(world.engine, EmailOutbox, EmailOutbox.kind == "late-payment-refund") == 1
     assert pay(world, held.reference, held.total_paise, now=later).result == "refund_needed"
 
 

@@ -144,6 +144,15 @@ def booking_row(row: MyBookingRow) -> rx.Component:
                     ),
                 ),
                 rx.cond(
+                    row.paid & row.upcoming,
+                    rx.button(
+                        "Email my ticket again",
+                        variant="soft",
+                        loading=MyBookingsState.resending == row.reference,
+                        on_click=MyBookingsState.resend(row.reference),
+                    ),
+                ),
+                rx.cond(
                     row.cancellable,
                     rx.button(
                         "Cancel booking",

@@ -99,6 +99,7 @@ def confirm_payment(
                 expire_bookings(session, [booking.id], now)
             if not _reclaim_seats(session, booking, now):
                 record(PaymentStatus.REFUND_PENDING, "paid after the seats were resold")
+                queue_email(session, booking, "late-payment-refund", now)
                 session.flush()
                 return PaymentOutcome(
                     "refund_needed",

@@ -11,6 +11,7 @@ from bookmyseat.services import demo_gateway, errors
 from bookmyseat.services.booking import cancel_booking, get_booking, release_hold
 from bookmyseat.services.booking_records import BookingView
 from bookmyseat.services.my_bookings import my_bookings
+from bookmyseat.services.outbox import ResendRefused, queue_resend
 from bookmyseat.services.schedule import showtime_summary
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import rupees
@@ -154,6 +155,7 @@ class MyBookingRow:
     upcoming: bool
     cancellable: bool
     unpaid: bool
+    paid: bool
 
 
 class MyBookingsState(AuthState):
@@ -161,6 +163,7 @@ class MyBookingsState(AuthState):
 
     rows: list[MyBookingRow] = []
     cancelling: str = ""
+    resending: str = ""
 
     @rx.var
     def has_upcoming(self) -> bool:
@@ -184,6 +187,7 @@ class MyBookingsState(AuthState):
                 upcoming=b.upcoming,
                 cancellable=b.cancellable,
                 unpaid=b.status in ("held", "pending_payment"),
+                paid=b.status == "paid",
             )
             for b in bookings
         ]
@@ -213,3 +217,21 @@ class MyBookingsState(AuthState):
         self.cancelling = ""
         await self._fill(account.id)
         yield rx.toast.success(f"Booking {view.reference} is cancelled; its seats are free again.")
+
+    @rx.event
+    async def resend(self, reference: str):
+        """Email the e-ticket again (rate limited by the outbox service)."""
+        account = await self.current_account()
+        if account is None:
+            yield rx.redirect("/login?next=/bookings")
+            return
+        self.resending = reference
+        yield
+        try:
+            await asyncio.to_thread(queue_resend, reference, user_id=account.id)
+        except (errors.BookingError, ResendRefused) as exc:
+            self.resending = ""
+            yield rx.toast.error(exc.message)
+            return
+        self.resending = ""
+        yield rx.toast.success("Your ticket is on its way to your email address.")

@@ -1,0 +1,248 @@
+"""The emails a booking sends, built from the database: e-ticket, cancellation, late-payment refund.
+
+Each is multipart: plain text and HTML with inline styles (no remote images: the QR code travels
+inside the message), plus the calendar entry for tickets. The Message-ID depends only on the
+booking and the message kind, so a retried send is recognisably the same message.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bookmyseat.models import (
+    Booking,
+    BookingSeat,
+    Cinema,
+    EmailOutbox,
+    Movie,
+    Screen,
+    Seat,
+    Showtime,
+)
+from bookmyseat.services.tickets import CalendarEntry, ics_bytes, qr_png, ticket_code
+from bookmyseat.settings import Settings
+
+
+@dataclass(frozen=True)
+class TicketDetails:
+    reference: str
+    status: str
+    movie: str
+    certificate: str
+    runtime_minutes: int
+    cinema: str
+    address: str
+    screen: str
+    starts_at: datetime
+    timezone: str
+    seats: list[tuple[str, str, int]]  # label, category, price in paise
+    total_paise: int
+    currency: str
+
+    @property
+    def local_start(self) -> str:
+        local = self.starts_at.astimezone(ZoneInfo(self.timezone))
+        return local.strftime("%A %d %B %Y, %H:%M ") + local.tzname()
+
+
+def ticket_details(session: Session, booking_id: int) -> TicketDetails:
+    booking, show, movie, screen, cinema = session.execute(
+        select(Booking, Showtime, Movie, Screen, Cinema)
+        .join(Showtime, Showtime.id == Booking.showtime_id)
+        .join(Movie, Movie.id == Showtime.movie_id)
+        .join(Screen, Screen.id == Showtime.screen_id)
+        .join(Cinema, Cinema.id == Screen.cinema_id)
+        .where(Booking.id == booking_id)
+    ).one()
+    seats = [
+        (row.seat_label, row.category, row.price_paise)
+        for row in session.execute(
+            select(BookingSeat.seat_label, BookingSeat.category, BookingSeat.price_paise)
+            .join(Seat, Seat.id == BookingSeat.seat_id)
+            .where(BookingSeat.booking_id == booking_id)
+            .order_by(Seat.grid_row, Seat.grid_col)
+        )
+    ]
+    return TicketDetails(
+        reference=booking.reference,
+        status=booking.status,
+        movie=movie.title,
+        certificate=movie.certificate,
+        runtime_minutes=movie.runtime_minutes,
+        cinema=cinema.name,
+        address=cinema.address,
+        screen=screen.name,
+        starts_at=show.starts_at,
+        timezone=cinema.timezone,
+        seats=seats,
+        total_paise=booking.total_paise,
+        currency=booking.currency,
+    )
+
+
+def money(paise: int, currency: str) -> str:
+    symbol = "₹" if currency.lower() == "inr" else currency.upper() + " "
+    rupees, rest = divmod(paise, 100)
+    return f"{symbol}{rupees:,}" + (f".{rest:02d}" if rest else "")
+
+
+def message_id(kind: str, reference: str, settings: Settings) -> str:
+    domain = settings.sender_address.rpartition("@")[2] or "bookmyseat.local"
+    return f"<{kind}.{reference}@{domain}>"
+
+
+def _seat_lines(details: TicketDetails) -> list[str]:
+    return [
+        f"{label} ({category}) {money(price, details.currency)}"
+        for label, category, price in details.seats
+    ]
+
+
+def _html_page(title: str, body: str) -> str:
+    return (
+        '<!doctype html><html><body style="margin:0;padding:0;background:#f4f4f5;">'
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
+        'style="background:#f4f4f5;padding:24px 0;"><tr><td align="center">'
+        '<table role="presentation" width="560" cellpadding="0" cellspacing="0" '
+        'style="background:#ffffff;border-radius:8px;font-family:Arial,Helvetica,sans-serif;'
+        'color:#18181b;padding:24px;">'
+        f'<tr><td><h1 style="font-size:22px;margin:0 0 16px;color:#be123c;">{html.escape(title)}'
+        f"</h1>{body}</td></tr></table></td></tr></table></body></html>"
+    )
+
+
+def _details_rows(details: TicketDetails, seats: bool = True) -> str:
+    rows = [
+        ("Movie", f"{details.movie} ({details.certificate})"),
+        ("Cinema", f"{details.cinema}, {details.screen}"),
+        ("When", details.local_start),
+    ]
+    if seats:
+        rows.append(("Seats", ", ".join(_seat_lines(details))))
+    rows += [
+        ("Amount", money(details.total_paise, details.currency)),
+        ("Booking", details.reference),
+    ]
+    cells = "".join(
+        f'<tr><td style="padding:4px 12px 4px 0;color:#71717a;vertical-align:top;">{name}</td>'
+        f'<td style="padding:4px 0;font-weight:bold;">{html.escape(value)}</td></tr>'
+        for name, value in rows
+    )
+    return f'<table role="presentation" cellpadding="0" cellspacing="0">{cells}</table>'
+
+
+def _base(kind: str, subject: str, to: str, details: TicketDetails, settings: Settings):
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = formataddr((settings.mail_from_name, settings.sender_address))
+    msg["To"] = to
+    msg["Message-ID"] = message_id(kind, details.reference, settings)
+    return msg
+
+
+def ticket_message(kind: str, to: str, details: TicketDetails, settings: Settings) -> EmailMessage:
+    """The e-ticket: details, seats, amount, the QR code and its code in words, and a .ics."""
+    code = ticket_code(details.reference, settings.secret_key)
+    link = f"{settings.public_url}/bookings/{details.reference}"
+    msg = _base(
+        kind, f"Your tickets: {details.movie}, {details.local_start}", to, details, settings
+    )
+    text = "\n".join(
+        [
+            "Your booking is confirmed.",
+            "",
+            f"Movie:   {details.movie} ({details.certificate})",
+            f"Cinema:  {details.cinema}, {details.screen}",
+            f"Address: {details.address}",
+            f"When:    {details.local_start}",
+            "Seats:   " + ", ".join(_seat_lines(details)),
+            f"Amount:  {money(details.total_paise, details.currency)}",
+            f"Booking: {details.reference}",
+            "",
+            f"Ticket code (show it at the door): {code}",
+            f"Your booking online: {link}",
+        ]
+    )
+    msg.set_content(text)
+    body = (
+        '<p style="margin:0 0 16px;">Your booking is confirmed. Show this code at the door.</p>'
+        + _details_rows(details)
+        + '<p style="margin:20px 0 4px;text-align:center;">'
+        '<img src="cid:ticket-qr" alt="Ticket QR code" width="198" height="198" '
+        'style="display:inline-block;"></p>'
+        f'<p style="margin:0 0 16px;text-align:center;font-family:monospace;">{code}</p>'
+        f'<p style="margin:0;"><a href="{html.escape(link)}" style="color:#be123c;">'
+        "See your booking online</a></p>"
+    )
+    msg.add_alternative(_html_page("Your tickets", body), subtype="html")
+    msg.get_payload()[1].add_related(
+        qr_png(code), maintype="image", subtype="png", cid="<ticket-qr>", filename="ticket-qr.png"
+    )
+    msg.add_attachment(
+        ics_bytes(_calendar_entry(details)),
+        maintype="text",
+        subtype="calendar",
+        filename=f"bookmyseat-{details.reference}.ics",
+    )
+    return msg
+
+
+def _calendar_entry(details: TicketDetails) -> CalendarEntry:
+    return CalendarEntry(
+        reference=details.reference,
+        title=f"{details.movie} at {details.cinema}",
+        starts_at=details.starts_at,
+        runtime_minutes=details.runtime_minutes,
+        location=f"{details.cinema}, {details.screen}, {details.address}",
+        description="Seats: " + ", ".join(label for label, _, _ in details.seats),
+    )
+
+
+def notice_message(kind: str, to: str, details: TicketDetails, settings: Settings) -> EmailMessage:
+    """Cancellation or late-payment refund: what happened and what the customer gets back."""
+    amount = money(details.total_paise, details.currency)
+    if kind == "cancellation":
+        subject = f"Booking {details.reference} cancelled"
+        lead = (
+            "Your booking has been cancelled and its seats released. If you paid by card, "
+            f"{amount} is refunded to it; banks usually show it within 5–7 working days."
+        )
+    else:
+        subject = f"Your payment for {details.movie} will be refunded"
+        lead = (
+            "Your payment arrived after your seat hold had ended and the seats had been booked "
+            f"by someone else, so no tickets were issued. The full {amount} is refunded to "
+            "your card; banks usually show it within 5–7 working days."
+        )
+    msg = _base(kind, subject, to, details, settings)
+    msg.set_content(
+        f"{lead}\n\nMovie:   {details.movie}\nCinema:  {details.cinema}, {details.screen}\n"
+        f"When:    {details.local_start}\nAmount:  {amount}\nBooking: {details.reference}\n"
+    )
+    body = f'<p style="margin:0 0 16px;">{html.escape(lead)}</p>' + _details_rows(
+        details, seats=kind == "cancellation"
+    )
+    msg.add_alternative(_html_page(subject, body), subtype="html")
+    if kind == "cancellation":
+        msg.add_attachment(
+            ics_bytes(_calendar_entry(details), cancelled=True),
+            maintype="text",
+            subtype="calendar",
+            filename=f"bookmyseat-{details.reference}.ics",
+        )
+    return msg
+
+
+def build_message(session: Session, row: EmailOutbox, settings: Settings) -> EmailMessage:
+    details = ticket_details(session, row.booking_id)
+    if row.kind == "confirmation" or row.kind.startswith("resend"):
+        return ticket_message(row.kind, row.to_address, details, settings)
+    return notice_message(row.kind, row.to_address, details, settings)
