@@ -35,7 +35,8 @@ LIVE_BOOKING_STATUSES = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT, Book
 class PaymentStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FLAGGED = "flagged"  # amount or currency differs from the booking: staff must look
-    REFUND_PENDING = "refund_pending"  # paid after the seats were resold
+    REFUND_PENDING = "refund_pending"  # to be refunded (cancelled, or paid after a resale)
+    REFUND_REQUESTED = "refund_requested"  # asked of the provider; REFUNDED when it confirms
     REFUNDED = "refunded"
 
 
@@ -219,6 +220,35 @@ class Payment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class CheckoutSession(SQLModel, table=True):
+    """A payment provider's hosted checkout opened for a booking (one per attempt)."""
+
+    __tablename__ = "checkout_session"
+    __table_args__ = (
+        UniqueConstraint("provider", "session_id", name="uq_checkout_session_provider_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", index=True)
+    provider: str = Field(max_length=20)
+    session_id: str = Field(max_length=255)
+    url: str = Field(default="", max_length=1000)
+    status: str = Field(default="open", max_length=20)  # open | complete | expired
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class ProviderEvent(SQLModel, table=True):
+    """A webhook event already handled: recorded after its work committed, so each runs once."""
+
+    __tablename__ = "provider_event"
+
+    event_id: str = Field(primary_key=True, max_length=255)
+    provider: str = Field(max_length=20)
+    type: str = Field(max_length=80)
+    processed_at: datetime = Field(default_factory=utcnow)
+
+
 class EmailOutbox(SQLModel, table=True):
     __tablename__ = "email_outbox"
     __table_args__ = (
@@ -267,6 +297,8 @@ ALL_TABLES = (
     BookingSeat,
     SeatClaim,
     Payment,
+    CheckoutSession,
+    ProviderEvent,
     EmailOutbox,
     AuditLog,
 )

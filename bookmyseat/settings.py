@@ -37,6 +37,7 @@ class Settings:
     secret_key: str
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""  # empty: Stripe's own servers; tests point it at a stand-in
     public_url: str = "http://localhost:3000"
     smtp_host: str = ""
     smtp_port: int = 587
@@ -108,6 +109,7 @@ def load_settings() -> Settings:
         secret_key=_str("BOOKMYSEAT_SECRET_KEY", "dev-only-not-secret-change-me"),
         stripe_secret_key=_str("STRIPE_SECRET_KEY"),
         stripe_webhook_secret=_str("STRIPE_WEBHOOK_SECRET"),
+        stripe_api_base=_str("BOOKMYSEAT_STRIPE_API_BASE"),
         public_url=_str("BOOKMYSEAT_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
         smtp_host=_str("BOOKMYSEAT_SMTP_HOST"),
         smtp_port=(port := _int("BOOKMYSEAT_SMTP_PORT", 587)),

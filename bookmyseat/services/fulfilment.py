@@ -34,6 +34,7 @@ _RESULT_OF_EXISTING = {
     PaymentStatus.SUCCEEDED: "already_paid",
     PaymentStatus.FLAGGED: "flagged",
     PaymentStatus.REFUND_PENDING: "refund_needed",
+    PaymentStatus.REFUND_REQUESTED: "refund_needed",
     PaymentStatus.REFUNDED: "refund_needed",
 }
 
