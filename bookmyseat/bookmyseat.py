@@ -9,38 +9,59 @@ from __future__ import annotations
 import reflex as rx
 
 from bookmyseat import models  # noqa: F401 - registers every table for `reflex db`
+from bookmyseat.api import api
 from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.checkout import checkout_page
 from bookmyseat.pages.home import home
 from bookmyseat.pages.movie import movie_page
 from bookmyseat.pages.payment import confirmation_page, demo_pay_page, my_bookings_page
 from bookmyseat.pages.showtime import showtime_page
+from bookmyseat.pages.stripe_return import stripe_return_page
+from bookmyseat.settings import get_settings
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.home import HomeState
 from bookmyseat.state.movie import MovieState
 from bookmyseat.state.payment import ConfirmationState, DemoPayState, MyBookingsState
 from bookmyseat.state.seat_map import SeatMapState
-from bookmyseat.tasks import relay_seat_changes, send_outbox, sweep_lapsed_holds
+from bookmyseat.state.stripe_return import StripeReturnState
+from bookmyseat.tasks import (
+    relay_seat_changes,
+    send_outbox,
+    stripe_housekeeping,
+    sweep_lapsed_holds,
+)
 
-# (page, route, title, the page's own on_load). Dynamic routes come before static ones; every page
-# first learns who is signed in.
-ROUTES = [
-    (movie_page, "/movies/[slug]", "movie", MovieState.load),
-    (showtime_page, "/showtimes/[id]", "choose seats", SeatMapState.load),
-    (checkout_page, "/checkout/[reference]", "checkout", CheckoutState.load),
+DEMO_PAYMENT_ROUTES = [
     (demo_pay_page, "/pay/demo/[reference]", "demo payment", DemoPayState.load),
-    (confirmation_page, "/bookings/[reference]", "your booking", ConfirmationState.load),
-    (my_bookings_page, "/bookings", "my bookings", MyBookingsState.load),
-    (home, "/", "now showing", HomeState.load),
-    (login_page, "/login", "sign in", None),
-    (signup_page, "/signup", "create an account", None),
+]
+STRIPE_ROUTES = [
+    (stripe_return_page, "/payments/stripe/success", "payment", StripeReturnState.load),
 ]
 
-app = rx.App(stylesheets=["/seatmap.css"])
-for page, route, title, load in ROUTES:
+
+def routes(demo_payments: bool) -> list[tuple]:
+    """(page, route, title, the page's own on_load). Dynamic routes come before static ones; every
+    page first learns who is signed in. The demo payment page exists only without Stripe keys."""
+    return [
+        (movie_page, "/movies/[slug]", "movie", MovieState.load),
+        (showtime_page, "/showtimes/[id]", "choose seats", SeatMapState.load),
+        (checkout_page, "/checkout/[reference]", "checkout", CheckoutState.load),
+        *(DEMO_PAYMENT_ROUTES if demo_payments else STRIPE_ROUTES),
+        (confirmation_page, "/bookings/[reference]", "your booking", ConfirmationState.load),
+        (my_bookings_page, "/bookings", "my bookings", MyBookingsState.load),
+        (home, "/", "now showing", HomeState.load),
+        (login_page, "/login", "sign in", None),
+        (signup_page, "/signup", "create an account", None),
+    ]
+
+
+app = rx.App(stylesheets=["/seatmap.css"], api_transformer=api)
+for page, route, title, load in routes(get_settings().demo_payments):
     on_load = [AuthState.refresh_identity] + ([load] if load else [])
     app.add_page(page, route=route, title=f"BookMySeat — {title}", on_load=on_load)
 app.register_lifespan_task(sweep_lapsed_holds)
 app.register_lifespan_task(relay_seat_changes)
 app.register_lifespan_task(send_outbox)
+if not get_settings().demo_payments:
+    app.register_lifespan_task(stripe_housekeeping)

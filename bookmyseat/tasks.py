@@ -8,6 +8,7 @@ import logging
 from bookmyseat.services.booking import expire_lapsed_holds
 from bookmyseat.services.outbox import deliver_due
 from bookmyseat.services.seat_events import relay_from_redis
+from bookmyseat.services.stripe_payments import expire_lapsed_sessions, send_pending_refunds
 from bookmyseat.settings import get_settings
 
 log = logging.getLogger("bookmyseat.tasks")
@@ -46,3 +47,17 @@ async def send_outbox() -> None:
         except Exception:  # noqa: BLE001 - a failed round is retried at the next tick
             log.exception("Sending the email outbox failed")
         await asyncio.sleep(SEND_MAIL_EVERY_SECONDS)
+
+
+STRIPE_HOUSEKEEPING_EVERY_SECONDS = 10
+
+
+async def stripe_housekeeping() -> None:
+    """With Stripe: end the sessions of lapsed holds, and ask for refunds that are due."""
+    while True:
+        for job in (expire_lapsed_sessions, send_pending_refunds):
+            try:
+                await asyncio.to_thread(job)
+            except Exception:  # noqa: BLE001 - Stripe or the database may be away; next round
+                log.exception("Stripe housekeeping (%s) failed", job.__name__)
+        await asyncio.sleep(STRIPE_HOUSEKEEPING_EVERY_SECONDS)

@@ -24,6 +24,9 @@ from bookmyseat.services.venues import (
 from bookmyseat.settings import Settings, load_settings
 from tests.databases import empty_tables, postgres_database, sqlite_database
 
+# Fixtures shared by the Stripe tests (the stand-in server and settings pointing at it).
+pytest_plugins = ["tests.stripe_payments_helpers"]
+
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 
 

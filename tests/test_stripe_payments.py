@@ -26,26 +26,8 @@ from bookmyseat.services.payment_gateway import begin_payment
 from bookmyseat.services.stripe_webhook import handle_webhook
 from bookmyseat.settings import Settings
 from tests.conftest import World
-from tests.stripe_standin import StripeStandIn, event_payload, stripe_standin
-
-SECRET = "whsec_test_secret"
-
-
-@pytest.fixture
-def standin():  # noqa: ANN201
-    with stripe_standin() as server:
-        yield server
-
-
-@pytest.fixture
-def stripe_settings(settings: Settings, standin: StripeStandIn) -> Settings:
-    return replace(
-        settings,
-        stripe_secret_key="sk_test_standin",
-        stripe_webhook_secret=SECRET,
-        stripe_api_base=standin.url,
-        public_url="https://tickets.example",
-    )
+from tests.stripe_payments_helpers import SECRET
+from tests.stripe_standin import StripeStandIn, event_payload
 
 
 def deliver(world: World, settings: Settings, event_type: str, obj: dict, **sign) -> int:  # noqa: ANN003
@@ -346,3 +328,12 @@ def test_a_transient_failure_answers_500_and_the_retry_fulfils(
         == 200
     )
     assert status_of(world, view.reference) == BookingStatus.PAID
+
+
+def test_with_stripe_keys_the_demo_payment_page_does_not_exist() -> None:
+    from bookmyseat.bookmyseat import routes
+
+    assert "/pay/demo/[reference]" in {route for _, route, _, _ in routes(demo_payments=True)}
+    with_stripe = {route for _, route, _, _ in routes(demo_payments=False)}
+    assert "/pay/demo/[reference]" not in with_stripe
+    assert "/payments/stripe/success" in with_stripe

@@ -84,6 +84,7 @@ def checkout_page() -> rx.Component:
                             "Pay " + CheckoutState.total,
                             size="3",
                             on_click=CheckoutState.pay,
+                            loading=CheckoutState.paying,
                             disabled=~CheckoutState.is_live,
                         ),
                         rx.button(

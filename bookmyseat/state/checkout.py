@@ -11,8 +11,8 @@ from bookmyseat.models import BookingStatus, utcnow
 from bookmyseat.services import errors
 from bookmyseat.services.booking import expire_lapsed_holds, get_booking, release_hold
 from bookmyseat.services.booking_records import BookingView
+from bookmyseat.services.payment_gateway import begin_payment
 from bookmyseat.services.schedule import showtime_summary
-from bookmyseat.settings import get_settings
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import rupees
 
@@ -39,6 +39,7 @@ class CheckoutState(AuthState):
     total: str = ""
     seconds_left: int = 0
     busy: bool = False
+    paying: bool = False
     _ticking_for: str = ""  # the booking whose countdown is running
 
     @rx.var
@@ -130,11 +131,22 @@ class CheckoutState(AuthState):
             yield CheckoutState.tick
 
     @rx.event
-    def pay(self):
-        """To the payment page (the demo gateway while Stripe is not configured)."""
-        if not get_settings().demo_payments:
-            return rx.toast.error("Card payments are not available yet.")
-        return rx.redirect(f"/pay/demo/{self.reference}")
+    async def pay(self):
+        """To the payment gateway the settings choose: the demo page, or Stripe Checkout."""
+        account = await self.current_account()
+        if account is None:
+            yield rx.redirect(f"/login?next=/checkout/{self.reference}")
+            return
+        self.paying = True
+        yield
+        try:
+            url = await asyncio.to_thread(begin_payment, self.reference, account.id)
+        except errors.BookingError as exc:
+            self.paying = False
+            yield rx.toast.error(exc.message)
+            return
+        self.paying = False
+        yield rx.redirect(url, is_external=url.startswith("http"))
 
     @rx.event
     async def release(self):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 
 import reflex as rx
+import stripe
 
 from bookmyseat.services import demo_gateway, errors
 from bookmyseat.services.booking import cancel_booking, get_booking, release_hold
@@ -13,6 +15,8 @@ from bookmyseat.services.booking_records import BookingView
 from bookmyseat.services.my_bookings import my_bookings
 from bookmyseat.services.outbox import ResendRefused, queue_resend
 from bookmyseat.services.schedule import showtime_summary
+from bookmyseat.services.stripe_payments import send_pending_refunds
+from bookmyseat.settings import get_settings
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import rupees
 
@@ -158,6 +162,16 @@ class MyBookingRow:
     paid: bool
 
 
+async def refund_now_if_card_paid() -> None:
+    """Ask Stripe for due refunds at once; if it is away, the housekeeping task asks again."""
+    if get_settings().demo_payments:
+        return
+    try:
+        await asyncio.to_thread(send_pending_refunds)
+    except stripe.StripeError as exc:
+        logging.getLogger("bookmyseat.stripe").warning("Refund request deferred: %s", exc)
+
+
 class MyBookingsState(AuthState):
     """`/bookings`: upcoming and past bookings; cancel an upcoming one before the cut-off."""
 
@@ -214,6 +228,7 @@ class MyBookingsState(AuthState):
             self.cancelling = ""
             yield rx.toast.error(exc.message)
             return
+        await refund_now_if_card_paid()
         self.cancelling = ""
         await self._fill(account.id)
         yield rx.toast.success(f"Booking {view.reference} is cancelled; its seats are free again.")
