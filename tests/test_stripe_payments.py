@@ -20,7 +20,7 @@ from bookmyseat.models import (
     ProviderEvent,
     utcnow,
 )
-from bookmyseat.services import stripe_payments
+from bookmyseat.services import errors, stripe_payments
 from bookmyseat.services.booking import cancel_booking, expire_lapsed_holds, get_booking
 from bookmyseat.services.payment_gateway import begin_payment
 from bookmyseat.services.stripe_webhook import handle_webhook
@@ -337,3 +337,22 @@ def test_with_stripe_keys_the_demo_payment_page_does_not_exist() -> None:
     with_stripe = {route for _, route, _, _ in routes(demo_payments=False)}
     assert "/pay/demo/[reference]" not in with_stripe
     assert "/payments/stripe/success" in with_stripe
+
+
+def test_paying_again_after_coming_back_expires_the_earlier_session(
+    world: World, stripe_settings: Settings, standin: StripeStandIn
+) -> None:
+    view, first = checkout(world, stripe_settings, "C1")
+    url = stripe_payments.start_checkout(
+        view.reference, world.alice, settings=stripe_settings, engine=world.engine
+    )
+    second = url.rsplit("/", 1)[-1]
+    assert second != first and standin.sessions[first]["status"] == "expired"
+    assert ("POST", "/v1/checkout/sessions", f"checkout-{view.reference}-2") in standin.idempotent
+    # Had the first been paid meanwhile, paying again is refused and the first one counts.
+    standin.sessions[second] = standin.pay(second)
+    with pytest.raises(errors.BookingError, match="already paid"):
+        stripe_payments.start_checkout(
+            view.reference, world.alice, settings=stripe_settings, engine=world.engine
+        )
+    assert status_of(world, view.reference) == BookingStatus.PAID

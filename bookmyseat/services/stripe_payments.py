@@ -112,6 +112,7 @@ def start_checkout(
             ).scalar_one()
         )
         items = _line_items(session, booking)
+    _close_earlier_sessions(booking.id, settings, engine)
     expires_at = now + SESSION_LIFETIME
     params = {
         "mode": "payment",
@@ -146,6 +147,35 @@ def start_checkout(
             )
         )
     return checkout.url
+
+
+def _close_earlier_sessions(booking_id: int, settings: Settings, engine: Engine | None) -> None:
+    """A customer who came back from Stripe and pays again gets a new session; the earlier one is
+    expired first so that the booking cannot be paid twice. If it was paid meanwhile, fulfil it."""
+    with read_session(engine) as session:
+        earlier = (
+            session.execute(
+                select(CheckoutSession.session_id).where(
+                    CheckoutSession.booking_id == booking_id,
+                    CheckoutSession.provider == PROVIDER,
+                    CheckoutSession.status == "open",
+                )
+            )
+            .scalars()
+            .all()
+        )
+    client = stripe_client(settings)
+    for session_id in earlier:
+        try:
+            client.v1.checkout.sessions.expire(session_id)
+            _set_session_status(session_id, "expired", engine)
+        except stripe.InvalidRequestError:
+            outcome = fulfil_session(session_id, settings=settings, engine=engine)
+            if outcome is not None:
+                raise errors.BookingError("This booking is already paid.") from None
+            _set_session_status(session_id, "expired", engine)
+        except stripe.StripeError as exc:
+            raise PaymentServiceDown() from exc
 
 
 def _set_session_status(session_id: str, status: str, engine: Engine | None) -> None:
