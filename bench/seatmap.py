@@ -194,7 +194,12 @@ def main() -> None:
                     open_seat_map(holder, app.url, showtime)
 
                     progress("render")
-                    render = [measure_render(viewer, app.url, showtime) for _ in range(3)]
+                    render = []
+                    for _ in range(3):
+                        render.append(measure_render(viewer, app.url, showtime))
+                        # Let the reloaded tab's old socket close before the next reload: Reflex
+                        # 0.10 with Redis can stall a tab whose reloads race (see README).
+                        time.sleep(1)
                     seats = viewer.locator(".seat-grid button").count()
                     titles = available_titles(viewer)
                     middle = titles[len(titles) // 3 :]
@@ -217,7 +222,7 @@ def main() -> None:
                     browser.close()
             except Exception:
                 # What the server said, for a run that failed part-way.
-                print((Path(data) / "reflex.log").read_text()[-4000:], file=sys.stderr)
+                print((Path(data) / "reflex.log").read_text()[-20000:], file=sys.stderr)
                 raise
 
     workers = "several backend workers sharing Redis" if redis_url else "one backend worker"

@@ -109,4 +109,6 @@ def checkout_page() -> rx.Component:
             ),
             size="3",
         ),
+        on_mount=CheckoutState.tick,
+        on_unmount=CheckoutState.leave,
     )

@@ -81,6 +81,7 @@ def showtime_page() -> rx.Component:
             ),
             size="4",
         ),
-        # Leaving the page ends its live updates (closing the tab ends them too).
+        # Live updates run while the page is mounted (closing the tab ends them too).
+        on_mount=SeatMapState.watch,
         on_unmount=SeatMapState.stop_watching,
     )

@@ -40,6 +40,7 @@ class CheckoutState(AuthState):
     seconds_left: int = 0
     busy: bool = False
     paying: bool = False
+    loading: bool = True
     _ticking_for: str = ""  # the booking whose countdown is running
 
     @rx.var
@@ -73,16 +74,18 @@ class CheckoutState(AuthState):
     async def load(self):
         # Forget the previous booking first, so it never shows under this one's reference.
         self.status, self.lines, self.seconds_left, self.busy = "", [], 0, False
+        self.loading = True
         yield
         reference = str(self.router.page.params.get("reference", ""))[:16]
         account = await self.current_account()
         if account is None:
+            self.loading = False
             yield rx.redirect(f"/login?next=/checkout/{reference}")
             return
         try:
             view = await asyncio.to_thread(get_booking, reference, user_id=account.id)
         except errors.BookingNotFound:
-            self.found = False
+            self.found, self.loading = False, False
             return
         summary = await asyncio.to_thread(showtime_summary, view.showtime_id)
         self.found = True
@@ -90,15 +93,28 @@ class CheckoutState(AuthState):
         self.venue = f"{summary.cinema} · {summary.screen}" if summary else ""
         self.when = summary.local_start if summary else ""
         self._fill(view)
-        if self.is_live:
-            yield CheckoutState.tick
+        self.loading = False
+
+    @rx.event
+    def leave(self):
+        """Leaving the page: the next visit waits for its own booking to load."""
+        self.loading = True
 
     @rx.event(background=True)
     async def tick(self):
-        """Count down once a second while this booking's hold lasts; then tell the customer."""
+        """Count down once a second while this booking's hold lasts; then tell the customer.
+
+        Started by the page's on_mount (see SeatMapState.watch for why not from on_load); it
+        first waits for the page's load to finish."""
+        for _ in range(300):
+            async with self:
+                loaded = not self.loading
+            if loaded:
+                break
+            await asyncio.sleep(0.1)
         async with self:
             reference = self.reference
-            if self._ticking_for == reference:
+            if not loaded or not self.is_live or self._ticking_for == reference:
                 return
             self._ticking_for = reference
         ran_out = False

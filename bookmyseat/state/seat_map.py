@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 
 import reflex as rx
 
@@ -27,15 +28,21 @@ CODES = {"available": "a", "held": "h", "sold": "s", "blocked": "b"}
 # A viewer re-reads the seats at least this often, so a lost notice or a hold that simply ran
 # out (nobody announces the passing of time) shows within seconds.
 RESYNC_SECONDS = 5.0
+LOAD_WAIT_STEPS = 300  # × 0.1 s: a watcher gives up if its page has not loaded in 30 s
 # A watcher whose page stayed open this long stops; reloading the page starts a new one.
 WATCH_LIMIT_SECONDS = 3 * 3600
 
 
-def client_connected(token: str) -> bool:
-    """Whether the browser tab behind `token` still has its websocket open."""
+@functools.cache
+def _app():  # noqa: ANN202 - the rx.App, looked up once (get_app edits sys.path on every call)
     from reflex.utils.prerequisites import get_app
 
-    namespace = get_app().app.event_namespace
+    return get_app().app
+
+
+def client_connected(token: str) -> bool:
+    """Whether the browser tab behind `token` still has its websocket open."""
+    namespace = _app().event_namespace
     return namespace is None or token in namespace.token_to_sid
 
 
@@ -136,7 +143,6 @@ class SeatMapState(AuthState):
         self.codes = status_codes(state)
         self._viewer_id = account.id if account else None
         self.loading = False
-        yield SeatMapState.watch
 
     def _update_totals(self) -> None:
         chosen = sorted(self.selected, key=lambda s: self._index.get(s, 0))
@@ -214,12 +220,28 @@ class SeatMapState(AuthState):
 
     @rx.event(background=True)
     async def watch(self):
-        """Keep this map in step with the database until the customer leaves the page."""
+        """Keep this map in step with the database until the customer leaves the page.
+
+        Started by the page's on_mount, never from on_load: Reflex treats events an on_load
+        handler yields as part of the page-load chain and cancels that chain on the next
+        navigation; a background task cancelled inside `async with self` can leave the
+        Redis state lock held until it expires, stalling the tab for seconds."""
         async with self:
             self._watch_generation += 1
             generation = self._watch_generation
-            showtime_id = self.showtime_id
             token = self.router.session.client_token
+        showtime_id = 0
+        for _ in range(LOAD_WAIT_STEPS):  # started on mount: wait for the page's load to finish
+            async with self:
+                if self._watch_generation != generation:
+                    return
+                if not self.loading:
+                    showtime_id = self.showtime_id
+            if showtime_id:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            return
         seen = hub.version(showtime_id)
         deadline = asyncio.get_running_loop().time() + WATCH_LIMIT_SECONDS
         while asyncio.get_running_loop().time() < deadline:

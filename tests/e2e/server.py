@@ -74,8 +74,14 @@ def port_open(port: int) -> bool:
 
 
 @contextmanager
-def running_app(data: Path, port: int, *, redis_url: str = "") -> Iterator[RunningApp]:
-    """Migrate and load demo data into `data/e2e.db`, serve the prod build on `port`, stop it."""
+def running_app(
+    data: Path, port: int, *, redis_url: str = "", workers: int = 2
+) -> Iterator[RunningApp]:
+    """Migrate and load demo data into `data/e2e.db`, serve the prod build on `port`, stop it.
+
+    With Redis, Reflex would start 2 × cores + 1 backend workers; on a 2-core machine that shares
+    with Chromium, five workers starve each other (Reflex's Redis lock waiters then miss their
+    wake-up and stall for seconds), so the number is set to what the machine can run."""
     if port_open(port):
         raise AppDidNotStart(f"Port {port} is busy; choose a free one.")
     database_url = f"sqlite:///{data / 'e2e.db'}"
@@ -90,6 +96,7 @@ def running_app(data: Path, port: int, *, redis_url: str = "") -> Iterator[Runni
     env.pop("REFLEX_REDIS_URL", None)
     if redis_url:
         env["REFLEX_REDIS_URL"] = redis_url
+        env["GRANIAN_WORKERS"] = str(workers)
     for command in ("migrate", "demo-data"):
         subprocess.run(
             [sys.executable, "-m", "bookmyseat.manage", command],
@@ -112,6 +119,8 @@ def running_app(data: Path, port: int, *, redis_url: str = "") -> Iterator[Runni
                 str(port),
                 "--backend-port",
                 str(port),
+                "--loglevel",
+                os.environ.get("BOOKMYSEAT_E2E_LOGLEVEL", "info"),
             ],
             cwd=ROOT,
             env=env,
