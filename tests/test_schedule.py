@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bookmyseat.db import write_session
-from bookmyseat.models import Showtime
+from bookmyseat.models import Showtime, utcnow
 from bookmyseat.services.schedule import movie_detail, movie_showtimes
-from tests.conftest import World
+from tests.conftest import World, make_world
 
 
 def slot(world: World, **kwargs):  # noqa: ANN003, ANN201
@@ -41,7 +42,13 @@ def test_seats_left_count_live_holds_and_sales_but_not_blocked_or_lapsed(world: 
     assert slot(world, now=later).seats_left == 12
 
 
-def test_sold_out_and_started_shows_are_listed_but_not_bookable(world: World) -> None:
+def test_sold_out_and_started_shows_are_listed_but_not_bookable(engine, settings) -> None:  # noqa: ANN001
+    # The show starts at noon (cinema time) tomorrow, so "5 minutes after it started" is the same
+    # local day whatever the hour the test runs at.
+    india = ZoneInfo("Asia/Kolkata")
+    noon = datetime.combine(datetime.now(india).date() + timedelta(days=1), time(12), india)
+    world = make_world(engine, starts_in=noon - utcnow())
+    world.settings = settings
     labels = [label for label in world.seats if label != "A3"]
     world.hold(world.alice, *labels[:10])
     world.hold(world.bob, *labels[10:])

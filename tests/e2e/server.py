@@ -33,6 +33,7 @@ class RunningApp:
     url: str
     database_url: str
     redis_url: str
+    pid: int = 0  # the server's process group: a test may kill it outright
 
     def showtimes_on(self, screen: str) -> list[int]:
         """Future showtimes of a demo screen, soonest first (read straight from the database)."""
@@ -75,7 +76,13 @@ def port_open(port: int) -> bool:
 
 @contextmanager
 def running_app(
-    data: Path, port: int, *, redis_url: str = "", workers: int = 2
+    data: Path,
+    port: int,
+    *,
+    redis_url: str = "",
+    workers: int = 2,
+    extra_env: dict[str, str] | None = None,
+    fresh_data: bool = True,
 ) -> Iterator[RunningApp]:
     """Migrate and load demo data into `data/e2e.db`, serve the prod build on `port`, stop it.
 
@@ -97,7 +104,8 @@ def running_app(
     if redis_url:
         env["REFLEX_REDIS_URL"] = redis_url
         env["GRANIAN_WORKERS"] = str(workers)
-    for command in ("migrate", "demo-data"):
+    env.update(extra_env or {})
+    for command in ("migrate", "demo-data") if fresh_data else ():
         subprocess.run(
             [sys.executable, "-m", "bookmyseat.manage", command],
             cwd=ROOT,
@@ -106,7 +114,7 @@ def running_app(
             capture_output=True,
         )
     log_path = data / "reflex.log"
-    with open(log_path, "w") as log:
+    with open(log_path, "a") as log:
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -135,7 +143,7 @@ def running_app(
                     log.flush()
                     raise AppDidNotStart("The app did not start:\n" + log_path.read_text()[-3000:])
                 time.sleep(1)
-            yield RunningApp(f"http://localhost:{port}", database_url, redis_url)
+            yield RunningApp(f"http://localhost:{port}", database_url, redis_url, server.pid)
         finally:
             _stop(server)
 
