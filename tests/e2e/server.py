@@ -86,9 +86,8 @@ def running_app(
 ) -> Iterator[RunningApp]:
     """Migrate and load demo data into `data/e2e.db`, serve the prod build on `port`, stop it.
 
-    With Redis, Reflex would start 2 × cores + 1 backend workers; on a 2-core machine that shares
-    with Chromium, five workers starve each other (Reflex's Redis lock waiters then miss their
-    wake-up and stall for seconds), so the number is set to what the machine can run."""
+    With Redis, Reflex would start 2 × cores + 1 backend workers (5 here, next to Chromium on 2
+    cores); `workers` sets what the machine can run, still several."""
     if port_open(port):
         raise AppDidNotStart(f"Port {port} is busy; choose a free one.")
     database_url = f"sqlite:///{data / 'e2e.db'}"

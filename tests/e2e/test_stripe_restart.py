@@ -17,18 +17,20 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import open_seat_map, seat, sign_in
-from tests.e2e.server import AppDidNotStart, running_app
+from tests.e2e.server import AppDidNotStart, port_open, running_app
 from tests.stripe_standin import event_payload, stripe_standin
 
 PORT = int(os.environ.get("BOOKMYSEAT_E2E_STRIPE_PORT", "3139"))
 SECRET = "whsec_e2e_secret"
 
 
-def post_webhook(url: str, payload: str) -> int:
+def post_webhook(url: str, payload: str, body: str | None = None) -> int:
+    """Sign `payload` as Stripe would and send it (or, to forge, send `body` under that
+    signature)."""
     header = stripe.WebhookSignature.generate_signature_header(payload, SECRET)
     request = urllib.request.Request(
         f"{url}/api/stripe/webhook",
-        data=payload.encode(),
+        data=(body or payload).encode(),
         headers={"Stripe-Signature": header, "Content-Type": "application/json"},
         method="POST",
     )
@@ -75,12 +77,16 @@ def test_a_killed_app_fulfils_the_replayed_webhook_after_restart(tmp_path, new_p
                 [session_id] = standin.sessions
                 assert standin.sessions[session_id]["client_reference_id"] == reference
                 os.killpg(app.pid, signal.SIGKILL)  # no goodbye: the process is gone
+                deadline = time.monotonic() + 20
+                while port_open(PORT) and time.monotonic() < deadline:
+                    time.sleep(0.2)
             session = standin.pay(session_id)
             payload = event_payload("checkout.session.completed", session, "evt_after_kill")
             with running_app(tmp_path, PORT, extra_env=env, fresh_data=False) as app:
                 assert post_webhook(app.url, payload) == 200
                 assert post_webhook(app.url, payload) == 200  # Stripe replays it
-                assert post_webhook(app.url, payload.replace("paid", "PAID")) == 400  # tampered
+                tampered = payload.replace('"amount_total": ', '"amount_total": 1')
+                assert post_webhook(app.url, payload, body=tampered) == 400
                 page = new_page()
                 page.goto(f"{app.url}/login")
                 sign_in(page, app.url)
