@@ -1,0 +1,110 @@
+"""The audit log: every staff change (who, what, before, after, when) and every refused access."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from bookmyseat.db import read_session, write_session
+from bookmyseat.models import AuditLog
+from bookmyseat.services.booking_records import resolve_now
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it: a signed-in user, or nobody (an anonymous request)."""
+
+    user_id: int | None
+    name: str
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        return cls(None, "anonymous")
+
+
+def _dump(value: dict | None) -> str:
+    return "" if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+def add_entry(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    entity: str = "",
+    entity_id: str | int = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    detail: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Write an entry in the caller's transaction, so a change and its record commit together."""
+    session.add(
+        AuditLog(
+            at=resolve_now(now),
+            actor_user_id=actor.user_id,
+            actor=actor.name[:60],
+            action=action[:60],
+            entity=entity[:40],
+            entity_id=str(entity_id)[:40],
+            before=_dump(before),
+            after=_dump(after),
+            detail=detail[:500],
+        )
+    )
+
+
+def record(actor: Actor, action: str, *, engine: Engine | None = None, **fields) -> None:  # noqa: ANN003
+    """An entry on its own (for refusals, which change nothing else)."""
+    with write_session(engine) as session:
+        add_entry(session, actor, action, **fields)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: str
+    after: str
+    detail: str
+
+
+def entries(
+    *,
+    action: str = "",
+    actor: str = "",
+    entity: str = "",
+    page: int = 0,
+    per_page: int = 50,
+    engine: Engine | None = None,
+) -> tuple[list[AuditRow], int]:
+    """Newest first, filtered; the page's rows and the number of matching entries."""
+    conditions = []
+    if action:
+        conditions.append(AuditLog.action == action)
+    if actor:
+        conditions.append(AuditLog.actor == actor)
+    if entity:
+        conditions.append(AuditLog.entity == entity)
+    with read_session(engine) as session:
+        total = session.execute(select(func.count()).select_from(AuditLog).where(*conditions))
+        total = total.scalar_one()
+        rows = session.execute(
+            select(AuditLog)
+            .where(*conditions)
+            .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+            .offset(max(0, page) * per_page)
+            .limit(per_page)
+        ).scalars()
+        return [
+            AuditRow(r.at, r.actor, r.action, r.entity, r.entity_id, r.before, r.after, r.detail)
+            for r in rows
+        ], total
