@@ -1,0 +1,216 @@
+"""The admin dashboard's figures, every one aggregated by the database (no rows loaded into Python).
+
+Definitions, so that the numbers can be checked by hand:
+- a booking counts in the range of its `paid_at` (when the money came);
+- bookings, tickets, customers and the average ticket price count bookings still PAID;
+- gross revenue is every booking paid in the range, refunds are those of them since cancelled or
+  refunded, revenue is gross minus refunds;
+- occupancy is sold seats over sellable seats (not blocked) of the showtimes that start in the
+  range;
+- days and hours are UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, extract, func, select
+from sqlalchemy.engine import Engine
+
+from bookmyseat.db import read_session
+from bookmyseat.models import (
+    Booking,
+    BookingSeat,
+    BookingStatus,
+    Movie,
+    Screen,
+    Seat,
+    Showtime,
+)
+
+PAID = BookingStatus.PAID
+GIVEN_BACK = (BookingStatus.CANCELLED, BookingStatus.REFUNDED)
+
+
+@dataclass(frozen=True)
+class Kpis:
+    bookings: int
+    tickets: int
+    gross_paise: int
+    refunds_paise: int
+    revenue_paise: int
+    average_ticket_paise: int
+    customers: int
+    occupancy_pct: float
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    kpis: Kpis
+    revenue_by_day: list[tuple[str, int]]
+    tickets_by_movie: list[tuple[str, int]]
+    occupancy_by_screen: list[tuple[str, float]]
+    sales_by_weekday_hour: list[tuple[int, int, int]]  # weekday (0 = Sunday), hour, tickets
+    category_mix: list[tuple[str, int]]
+
+
+def _paid_in_range(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+    conditions = [Booking.paid_at.is_not(None), Booking.paid_at >= start, Booking.paid_at < end]
+    if cinema_id is not None:
+        conditions.append(Screen.cinema_id == cinema_id)
+    return and_(*conditions)
+
+
+def _bookings_with_screen():  # noqa: ANN202
+    return (
+        select()
+        .select_from(Booking)
+        .join(Showtime, Showtime.id == Booking.showtime_id)
+        .join(Screen, Screen.id == Showtime.screen_id)
+    )
+
+
+def _still_paid(value):  # noqa: ANN001, ANN202
+    return func.coalesce(func.sum(case((Booking.status == PAID, value), else_=0)), 0)
+
+
+def kpis(
+    start: datetime, end: datetime, cinema_id: int | None = None, *, engine: Engine | None = None
+) -> Kpis:
+    paid = _paid_in_range(start, end, cinema_id)
+    query = _bookings_with_screen().add_columns(
+        _still_paid(1),
+        _still_paid(Booking.seat_count),
+        func.coalesce(func.sum(Booking.total_paise), 0),
+        func.coalesce(
+            func.sum(case((Booking.status.in_(GIVEN_BACK), Booking.total_paise), else_=0)), 0
+        ),
+        _still_paid(Booking.subtotal_paise),
+        func.count(func.distinct(case((Booking.status == PAID, Booking.user_id)))),
+    )
+    with read_session(engine) as session:
+        bookings, tickets, gross, refunds, ticket_revenue, customers = session.execute(
+            query.where(paid)
+        ).one()
+        sold, capacity = session.execute(_occupancy_totals(start, end, cinema_id)).one()
+    return Kpis(
+        bookings=int(bookings),
+        tickets=int(tickets),
+        gross_paise=int(gross),
+        refunds_paise=int(refunds),
+        revenue_paise=int(gross) - int(refunds),
+        average_ticket_paise=round(int(ticket_revenue) / int(tickets)) if tickets else 0,
+        customers=int(customers),
+        occupancy_pct=round(100 * int(sold or 0) / int(capacity), 1) if capacity else 0.0,
+    )
+
+
+def _capacity_per_screen():  # noqa: ANN202
+    return (
+        select(Seat.screen_id, func.count().label("seats"))
+        .where(~Seat.is_blocked)
+        .group_by(Seat.screen_id)
+        .subquery()
+    )
+
+
+def _sold_per_showtime():  # noqa: ANN202
+    return (
+        select(BookingSeat.showtime_id, func.count().label("sold"))
+        .join(Booking, Booking.id == BookingSeat.booking_id)
+        .where(Booking.status == PAID)
+        .group_by(BookingSeat.showtime_id)
+        .subquery()
+    )
+
+
+def _showtimes_in_range(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+    capacity, sold = _capacity_per_screen(), _sold_per_showtime()
+    query = (
+        select()
+        .select_from(Showtime)
+        .join(Screen, Screen.id == Showtime.screen_id)
+        .join(capacity, capacity.c.screen_id == Showtime.screen_id)
+        .outerjoin(sold, sold.c.showtime_id == Showtime.id)
+        .where(Showtime.starts_at >= start, Showtime.starts_at < end, ~Showtime.is_cancelled)
+    )
+    if cinema_id is not None:
+        query = query.where(Screen.cinema_id == cinema_id)
+    return query, capacity, sold
+
+
+def _occupancy_totals(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+    query, capacity, sold = _showtimes_in_range(start, end, cinema_id)
+    return query.add_columns(
+        func.coalesce(func.sum(sold.c.sold), 0), func.coalesce(func.sum(capacity.c.seats), 0)
+    )
+
+
+def dashboard(
+    start: datetime, end: datetime, cinema_id: int | None = None, *, engine: Engine | None = None
+) -> Dashboard:
+    """Everything the dashboard shows for [start, end), optionally for one cinema."""
+    paid = _paid_in_range(start, end, cinema_id)
+    still_paid = and_(paid, Booking.status == PAID)
+    day = func.date(Booking.paid_at)
+    by_day = (
+        _bookings_with_screen()
+        .add_columns(day, _still_paid(Booking.total_paise))
+        .where(paid)
+        .group_by(day)
+        .order_by(day)
+    )
+    tickets = func.sum(Booking.seat_count)
+    by_movie = (
+        _bookings_with_screen()
+        .join(Movie, Movie.id == Showtime.movie_id)
+        .add_columns(Movie.title, tickets)
+        .where(still_paid)
+        .group_by(Movie.id, Movie.title)
+        .order_by(tickets.desc(), Movie.title)
+        .limit(10)
+    )
+    weekday, hour = extract("dow", Booking.paid_at), extract("hour", Booking.paid_at)
+    heatmap = (
+        _bookings_with_screen()
+        .add_columns(weekday, hour, tickets)
+        .where(still_paid)
+        .group_by(weekday, hour)
+    )
+    mix = (
+        select(BookingSeat.category, func.count())
+        .join(Booking, Booking.id == BookingSeat.booking_id)
+        .join(Showtime, Showtime.id == Booking.showtime_id)
+        .join(Screen, Screen.id == Showtime.screen_id)
+        .where(still_paid)
+        .group_by(BookingSeat.category)
+        .order_by(BookingSeat.category)
+    )
+    shows, capacity, sold = _showtimes_in_range(start, end, cinema_id)
+    by_screen = (
+        shows.add_columns(
+            Screen.name,
+            func.coalesce(func.sum(sold.c.sold), 0),
+            func.sum(capacity.c.seats),
+        )
+        .group_by(Screen.id, Screen.name)
+        .order_by(Screen.name)
+    )
+    with read_session(engine) as session:
+        revenue_by_day = [(str(d), int(v)) for d, v in session.execute(by_day)]
+        tickets_by_movie = [(t, int(n)) for t, n in session.execute(by_movie)]
+        sales = [(int(w), int(h), int(n)) for w, h, n in session.execute(heatmap)]
+        category_mix = [(c, int(n)) for c, n in session.execute(mix)]
+        occupancy = [
+            (name, round(100 * int(s) / int(c), 1) if c else 0.0)
+            for name, s, c in session.execute(by_screen)
+        ]
+    return Dashboard(
+        kpis=kpis(start, end, cinema_id, engine=engine),
+        revenue_by_day=revenue_by_day,
+        tickets_by_movie=tickets_by_movie,
+        occupancy_by_screen=occupancy,
+        sales_by_weekday_hour=sorted(sales),
+        category_mix=category_mix,
+    )

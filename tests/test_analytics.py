@@ -1,0 +1,55 @@
+"""Dashboard figures equal the ones worked out by hand for a small set of known bookings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bookmyseat.models import utcnow
+from bookmyseat.services.analytics import dashboard, kpis
+from bookmyseat.services.booking import cancel_booking
+from bookmyseat.services.fulfilment import confirm_payment
+from tests.conftest import World
+
+
+def pay_at(world: World, user: int, labels: tuple[str, ...], when) -> str:  # noqa: ANN001
+    view = world.hold(user, *labels, now=when - timedelta(minutes=1))
+    confirm_payment(
+        view.reference,
+        amount_paise=view.total_paise,
+        currency="inr",
+        provider="demo",
+        provider_ref=f"p_{view.reference}",
+        now=when,
+        engine=world.engine,
+    )
+    return view.reference
+
+
+def test_the_dashboard_matches_hand_computed_figures(world: World) -> None:
+    now = utcnow().replace(microsecond=0)
+    pay_at(world, world.alice, ("A1", "A2"), now)  # 2 Classic: 400 + fee 60 = ₹460
+    pay_at(world, world.bob, ("C1",), now)  # 1 Prime: 300 + 30 = ₹330
+    cancelled = pay_at(world, world.alice, ("C2", "C3"), now)  # ₹660, then cancelled (refund)
+    cancel_booking(cancelled, engine=world.engine)
+    world.hold(world.bob, "B2")  # held, never paid: no money
+    pay_at(world, world.alice, ("B3",), now - timedelta(days=3))  # paid before the range
+    start, end = now - timedelta(hours=1), world.starts_at + timedelta(hours=1)
+
+    figures = dashboard(start, end, engine=world.engine)
+    k = figures.kpis
+    assert (k.bookings, k.tickets, k.customers) == (2, 3, 2)
+    assert (k.gross_paise, k.refunds_paise, k.revenue_paise) == (145_000, 66_000, 79_000)
+    assert k.average_ticket_paise == 23_333  # (400 + 400 + 300) / 3 seats, in paise
+    # Both showtimes start in the range: 14 + 4 sellable seats, 4 sold (B3 counts: still paid).
+    assert k.occupancy_pct == 22.2
+    assert figures.revenue_by_day == [(now.date().isoformat(), 79_000)]
+    assert figures.tickets_by_movie == [("Test Movie", 3)]
+    assert figures.sales_by_weekday_hour == [(now.isoweekday() % 7, now.hour, 3)]
+    assert figures.category_mix == [("Classic", 2), ("Prime", 1)]
+    assert figures.occupancy_by_screen == [("Screen 1", 28.6), ("Screen 2", 0.0)]
+
+    everything = kpis(now - timedelta(days=30), end, engine=world.engine)
+    assert (everything.bookings, everything.revenue_paise) == (3, 79_000 + 23_000)
+    elsewhere = dashboard(start, end, cinema_id=10_000, engine=world.engine)
+    assert elsewhere.kpis.bookings == 0 and elsewhere.revenue_by_day == []
+    assert elsewhere.kpis.occupancy_pct == 0.0
