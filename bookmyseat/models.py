@@ -158,6 +158,7 @@ class Booking(SQLModel, table=True):
     __table_args__ = (
         Index("ix_booking_showtime_status", "showtime_id", "status"),
         Index("ix_booking_status_expiry", "status", "hold_expires_at"),
+        Index("ix_booking_paid_at", "paid_at"),  # the dashboard's date ranges
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -75,11 +75,9 @@ def _still_paid(value):  # noqa: ANN001, ANN202
     return func.coalesce(func.sum(case((Booking.status == PAID, value), else_=0)), 0)
 
 
-def kpis(
-    start: datetime, end: datetime, cinema_id: int | None = None, *, engine: Engine | None = None
-) -> Kpis:
+def kpi_statements(start: datetime, end: datetime, cinema_id: int | None = None) -> list:
     paid = _paid_in_range(start, end, cinema_id)
-    query = _bookings_with_screen().add_columns(
+    money = _bookings_with_screen().add_columns(
         _still_paid(1),
         _still_paid(Booking.seat_count),
         func.coalesce(func.sum(Booking.total_paise), 0),
@@ -89,11 +87,16 @@ def kpis(
         _still_paid(Booking.subtotal_paise),
         func.count(func.distinct(case((Booking.status == PAID, Booking.user_id)))),
     )
+    return [money.where(paid), _occupancy_totals(start, end, cinema_id)]
+
+
+def kpis(
+    start: datetime, end: datetime, cinema_id: int | None = None, *, engine: Engine | None = None
+) -> Kpis:
+    money, occupancy = kpi_statements(start, end, cinema_id)
     with read_session(engine) as session:
-        bookings, tickets, gross, refunds, ticket_revenue, customers = session.execute(
-            query.where(paid)
-        ).one()
-        sold, capacity = session.execute(_occupancy_totals(start, end, cinema_id)).one()
+        bookings, tickets, gross, refunds, ticket_revenue, customers = session.execute(money).one()
+        sold, capacity = session.execute(occupancy).one()
     return Kpis(
         bookings=int(bookings),
         tickets=int(tickets),
@@ -147,10 +150,8 @@ def _occupancy_totals(start: datetime, end: datetime, cinema_id: int | None):  #
     )
 
 
-def dashboard(
-    start: datetime, end: datetime, cinema_id: int | None = None, *, engine: Engine | None = None
-) -> Dashboard:
-    """Everything the dashboard shows for [start, end), optionally for one cinema."""
+def chart_statements(start: datetime, end: datetime, cinema_id: int | None = None) -> dict:
+    """The charts' SQL, one aggregate statement each (the bench times them bare as its floor)."""
     paid = _paid_in_range(start, end, cinema_id)
     still_paid = and_(paid, Booking.status == PAID)
     day = func.date(Booking.paid_at)
@@ -197,14 +198,30 @@ def dashboard(
         .group_by(Screen.id, Screen.name)
         .order_by(Screen.name)
     )
+    return {
+        "revenue_by_day": by_day,
+        "tickets_by_movie": by_movie,
+        "sales_by_weekday_hour": heatmap,
+        "category_mix": mix,
+        "occupancy_by_screen": by_screen,
+    }
+
+
+def dashboard(
+    start: datetime, end: datetime, cinema_id: int | None = None, *, engine: Engine | None = None
+) -> Dashboard:
+    """Everything the dashboard shows for [start, end), optionally for one cinema."""
+    charts = chart_statements(start, end, cinema_id)
     with read_session(engine) as session:
-        revenue_by_day = [(str(d), int(v)) for d, v in session.execute(by_day)]
-        tickets_by_movie = [(t, int(n)) for t, n in session.execute(by_movie)]
-        sales = [(int(w), int(h), int(n)) for w, h, n in session.execute(heatmap)]
-        category_mix = [(c, int(n)) for c, n in session.execute(mix)]
+        revenue_by_day = [(str(d), int(v)) for d, v in session.execute(charts["revenue_by_day"])]
+        tickets_by_movie = [(t, int(n)) for t, n in session.execute(charts["tickets_by_movie"])]
+        sales = [
+            (int(w), int(h), int(n)) for w, h, n in session.execute(charts["sales_by_weekday_hour"])
+        ]
+        category_mix = [(c, int(n)) for c, n in session.execute(charts["category_mix"])]
         occupancy = [
             (name, round(100 * int(s) / int(c), 1) if c else 0.0)
-            for name, s, c in session.execute(by_screen)
+            for name, s, c in session.execute(charts["occupancy_by_screen"])
         ]
     return Dashboard(
         kpis=kpis(start, end, cinema_id, engine=engine),
