@@ -169,7 +169,8 @@ def run(name: str, engine: Engine, bookings: int, repeat: int) -> None:
         f"revenue ₹{figures.revenue_paise // 100:,}, occupancy {figures.occupancy_pct}%"
     )
     print(
-        f"[{name}] floor (bare SQL aggregates): 30 days {floor_30:.0f} ms, all time {floor_all:.0f} ms"
+        f"[{name}] floor (bare SQL aggregates): 30 days {floor_30:.0f} ms, "
+        f"all time {floor_all:.0f} ms"
     )
     print(
         f"db={name} dashboard_ms_30d={ms_30:.0f} dashboard_ms_all={ms_all:.0f} "
