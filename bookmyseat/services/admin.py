@@ -1,0 +1,209 @@
+"""What staff can do, each action checking the caller's role first (and logging a refusal).
+
+The admin pages' handlers are thin: they pass the signed-in account to these functions, so a
+role check cannot be forgotten in a handler, and the role × action matrix is tested here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Engine
+
+from bookmyseat.db import read_session
+from bookmyseat.models import Booking, EmailOutbox, Movie, Showtime, User
+from bookmyseat.services import analytics, audit, door, outbox
+from bookmyseat.services.accounts import Account
+from bookmyseat.services.booking import cancel_booking, get_booking
+from bookmyseat.services.staff import actor_of, require_staff
+from bookmyseat.settings import Settings
+
+
+def dashboard(
+    account: Account | None,
+    start: datetime,
+    end: datetime,
+    cinema_id: int | None = None,
+    *,
+    engine: Engine | None = None,
+) -> analytics.Dashboard:
+    require_staff(account, "the dashboard", engine=engine)
+    return analytics.dashboard(start, end, cinema_id, engine=engine)
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    reference: str
+    status: str
+    customer: str
+    email: str
+    movie: str
+    starts_at: datetime
+    seats: int
+    total_paise: int
+
+
+def find_bookings(
+    account: Account | None, query: str, *, limit: int = 50, engine: Engine | None = None
+) -> list[BookingRow]:
+    """By reference, email or username (exact or prefix); newest first."""
+    require_staff(account, "bookings", engine=engine)
+    text = query.strip()
+    condition = or_(
+        Booking.reference == text.upper(),
+        func.lower(User.email).startswith(text.lower()),
+        func.lower(User.username).startswith(text.lower()),
+    )
+    with read_session(engine) as session:
+        rows = session.execute(
+            select(
+                Booking.reference,
+                Booking.status,
+                User.username,
+                User.email,
+                Movie.title,
+                Showtime.starts_at,
+                Booking.seat_count,
+                Booking.total_paise,
+            )
+            .join(User, User.id == Booking.user_id)
+            .join(Showtime, Showtime.id == Booking.showtime_id)
+            .join(Movie, Movie.id == Showtime.movie_id)
+            .where(condition if text else True)
+            .order_by(Booking.created_at.desc(), Booking.id.desc())
+            .limit(limit)
+        ).all()
+    return [BookingRow(*row) for row in rows]
+
+
+def cancel_as_staff(
+    account: Account | None, reference: str, *, engine: Engine | None = None
+) -> str:
+    """Cancel any booking (no cut-off for staff); a paid one is refunded. Its new status."""
+    staff = require_staff(account, f"booking {reference} (cancel)", write=True, engine=engine)
+    before = get_booking(reference, engine=engine)
+    after = cancel_booking(reference, user_id=None, engine=engine)
+    audit.record(
+        actor_of(staff),
+        "booking_cancelled",
+        entity="booking",
+        entity_id=reference,
+        before={"status": before.status},
+        after={"status": after.status},
+        engine=engine,
+    )
+    return after.status
+
+
+def resend_as_staff(
+    account: Account | None, reference: str, *, engine: Engine | None = None
+) -> None:
+    staff = require_staff(account, f"booking {reference} (resend)", write=True, engine=engine)
+    outbox.queue_resend(reference, user_id=None, engine=engine)
+    audit.record(
+        actor_of(staff), "ticket_resent", entity="booking", entity_id=reference, engine=engine
+    )
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    reference: str
+    kind: str
+    to_address: str
+    status: str
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime
+
+
+def list_outbox(
+    account: Account | None, status: str = "", *, limit: int = 100, engine: Engine | None = None
+) -> list[OutboxRow]:
+    require_staff(account, "the email outbox", engine=engine)
+    with read_session(engine) as session:
+        rows = session.execute(
+            select(
+                EmailOutbox.id,
+                Booking.reference,
+                EmailOutbox.kind,
+                EmailOutbox.to_address,
+                EmailOutbox.status,
+                EmailOutbox.attempts,
+                EmailOutbox.last_error,
+                EmailOutbox.next_attempt_at,
+            )
+            .join(Booking, Booking.id == EmailOutbox.booking_id)
+            .where(EmailOutbox.status == status if status else True)
+            .order_by(EmailOutbox.id.desc())
+            .limit(limit)
+        ).all()
+    return [OutboxRow(*row) for row in rows]
+
+
+def retry_email(account: Account | None, outbox_id: int, *, engine: Engine | None = None) -> None:
+    staff = require_staff(account, f"email {outbox_id} (retry)", write=True, engine=engine)
+    outbox.retry_failed(outbox_id, engine=engine)
+    audit.record(
+        actor_of(staff), "email_retried", entity="email_outbox", entity_id=outbox_id, engine=engine
+    )
+
+
+def scan_ticket(
+    account: Account | None,
+    code: str,
+    showtime_id: int | None = None,
+    *,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+) -> door.ScanResult:
+    """Checking a ticket in changes it, so auditors may not scan."""
+    staff = require_staff(account, "the door scanner", write=True, engine=engine)
+    return door.scan(
+        code, actor_of(staff), showtime_id=showtime_id, settings=settings, engine=engine
+    )
+
+
+def audit_log(
+    account: Account | None,
+    *,
+    action: str = "",
+    page: int = 0,
+    engine: Engine | None = None,
+) -> tuple[list[audit.AuditRow], int]:
+    require_staff(account, "the audit log", engine=engine)
+    return audit.entries(action=action, page=page, engine=engine)
+
+
+def bookings_csv(
+    account: Account | None, start: datetime, end: datetime, *, engine: Engine | None = None
+) -> str:
+    """The bookings paid in [start, end) as CSV, one line a booking."""
+    require_staff(account, "the bookings export", engine=engine)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["reference", "status", "paid_at", "customer", "movie", "seats", "total_inr"])
+    with read_session(engine) as session:
+        rows = session.execute(
+            select(
+                Booking.reference,
+                Booking.status,
+                Booking.paid_at,
+                User.username,
+                Movie.title,
+                Booking.seat_count,
+                Booking.total_paise,
+            )
+            .join(User, User.id == Booking.user_id)
+            .join(Showtime, Showtime.id == Booking.showtime_id)
+            .join(Movie, Movie.id == Showtime.movie_id)
+            .where(Booking.paid_at >= start, Booking.paid_at < end)
+            .order_by(Booking.paid_at)
+        )
+        for ref, status, paid_at, user, title, seats, total in rows:
+            writer.writerow([ref, status, paid_at.isoformat(), user, title, seats, total / 100])
+    return buffer.getvalue()

@@ -1,0 +1,117 @@
+"""Role × staff action: admins do everything, auditors only read, customers and anonymous
+nothing; every refusal is in the audit log and changes nothing. Plus the actions' effects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bookmyseat.db import write_session
+from bookmyseat.models import BookingStatus, EmailOutbox, OutboxStatus, Role, User, utcnow
+from bookmyseat.services import admin, audit
+from bookmyseat.services.accounts import Account
+from bookmyseat.services.booking import get_booking
+from bookmyseat.services.staff import AccessDenied
+from bookmyseat.services.tickets import ticket_code
+from bookmyseat.settings import Settings
+from tests.conftest import World
+
+ROLES = ["anonymous", Role.CUSTOMER, Role.AUDITOR, Role.ADMIN]
+
+
+def account_with(world: World, role: str) -> Account | None:
+    if role == "anonymous":
+        return None
+    with write_session(world.engine) as session:
+        user = User(
+            username=f"{role}_x", email=f"{role}_x@example.com", password_hash="x", role=role
+        )
+        session.add(user)
+        session.flush()
+        return Account(user.id, user.username, user.email, "", role)
+
+
+def actions(world: World, settings: Settings, reference: str) -> dict:
+    now = utcnow()
+    return {
+        # name: (is a write, call)
+        "dashboard": (
+            False,
+            lambda a: admin.dashboard(a, now - timedelta(days=1), now, engine=world.engine),
+        ),
+        "find bookings": (False, lambda a: admin.find_bookings(a, "alice", engine=world.engine)),
+        "outbox": (False, lambda a: admin.list_outbox(a, engine=world.engine)),
+        "audit log": (False, lambda a: admin.audit_log(a, engine=world.engine)),
+        "csv": (
+            False,
+            lambda a: admin.bookings_csv(
+                a, now - timedelta(days=1), now + timedelta(days=1), engine=world.engine
+            ),
+        ),
+        "resend": (True, lambda a: admin.resend_as_staff(a, reference, engine=world.engine)),
+        "retry email": (True, lambda a: admin.retry_email(a, 1, engine=world.engine)),
+        "scan": (
+            True,
+            lambda a: admin.scan_ticket(
+                a,
+                ticket_code(reference, settings.secret_key),
+                settings=settings,
+                engine=world.engine,
+            ),
+        ),
+        "cancel (last: it ends the booking)": (
+            True,
+            lambda a: admin.cancel_as_staff(a, reference, engine=world.engine),
+        ),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_by_action(world: World, settings: Settings, role: str) -> None:
+    view = world.hold(world.alice, "C1")
+    world.pay(view)
+    account = account_with(world, role)
+    for name, (write, call) in actions(world, settings, view.reference).items():
+        allowed = role == Role.ADMIN or (role == Role.AUDITOR and not write)
+        before = audit.entries(action="access_refused", engine=world.engine)[1]
+        if allowed:
+            call(account)
+            continue
+        with pytest.raises(AccessDenied):
+            call(account)
+        assert audit.entries(action="access_refused", engine=world.engine)[1] == before + 1, name
+    booking = get_booking(view.reference, engine=world.engine)
+    if role == Role.ADMIN:
+        assert booking.status == BookingStatus.CANCELLED
+    else:
+        assert booking.status == BookingStatus.PAID, "a refused action changed the booking"
+
+
+def test_staff_actions_do_what_they_say_and_are_logged(world: World, settings: Settings) -> None:
+    view = world.hold(world.alice, "C1", "C2")
+    world.pay(view)
+    boss = account_with(world, Role.ADMIN)
+    [row] = admin.find_bookings(boss, "ALICE@", engine=world.engine)
+    assert row.reference == view.reference and row.seats == 2
+    assert (
+        admin.find_bookings(boss, view.reference.lower(), engine=world.engine)[0].status == "paid"
+    )
+    with write_session(world.engine) as session:
+        email = session.query(EmailOutbox).one()
+        email.status, email.last_error = OutboxStatus.FAILED, "550 no such user"
+    [failed] = admin.list_outbox(boss, "failed", engine=world.engine)
+    admin.retry_email(boss, failed.id, engine=world.engine)
+    assert admin.list_outbox(boss, "pending", engine=world.engine)[0].id == failed.id
+    now = utcnow()
+    csv = admin.bookings_csv(
+        boss, now - timedelta(hours=1), now + timedelta(hours=1), engine=world.engine
+    )
+    assert csv.splitlines()[0].startswith("reference,status") and view.reference in csv
+    assert admin.cancel_as_staff(boss, view.reference, engine=world.engine) == "cancelled"
+    entries, _ = admin.audit_log(boss, engine=world.engine)
+    assert [e.action for e in entries] == ["booking_cancelled", "email_retried"]
+    assert (
+        entries[0].before == '{"status": "paid"}' and entries[0].after == '{"status": "cancelled"}'
+    )
+    assert entries[0].actor == boss.username
