@@ -10,6 +10,13 @@ import reflex as rx
 
 from bookmyseat import models  # noqa: F401 - registers every table for `reflex db`
 from bookmyseat.api import api
+from bookmyseat.pages.admin import (
+    audit_page,
+    bookings_page,
+    dashboard_page,
+    outbox_page,
+    scan_page,
+)
 from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.checkout import checkout_page
 from bookmyseat.pages.home import home
@@ -18,6 +25,13 @@ from bookmyseat.pages.payment import confirmation_page, demo_pay_page, my_bookin
 from bookmyseat.pages.showtime import showtime_page
 from bookmyseat.pages.stripe_return import stripe_return_page
 from bookmyseat.settings import get_settings
+from bookmyseat.state.admin import (
+    AdminBookingsState,
+    AdminState,
+    AuditState,
+    DashboardState,
+    OutboxState,
+)
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.home import HomeState
@@ -34,6 +48,19 @@ from bookmyseat.tasks import (
 
 DEMO_PAYMENT_ROUTES = [
     (demo_pay_page, "/pay/demo/[reference]", "demo payment", DemoPayState.load),
+]
+# Staff pages: each load is guarded, and every action re-checks the role in services.admin.
+ADMIN_ROUTES = [
+    (dashboard_page, "/admin", "admin dashboard", [AdminState.guard, DashboardState.load]),
+    (
+        bookings_page,
+        "/admin/bookings",
+        "admin bookings",
+        [AdminState.guard, AdminBookingsState.search],
+    ),
+    (outbox_page, "/admin/outbox", "email outbox", [AdminState.guard, OutboxState.load]),
+    (scan_page, "/admin/scan", "door scanner", [AdminState.guard]),
+    (audit_page, "/admin/audit", "audit log", [AdminState.guard, AuditState.load]),
 ]
 STRIPE_ROUTES = [
     (stripe_return_page, "/payments/stripe/success", "payment", StripeReturnState.load),
@@ -53,12 +80,14 @@ def routes(demo_payments: bool) -> list[tuple]:
         (home, "/", "now showing", HomeState.load),
         (login_page, "/login", "sign in", None),
         (signup_page, "/signup", "create an account", None),
+        *ADMIN_ROUTES,
     ]
 
 
 app = rx.App(stylesheets=["/seatmap.css"], api_transformer=api)
 for page, route, title, load in routes(get_settings().demo_payments):
-    on_load = [AuthState.refresh_identity] + ([load] if load else [])
+    own = load if isinstance(load, list) else [load] if load else []
+    on_load = [AuthState.refresh_identity, *own]
     app.add_page(page, route=route, title=f"BookMySeat — {title}", on_load=on_load)
 app.register_lifespan_task(sweep_lapsed_holds)
 app.register_lifespan_task(relay_seat_changes)

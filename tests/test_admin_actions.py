@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bookmyseat.db import write_session
 from bookmyseat.models import BookingStatus, EmailOutbox, OutboxStatus, Role, User, utcnow
@@ -98,7 +99,7 @@ def test_staff_actions_do_what_they_say_and_are_logged(world: World, settings: S
         admin.find_bookings(boss, view.reference.lower(), engine=world.engine)[0].status == "paid"
     )
     with write_session(world.engine) as session:
-        email = session.query(EmailOutbox).one()
+        email = session.execute(select(EmailOutbox)).scalar_one()
         email.status, email.last_error = OutboxStatus.FAILED, "550 no such user"
     [failed] = admin.list_outbox(boss, "failed", engine=world.engine)
     admin.retry_email(boss, failed.id, engine=world.engine)

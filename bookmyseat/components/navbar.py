@@ -22,6 +22,10 @@ def navbar() -> rx.Component:
         rx.cond(
             AuthState.username != "",
             rx.hstack(
+                rx.cond(
+                    (AuthState.role == "admin") | (AuthState.role == "auditor"),
+                    rx.link("Admin", href="/admin", size="2"),
+                ),
                 rx.link("My bookings", href="/bookings", size="2"),
                 rx.text(AuthState.username, size="2", data_testid="signed-in-as"),
                 rx.button("Sign out", variant="ghost", on_click=AuthState.logout),

@@ -83,3 +83,11 @@ def get_or_create_showtime(
     )
     session.flush()
     return showtime
+
+
+def cinema_names(*, engine=None) -> dict[str, int]:  # noqa: ANN001
+    """Every cinema's name and id, by name (for filters)."""
+    from bookmyseat.db import read_session
+
+    with read_session(engine) as session:
+        return dict(session.execute(select(Cinema.name, Cinema.id).order_by(Cinema.name)).all())

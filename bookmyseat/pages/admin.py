@@ -1,0 +1,301 @@
+"""`/admin` pages: dashboard, bookings, email outbox, door scanner, audit log (layout only)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from bookmyseat.components.navbar import navbar
+from bookmyseat.state.admin import (
+    RANGES,
+    AdminBookingsState,
+    AdminState,
+    AuditLine,
+    AuditState,
+    BookingLine,
+    DashboardState,
+    OutboxLine,
+    OutboxState,
+    ScanState,
+)
+
+SECTIONS = [
+    ("Dashboard", "/admin"),
+    ("Bookings", "/admin/bookings"),
+    ("Email outbox", "/admin/outbox"),
+    ("Door scanner", "/admin/scan"),
+    ("Audit log", "/admin/audit"),
+]
+
+
+def admin_shell(title: str, *content: rx.Component) -> rx.Component:
+    return rx.box(
+        navbar(),
+        rx.container(
+            rx.vstack(
+                rx.hstack(
+                    *[rx.link(name, href=href, size="2") for name, href in SECTIONS],
+                    rx.cond(
+                        ~AdminState.is_admin, rx.badge("Auditor: read only", color_scheme="amber")
+                    ),
+                    wrap="wrap",
+                    spacing="4",
+                ),
+                rx.heading(title, size="7", as_="h1"),
+                *content,
+                spacing="4",
+                padding_y="1.5em",
+                width="100%",
+            ),
+            size="4",
+        ),
+    )
+
+
+def kpi_card(item: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.text(item[0], size="2", color_scheme="gray"),
+        rx.text(item[1], size="6", weight="bold"),
+        data_testid="kpi",
+        min_width="10em",
+    )
+
+
+def dashboard_page() -> rx.Component:
+    filters = rx.hstack(
+        rx.select(
+            list(RANGES), value=DashboardState.range_name, on_change=DashboardState.set_range
+        ),
+        rx.cond(
+            DashboardState.range_name == "Custom",
+            rx.form(
+                rx.hstack(
+                    rx.input(type="date", name="from", aria_label="From"),
+                    rx.input(type="date", name="to", aria_label="To"),
+                    rx.button("Show", type="submit"),
+                ),
+                on_submit=DashboardState.set_custom,
+            ),
+        ),
+        rx.select(
+            DashboardState.cinemas, value=DashboardState.cinema, on_change=DashboardState.set_cinema
+        ),
+        rx.button("Export bookings (CSV)", variant="soft", on_click=DashboardState.export_csv),
+        rx.cond(DashboardState.loading, rx.spinner()),
+        wrap="wrap",
+        align="center",
+    )
+    charts = rx.grid(
+        *[
+            rx.card(rx.plotly(data=figure, use_resize_handler=True), data_testid="chart")
+            for figure in (
+                DashboardState.revenue,
+                DashboardState.movies,
+                DashboardState.occupancy,
+                DashboardState.heatmap,
+                DashboardState.mix,
+            )
+        ],
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="4",
+        width="100%",
+    )
+    return admin_shell(
+        "Dashboard",
+        filters,
+        rx.flex(rx.foreach(DashboardState.kpis, kpi_card), wrap="wrap", gap="3"),
+        charts,
+    )
+
+
+def booking_row(row: BookingLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.reference),
+        rx.table.cell(row.status),
+        rx.table.cell(row.customer),
+        rx.table.cell(row.movie),
+        rx.table.cell(row.when),
+        rx.table.cell(row.seats),
+        rx.table.cell(row.total),
+        rx.table.cell(
+            rx.cond(
+                AdminState.is_admin & (row.status == "paid"),
+                rx.hstack(
+                    rx.button(
+                        "Cancel and refund",
+                        size="1",
+                        color_scheme="red",
+                        variant="soft",
+                        loading=AdminBookingsState.working == row.reference,
+                        on_click=AdminBookingsState.cancel(row.reference),
+                    ),
+                    rx.button(
+                        "Resend ticket",
+                        size="1",
+                        variant="soft",
+                        on_click=AdminBookingsState.resend(row.reference),
+                    ),
+                ),
+            )
+        ),
+        data_testid="admin-booking",
+    )
+
+
+def _table(headers: list[str], body: rx.Component) -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(body),
+            width="100%",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def bookings_page() -> rx.Component:
+    return admin_shell(
+        "Bookings",
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    name="query",
+                    placeholder="Reference, email or username",
+                    aria_label="Find bookings",
+                    width="20em",
+                ),
+                rx.button("Find", type="submit"),
+            ),
+            on_submit=AdminBookingsState.search,
+        ),
+        _table(
+            ["Reference", "Status", "Customer", "Movie", "When", "Seats", "Total", ""],
+            rx.foreach(AdminBookingsState.rows, booking_row),
+        ),
+    )
+
+
+def outbox_row(row: OutboxLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.reference),
+        rx.table.cell(row.kind),
+        rx.table.cell(row.to_address),
+        rx.table.cell(row.status),
+        rx.table.cell(row.attempts),
+        rx.table.cell(row.last_error),
+        rx.table.cell(
+            rx.cond(
+                AdminState.is_admin & (row.status == "failed"),
+                rx.button("Retry", size="1", on_click=OutboxState.retry(row.id)),
+            )
+        ),
+    )
+
+
+def outbox_page() -> rx.Component:
+    return admin_shell(
+        "Email outbox",
+        rx.select(
+            ["all", "pending", "sending", "retry", "sent", "failed"],
+            value=OutboxState.status_filter,
+            on_change=OutboxState.load,
+        ),
+        _table(
+            ["Booking", "Kind", "To", "Status", "Attempts", "Last error", ""],
+            rx.foreach(OutboxState.rows, outbox_row),
+        ),
+    )
+
+
+def scan_page() -> rx.Component:
+    colour = rx.match(
+        ScanState.verdict,
+        ("valid", "green"),
+        ("already_used", "amber"),
+        ("wrong_showtime", "orange"),
+        "red",
+    )
+    return admin_shell(
+        "Door scanner",
+        rx.form(
+            rx.vstack(
+                rx.input(
+                    name="code",
+                    placeholder="BMS1-… (type it, or use a barcode scanner)",
+                    aria_label="Ticket code",
+                    auto_focus=True,
+                    width="100%",
+                ),
+                rx.input(
+                    name="showtime", placeholder="Showtime number (optional)", aria_label="Showtime"
+                ),
+                rx.button("Check ticket", type="submit", loading=ScanState.scanning),
+                width="100%",
+                max_width="32em",
+            ),
+            on_submit=ScanState.scan,
+            reset_on_submit=True,
+        ),
+        rx.cond(
+            ScanState.verdict != "",
+            rx.callout(
+                rx.vstack(
+                    rx.text(ScanState.message, weight="bold", size="5"),
+                    rx.text(ScanState.detail),
+                    spacing="1",
+                ),
+                color_scheme=colour,
+                size="3",
+                data_testid="scan-verdict",
+                role="status",
+            ),
+        ),
+    )
+
+
+def audit_row(row: AuditLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.at),
+        rx.table.cell(row.actor),
+        rx.table.cell(row.action),
+        rx.table.cell(row.entity),
+        rx.table.cell(row.before),
+        rx.table.cell(row.after),
+        rx.table.cell(row.detail),
+    )
+
+
+def audit_page() -> rx.Component:
+    return admin_shell(
+        "Audit log",
+        rx.hstack(
+            rx.select(
+                [
+                    "all",
+                    "access_refused",
+                    "booking_cancelled",
+                    "ticket_resent",
+                    "email_retried",
+                    "ticket_checked_in",
+                ],
+                default_value="all",
+                on_change=AuditState.filter,
+            ),
+            rx.text(AuditState.total.to_string() + " entries", size="2"),
+            rx.button("Newer", size="1", variant="soft", on_click=AuditState.turn(-1)),
+            rx.text(
+                "Page ",
+                (AuditState.page + 1).to_string(),
+                " of ",
+                AuditState.pages.to_string(),
+                size="2",
+            ),
+            rx.button("Older", size="1", variant="soft", on_click=AuditState.turn(1)),
+            align="center",
+            wrap="wrap",
+        ),
+        _table(
+            ["When (UTC)", "Who", "What", "On", "Before", "After", "Detail"],
+            rx.foreach(AuditState.rows, audit_row),
+        ),
+    )

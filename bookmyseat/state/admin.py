@@ -1,0 +1,321 @@
+"""State of the admin area. Every handler passes the signed-in account to `services.admin`,
+which checks the role on the server and logs refusals; the page guard only saves a round trip."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, date, datetime, time, timedelta
+
+import plotly.graph_objects as go
+import reflex as rx
+
+from bookmyseat.services import admin, errors
+from bookmyseat.services.door import VALID
+from bookmyseat.services.outbox import ResendRefused
+from bookmyseat.services.staff import AccessDenied, require_staff
+from bookmyseat.services.venues import cinema_names
+from bookmyseat.state import admin_charts
+from bookmyseat.state.auth import AuthState
+from bookmyseat.state.formatting import rupees
+
+RANGES = {"Today": 0, "7 days": 7, "30 days": 30, "Custom": -1}
+
+
+class AdminState(AuthState):
+    """Shared by every admin page: who may see it."""
+
+    is_admin: bool = False
+
+    @rx.event
+    async def guard(self):
+        """On load of every admin page: staff only (checked and logged on the server)."""
+        account = await self.current_account()
+        path = self.router.url.path.rstrip("/") or "/"
+        try:
+            await asyncio.to_thread(require_staff, account, f"the page {path}")
+        except AccessDenied as exc:
+            if account is None:
+                return rx.redirect(f"/login?next={path}")
+            return [rx.redirect("/"), rx.toast.error(exc.message)]
+        self.is_admin = account.role == "admin"
+        return None
+
+    async def _run(self, staff_action, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        """Call a staff action (from services.admin) as the signed-in account, in a thread."""
+        account = await self.current_account()
+        return await asyncio.to_thread(staff_action, account, *args, **kwargs)
+
+
+class DashboardState(AdminState):
+    range_name: str = "7 days"
+    custom_from: str = ""
+    custom_to: str = ""
+    cinema: str = "All cinemas"
+    cinemas: list[str] = ["All cinemas"]
+    kpis: list[list[str]] = []
+    revenue: go.Figure = go.Figure()
+    movies: go.Figure = go.Figure()
+    occupancy: go.Figure = go.Figure()
+    heatmap: go.Figure = go.Figure()
+    mix: go.Figure = go.Figure()
+    loading: bool = False
+    _cinema_ids: dict[str, int] = {}
+
+    def _window(self) -> tuple[datetime, datetime]:
+        today = datetime.now(UTC).date()
+        days = RANGES.get(self.range_name, 7)
+        if days >= 0:
+            return _start_of(today - timedelta(days=days)), _start_of(today + timedelta(days=1))
+        try:
+            start, end = date.fromisoformat(self.custom_from), date.fromisoformat(self.custom_to)
+        except ValueError:
+            start, end = today - timedelta(days=7), today
+        return _start_of(start), _start_of(end + timedelta(days=1))
+
+    @rx.event
+    async def load(self):
+        self._cinema_ids = await asyncio.to_thread(cinema_names)
+        self.cinemas = ["All cinemas", *self._cinema_ids]
+        return DashboardState.refresh
+
+    @rx.event
+    async def set_range(self, name: str):
+        self.range_name = name if name in RANGES else "7 days"
+        if self.range_name != "Custom":
+            return DashboardState.refresh
+        return None
+
+    @rx.event
+    def set_custom(self, form: dict):
+        self.custom_from = str(form.get("from", ""))[:10]
+        self.custom_to = str(form.get("to", ""))[:10]
+        return DashboardState.refresh
+
+    @rx.event
+    def set_cinema(self, name: str):
+        self.cinema = name if name in self.cinemas else "All cinemas"
+        return DashboardState.refresh
+
+    @rx.event
+    async def refresh(self):
+        self.loading = True
+        yield
+        start, end = self._window()
+        try:
+            data = await self._run(admin.dashboard, start, end, self._cinema_ids.get(self.cinema))
+        except AccessDenied as exc:
+            self.loading = False
+            yield rx.toast.error(exc.message)
+            return
+        k = data.kpis
+        self.kpis = [
+            ["Bookings", f"{k.bookings:,}"],
+            ["Tickets", f"{k.tickets:,}"],
+            ["Revenue (net of refunds)", rupees(k.revenue_paise)],
+            ["Refunded", rupees(k.refunds_paise)],
+            ["Occupancy", f"{k.occupancy_pct}%"],
+            ["Average ticket", rupees(k.average_ticket_paise)],
+            ["Customers", f"{k.customers:,}"],
+        ]
+        self.revenue = admin_charts.revenue_by_day(data)
+        self.movies = admin_charts.tickets_by_movie(data)
+        self.occupancy = admin_charts.occupancy_by_screen(data)
+        self.heatmap = admin_charts.sales_heatmap(data)
+        self.mix = admin_charts.category_mix(data)
+        self.loading = False
+
+    @rx.event
+    async def export_csv(self):
+        start, end = self._window()
+        try:
+            text = await self._run(admin.bookings_csv, start, end)
+        except AccessDenied as exc:
+            return rx.toast.error(exc.message)
+        return rx.download(data=text, filename=f"bookings-{start.date()}-{end.date()}.csv")
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), UTC)
+
+
+@dataclasses.dataclass
+class BookingLine:
+    reference: str
+    status: str
+    customer: str
+    movie: str
+    when: str
+    seats: int
+    total: str
+
+
+class AdminBookingsState(AdminState):
+    query: str = ""
+    rows: list[BookingLine] = []
+    working: str = ""
+
+    @rx.event
+    async def search(self, form: dict | None = None):
+        if form is not None:
+            self.query = str(form.get("query", ""))[:120]
+        try:
+            found = await self._run(admin.find_bookings, self.query)
+        except AccessDenied as exc:
+            return rx.toast.error(exc.message)
+        self.rows = [
+            BookingLine(
+                r.reference,
+                r.status,
+                f"{r.customer} <{r.email}>",
+                r.movie,
+                r.starts_at.strftime("%d %b %Y %H:%M UTC"),
+                r.seats,
+                rupees(r.total_paise),
+            )
+            for r in found
+        ]
+        return None
+
+    @rx.event
+    async def cancel(self, reference: str):
+        self.working = reference
+        yield
+        try:
+            status = await self._run(admin.cancel_as_staff, reference)
+        except (AccessDenied, errors.BookingError) as exc:
+            self.working = ""
+            yield rx.toast.error(exc.message)
+            return
+        self.working = ""
+        yield rx.toast.success(f"Booking {reference} is now {status}.")
+        yield AdminBookingsState.search
+
+    @rx.event
+    async def resend(self, reference: str):
+        try:
+            await self._run(admin.resend_as_staff, reference)
+        except (AccessDenied, ResendRefused, errors.BookingError) as exc:
+            return rx.toast.error(exc.message)
+        return rx.toast.success(f"The ticket for {reference} will be emailed again.")
+
+
+@dataclasses.dataclass
+class OutboxLine:
+    id: int
+    reference: str
+    kind: str
+    to_address: str
+    status: str
+    attempts: int
+    last_error: str
+
+
+class OutboxState(AdminState):
+    status_filter: str = "all"
+    rows: list[OutboxLine] = []
+
+    @rx.event
+    async def load(self, status: str = ""):
+        if status:
+            self.status_filter = status
+        wanted = "" if self.status_filter == "all" else self.status_filter
+        try:
+            found = await self._run(admin.list_outbox, wanted)
+        except AccessDenied as exc:
+            return rx.toast.error(exc.message)
+        self.rows = [
+            OutboxLine(r.id, r.reference, r.kind, r.to_address, r.status, r.attempts, r.last_error)
+            for r in found
+        ]
+        return None
+
+    @rx.event
+    async def retry(self, outbox_id: int):
+        try:
+            await self._run(admin.retry_email, outbox_id)
+        except AccessDenied as exc:
+            return rx.toast.error(exc.message)
+        return [rx.toast.success("The email will be sent again."), OutboxState.load("")]
+
+
+class ScanState(AdminState):
+    code: str = ""
+    verdict: str = ""
+    message: str = ""
+    detail: str = ""
+    scanning: bool = False
+
+    @rx.event
+    async def scan(self, form: dict):
+        code = str(form.get("code", "")).strip()[:80]
+        showtime = str(form.get("showtime", "")).strip()
+        self.scanning = True
+        yield
+        try:
+            result = await self._run(
+                admin.scan_ticket, code, int(showtime) if showtime.isdigit() else None
+            )
+        except AccessDenied as exc:
+            self.scanning = False
+            yield rx.toast.error(exc.message)
+            return
+        self.scanning = False
+        self.verdict = result.verdict
+        self.message = result.message
+        when = result.checked_in_at.strftime("%d %b %H:%M:%S UTC") if result.checked_in_at else ""
+        used = f" First used {when}." if result.verdict != VALID and when else ""
+        self.detail = f"{result.movie} · booking {result.reference}{used}".strip(" ·")
+
+
+@dataclasses.dataclass
+class AuditLine:
+    at: str
+    actor: str
+    action: str
+    entity: str
+    before: str
+    after: str
+    detail: str
+
+
+class AuditState(AdminState):
+    action: str = ""
+    page: int = 0
+    total: int = 0
+    rows: list[AuditLine] = []
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // 50))
+
+    @rx.event
+    async def load(self):
+        try:
+            found, self.total = await self._run(admin.audit_log, action=self.action, page=self.page)
+        except AccessDenied as exc:
+            return rx.toast.error(exc.message)
+        self.rows = [
+            AuditLine(
+                r.at.strftime("%d %b %Y %H:%M:%S"),
+                r.actor,
+                r.action,
+                f"{r.entity} {r.entity_id}".strip(),
+                r.before,
+                r.after,
+                r.detail,
+            )
+            for r in found
+        ]
+        return None
+
+    @rx.event
+    def filter(self, action: str):
+        self.action = "" if action == "all" else action
+        self.page = 0
+        return AuditState.load
+
+    @rx.event
+    def turn(self, step: int):
+        self.page = min(max(0, self.page + step), self.pages - 1)
+        return AuditState.load

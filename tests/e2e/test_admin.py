@@ -1,0 +1,114 @@
+"""The admin area in the browser: who gets in, the dashboard with its charts drawn, a refund,
+the door scanner, and the audit log of it all."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from bookmyseat.db import make_engine
+from bookmyseat.models import Seat, Showtime, User
+from bookmyseat.services.booking import hold_seats
+from bookmyseat.services.fulfilment import confirm_payment
+from bookmyseat.services.tickets import ticket_code
+from bookmyseat.settings import get_settings
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import sign_in
+from tests.e2e.server import RunningApp
+
+
+def paid_booking(app: RunningApp, seat_index: int) -> str:
+    """A customer's paid booking, made through the engine in the app's database."""
+    engine = make_engine(app.database_url)
+    try:
+        from bookmyseat.db import read_session
+
+        showtime = app.showtimes_on("Screen A")[0]
+        with read_session(engine) as session:
+            user = session.execute(select(User.id).where(User.username == "mzsp_")).scalar_one()
+            screen = session.execute(
+                select(Showtime.screen_id).where(Showtime.id == showtime)
+            ).scalar_one()
+            seat = (
+                session.execute(
+                    select(Seat.id)
+                    .where(Seat.screen_id == screen, ~Seat.is_blocked)
+                    .order_by(Seat.id)
+                )
+                .scalars()
+                .all()[seat_index]
+            )
+        view = hold_seats(user, showtime, [seat], engine=engine)
+        confirm_payment(
+            view.reference,
+            amount_paise=view.total_paise,
+            currency=view.currency,
+            provider="demo",
+            provider_ref=f"admin-test-{view.reference}",
+            engine=engine,
+        )
+        return view.reference
+    finally:
+        engine.dispose()
+
+
+def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page) -> None:  # noqa: ANN001
+    url = app_server.url
+    to_refund, to_scan = paid_booking(app_server, 3), paid_booking(app_server, 4)
+
+    anonymous = new_page()
+    anonymous.goto(f"{url}/admin?audit=true")
+    expect(anonymous).to_have_url(re.compile(r"/login\?next=/admin$"))
+
+    customer = new_page()
+    customer.goto(f"{url}/login?next=/admin")
+    customer.get_by_label("Username or email").fill("mzsp_")
+    customer.get_by_label("Password").fill("pass@123")
+    customer.get_by_role("button", name="Sign in").click()
+    expect(customer.get_by_text("This part of the site is for cinema staff.").first).to_be_visible()
+    expect(customer).to_have_url(f"{url}/")
+
+    auditor = new_page()
+    auditor.goto(f"{url}/login?next=/admin/bookings")
+    sign_in(auditor, url, "auditor1", "audit@123")
+    expect(auditor.get_by_text("Auditor: read only")).to_be_visible()
+    expect(auditor.get_by_test_id("admin-booking").first).to_be_visible()
+    expect(auditor.get_by_role("button", name="Cancel and refund")).to_have_count(0)
+
+    admin = new_page(1400, 1000)
+    admin.goto(f"{url}/login?next=/admin")
+    sign_in(admin, url, "admin1", "admin@123")
+    expect(admin.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(admin.get_by_test_id("kpi")).to_have_count(7)
+    expect(admin.get_by_test_id("kpi").first).to_contain_text(re.compile(r"Bookings\s*[1-9]"))
+    expect(admin.locator(".js-plotly-plot")).to_have_count(5, timeout=15_000)
+    expect(admin.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+    admin.screenshot(path=str(ARTIFACTS / "admin-dashboard.png"), full_page=True)
+
+    admin.get_by_role("link", name="Bookings", exact=True).click()
+    admin.get_by_label("Find bookings").fill(to_refund)
+    admin.get_by_role("button", name="Find").click()
+    row = admin.get_by_test_id("admin-booking").filter(has_text=to_refund)
+    expect(row).to_contain_text("paid")
+    row.get_by_role("button", name="Cancel and refund").click()
+    expect(row).to_contain_text("cancelled")
+
+    admin.get_by_role("link", name="Door scanner").click()
+    code = ticket_code(to_scan, get_settings().secret_key)
+    admin.get_by_label("Ticket code").fill(code)
+    admin.get_by_role("button", name="Check ticket").click()
+    expect(admin.get_by_test_id("scan-verdict")).to_contain_text("Welcome")
+    admin.get_by_label("Ticket code").fill(code)
+    admin.get_by_role("button", name="Check ticket").click()
+    expect(admin.get_by_test_id("scan-verdict")).to_contain_text("Already used")
+    admin.screenshot(path=str(ARTIFACTS / "admin-scan.png"), full_page=True)
+
+    admin.get_by_role("link", name="Audit log").click()
+    table = admin.get_by_role("table")
+    expect(table).to_contain_text("booking_cancelled")
+    expect(table).to_contain_text("ticket_checked_in")
+    expect(table).to_contain_text("access_refused")
+    expect(table).to_contain_text("mzsp_")
+    admin.screenshot(path=str(ARTIFACTS / "admin-audit.png"), full_page=True)
