@@ -1,0 +1,231 @@
+"""Admin changes to the catalogue: movies, screens and their layouts, showtimes and prices.
+
+Each change checks the admin role, validates with messages a person can act on, and writes its
+audit entry (before and after) in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bookmyseat.db import write_session
+from bookmyseat.models import Cinema, Movie, Screen, Showtime, ShowtimePrice, utcnow
+from bookmyseat.services import audit
+from bookmyseat.services.accounts import Account
+from bookmyseat.services.seating import LayoutError, layout_categories, layout_json
+from bookmyseat.services.staff import actor_of, require_staff
+from bookmyseat.services.trailers import youtube_video_id
+from bookmyseat.services.venues import CLEANING_BUFFER_MINUTES, get_or_create_screen
+
+CERTIFICATES = ("U", "UA", "A", "S")
+
+
+class ManagementError(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class MovieFields:
+    title: str
+    synopsis: str = ""
+    genres: str = ""
+    language: str = ""
+    certificate: str = "UA"
+    runtime_minutes: int = 120
+    cast_members: str = ""
+    trailer_url: str = ""
+
+
+def slug_for(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower().replace("&", "and")).strip("-")[:120]
+
+
+def _check_movie(fields: MovieFields) -> None:
+    if not fields.title.strip():
+        raise ManagementError("A movie needs a title.")
+    if fields.certificate not in CERTIFICATES:
+        raise ManagementError(f"The certificate must be one of {', '.join(CERTIFICATES)}.")
+    if not 1 <= fields.runtime_minutes <= 400:
+        raise ManagementError("The runtime must be between 1 and 400 minutes.")
+    if fields.trailer_url.strip() and youtube_video_id(fields.trailer_url) is None:
+        raise ManagementError("The trailer must be a YouTube link (or left empty).")
+
+
+def save_movie(
+    account: Account | None,
+    fields: MovieFields,
+    movie_id: int | None = None,
+    *,
+    engine: Engine | None = None,
+) -> int:
+    """Create a movie, or edit one; its id."""
+    admin = require_staff(account, "a movie", write=True, engine=engine)
+    _check_movie(fields)
+    values = asdict(fields) | {"trailer_url": fields.trailer_url.strip() or None}
+    with write_session(engine) as session:
+        if movie_id is None:
+            slug = slug_for(fields.title)
+            if session.execute(select(Movie.id).where(Movie.slug == slug)).first():
+                raise ManagementError(f"A movie called {fields.title!r} exists already.")
+            movie = Movie(slug=slug, **values)
+            session.add(movie)
+            session.flush()
+            before = None
+        else:
+            movie = session.get(Movie, movie_id)
+            if movie is None:
+                raise ManagementError("That movie does not exist.")
+            before = {key: getattr(movie, key) for key in values}
+            for key, value in values.items():
+                setattr(movie, key, value)
+        audit.add_entry(
+            session,
+            actor_of(admin),
+            "movie_created" if before is None else "movie_edited",
+            entity="movie",
+            entity_id=movie.id,
+            before=before,
+            after=values,
+        )
+        return movie.id
+
+
+def retire_movie(account: Account | None, movie_id: int, *, engine: Engine | None = None) -> None:
+    """Off the listings; its bookings and history stay."""
+    admin = require_staff(account, "a movie (retire)", write=True, engine=engine)
+    with write_session(engine) as session:
+        movie = session.get(Movie, movie_id)
+        if movie is None:
+            raise ManagementError("That movie does not exist.")
+        movie.is_active = False
+        audit.add_entry(
+            session,
+            actor_of(admin),
+            "movie_retired",
+            entity="movie",
+            entity_id=movie_id,
+            before={"is_active": True},
+            after={"is_active": False},
+        )
+
+
+def add_screen(
+    account: Account | None,
+    cinema_id: int,
+    name: str,
+    rows: list[dict],
+    *,
+    engine: Engine | None = None,
+) -> int:
+    """A new screen from the layout editor's rows (validated); its id."""
+    admin = require_staff(account, "a screen", write=True, engine=engine)
+    if not name.strip():
+        raise ManagementError("A screen needs a name.")
+    try:
+        layout = layout_json(rows)
+    except LayoutError as exc:
+        raise ManagementError(str(exc)) from exc
+    with write_session(engine) as session:
+        cinema = session.get(Cinema, cinema_id)
+        if cinema is None:
+            raise ManagementError("That cinema does not exist.")
+        taken = select(Screen.id).where(Screen.cinema_id == cinema_id, Screen.name == name.strip())
+        if session.execute(taken).first():
+            raise ManagementError(f"{cinema.name} already has a screen called {name.strip()!r}.")
+        screen = get_or_create_screen(session, cinema, name.strip(), layout)
+        audit.add_entry(
+            session,
+            actor_of(admin),
+            "screen_created",
+            entity="screen",
+            entity_id=screen.id,
+            after={"name": screen.name, "layout": rows},
+        )
+        return screen.id
+
+
+def schedule_showtime(
+    account: Account | None,
+    movie_id: int,
+    screen_id: int,
+    starts_at: datetime,
+    prices: dict[str, int],
+    *,
+    format: str = "2D",
+    language: str = "",
+    now: datetime | None = None,
+    engine: Engine | None = None,
+) -> int:
+    """A showtime on a screen, refused if it overlaps another there (with the cleaning buffer
+    between shows) or lacks a price for a category of the screen's seats; its id."""
+    admin = require_staff(account, "a showtime", write=True, engine=engine)
+    now = now or utcnow()
+    if starts_at <= now:
+        raise ManagementError("A new showtime must start in the future.")
+    buffer = timedelta(minutes=CLEANING_BUFFER_MINUTES)
+    with write_session(engine) as session:
+        # Lock the screen: two admins scheduling on it at once queue here (SQLite's write
+        # transactions are IMMEDIATE already), so the overlap check below cannot race.
+        screen = session.execute(
+            select(Screen).where(Screen.id == screen_id).with_for_update()
+        ).scalar_one_or_none()
+        movie = session.get(Movie, movie_id)
+        if screen is None or movie is None:
+            raise ManagementError("Choose a movie and a screen that exist.")
+        missing = [c for c in layout_categories(screen.layout) if prices.get(c, 0) <= 0]
+        if missing:
+            raise ManagementError(f"Give a price for {', '.join(missing)} seats.")
+        ends_at = starts_at + timedelta(minutes=movie.runtime_minutes)
+        clash = session.execute(
+            select(Showtime.starts_at, Movie.title)
+            .join(Movie, Movie.id == Showtime.movie_id)
+            .where(
+                Showtime.screen_id == screen_id,
+                ~Showtime.is_cancelled,
+                Showtime.starts_at < ends_at + buffer,
+                Showtime.ends_at > starts_at - buffer,  # arithmetic in Python: SQLite has none
+            )
+            .limit(1)
+        ).first()
+        if clash is not None:
+            raise ManagementError(
+                f"{screen.name} is busy then: {clash.title} starts at "
+                f"{clash.starts_at:%d %b %H:%M} UTC (shows need {CLEANING_BUFFER_MINUTES} "
+                "minutes between them for cleaning)."
+            )
+        showtime = Showtime(
+            movie_id=movie_id,
+            screen_id=screen_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            format=format,
+            language=language or movie.language,
+        )
+        session.add(showtime)
+        session.flush()
+        session.add_all(
+            ShowtimePrice(showtime_id=showtime.id, category=c, price_paise=p)
+            for c, p in prices.items()
+            if p > 0
+        )
+        audit.add_entry(
+            session,
+            actor_of(admin),
+            "showtime_created",
+            entity="showtime",
+            entity_id=showtime.id,
+            after={
+                "movie": movie.title,
+                "screen": screen.name,
+                "starts_at": starts_at,
+                "prices": prices,
+            },
+        )
+        return showtime.id

@@ -1,0 +1,151 @@
+"""Admin catalogue changes: overlapping showtimes refused, layouts round-trip, movies checked."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bookmyseat.db import read_session, write_session
+from bookmyseat.models import Cinema, Role, Screen, Seat, Showtime, User
+from bookmyseat.services import audit, management
+from bookmyseat.services.accounts import Account
+from bookmyseat.services.management import ManagementError, MovieFields
+from bookmyseat.services.staff import AccessDenied
+from tests.conftest import PRICES, World
+
+
+@pytest.fixture
+def boss(world: World) -> Account:
+    with write_session(world.engine) as session:
+        user = User(username="boss", email="boss@example.com", password_hash="x", role=Role.ADMIN)
+        session.add(user)
+        session.flush()
+        return Account(user.id, "boss", "boss@example.com", "", Role.ADMIN)
+
+
+def screen_and_movie(world: World) -> tuple[int, int]:
+    with read_session(world.engine) as session:
+        show = session.get(Showtime, world.showtime_id)
+        return show.screen_id, show.movie_id
+
+
+def test_an_overlapping_showtime_is_refused(world: World, boss: Account) -> None:
+    screen, movie = screen_and_movie(world)  # the world's show: starts_at, runs 100 minutes
+    after = world.starts_at + timedelta(minutes=100 + 20)  # its end plus the cleaning buffer
+    with pytest.raises(ManagementError, match="busy then"):
+        management.schedule_showtime(
+            boss, movie, screen, after - timedelta(minutes=1), PRICES, engine=world.engine
+        )
+    with pytest.raises(ManagementError, match="busy then"):
+        management.schedule_showtime(
+            boss,
+            movie,
+            screen,
+            world.starts_at - timedelta(minutes=110),
+            PRICES,
+            engine=world.engine,
+        )
+    new_id = management.schedule_showtime(boss, movie, screen, after, PRICES, engine=world.engine)
+    assert new_id != world.showtime_id
+    before = world.starts_at - timedelta(minutes=100 + 20)
+    management.schedule_showtime(boss, movie, screen, before, PRICES, engine=world.engine)
+    with pytest.raises(ManagementError, match="price for Prime"):
+        management.schedule_showtime(
+            boss,
+            movie,
+            screen,
+            world.starts_at + timedelta(days=2),
+            {"Classic": 100},
+            engine=world.engine,
+        )
+    entries, _ = audit.entries(action="showtime_created", engine=world.engine)
+    assert len(entries) == 2 and entries[0].actor == "boss"
+
+
+def test_two_admins_scheduling_the_same_slot_get_one_show(world: World, boss: Account) -> None:
+    screen, movie = screen_and_movie(world)
+    slot = world.starts_at + timedelta(days=3)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def schedule() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(
+                management.schedule_showtime(boss, movie, screen, slot, PRICES, engine=world.engine)
+            )
+        except ManagementError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=schedule) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(map(str, outcomes))[-1] == "refused" and outcomes.count("refused") == 1
+
+
+def test_a_layout_round_trips_through_the_editor(world: World, boss: Account) -> None:
+    rows = [
+        {"label": "A", "category": "Classic", "cells": "WSS_SSX"},
+        {"gap": True},
+        {"label": "B", "category": "Prime", "cells": "SSSS_SS"},
+    ]
+    with read_session(world.engine) as session:
+        cinema = session.execute(select(Cinema.id)).scalars().first()
+    screen_id = management.add_screen(boss, cinema, "Screen 9", rows, engine=world.engine)
+    with read_session(world.engine) as session:
+        screen = session.get(Screen, screen_id)
+        seats = session.execute(select(Seat).where(Seat.screen_id == screen_id)).scalars().all()
+    assert json.loads(screen.layout)["rows"] == rows
+    assert len(seats) == 12 and sum(s.is_wheelchair for s in seats) == 1
+    assert [s.label for s in seats if s.is_blocked] == ["A6"]
+    with pytest.raises(ManagementError, match="unknown category"):
+        management.add_screen(
+            boss,
+            cinema,
+            "Screen 10",
+            [{"label": "A", "category": "Gold", "cells": "SS"}],
+            engine=world.engine,
+        )
+    with pytest.raises(ManagementError, match="already has a screen"):
+        management.add_screen(boss, cinema, "Screen 9", rows, engine=world.engine)
+
+
+def test_movies_are_checked_and_audited(world: World, boss: Account) -> None:
+    fields = MovieFields(
+        title="Monsoon Nights", runtime_minutes=130, trailer_url="https://youtu.be/dQw4w9WgXcQ"
+    )
+    movie_id = management.save_movie(boss, fields, engine=world.engine)
+    with pytest.raises(ManagementError, match="YouTube"):
+        management.save_movie(
+            boss, MovieFields(title="X", trailer_url="https://vimeo.com/1"), engine=world.engine
+        )
+    with pytest.raises(ManagementError, match="exists already"):
+        management.save_movie(boss, fields, engine=world.engine)
+    management.save_movie(
+        boss,
+        MovieFields(title="Monsoon Nights", runtime_minutes=140),
+        movie_id,
+        engine=world.engine,
+    )
+    management.retire_movie(boss, movie_id, engine=world.engine)
+    actions = [e.action for e in audit.entries(entity="movie", engine=world.engine)[0]]
+    assert actions == ["movie_retired", "movie_edited", "movie_created"]
+    edited = audit.entries(action="movie_edited", engine=world.engine)[0][0]
+    assert '"runtime_minutes": 130' in edited.before and '"runtime_minutes": 140' in edited.after
+
+
+def test_auditors_cannot_change_the_catalogue(world: World) -> None:
+    auditor = Account(world.alice, "alice", "alice@example.com", "", Role.AUDITOR)
+    screen, movie = screen_and_movie(world)
+    with pytest.raises(AccessDenied):
+        management.schedule_showtime(
+            auditor, movie, screen, world.starts_at + timedelta(days=5), PRICES, engine=world.engine
+        )
+    with pytest.raises(AccessDenied):
+        management.save_movie(auditor, MovieFields(title="Nope"), engine=world.engine)
+    assert audit.entries(action="access_refused", engine=world.engine)[1] == 2
