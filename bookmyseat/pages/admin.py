@@ -18,8 +18,9 @@ from bookmyseat.state.admin import (
     ScanState,
 )
 
-SECTIONS = [
+SECTIONS = [  # the admin area's own menu
     ("Dashboard", "/admin"),
+    ("Catalogue", "/admin/catalogue"),
     ("Bookings", "/admin/bookings"),
     ("Email outbox", "/admin/outbox"),
     ("Door scanner", "/admin/scan"),
@@ -141,7 +142,7 @@ def booking_row(row: BookingLine) -> rx.Component:
     )
 
 
-def _table(headers: list[str], body: rx.Component) -> rx.Component:
+def table_of(headers: list[str], body: rx.Component) -> rx.Component:
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
@@ -168,7 +169,7 @@ def bookings_page() -> rx.Component:
             ),
             on_submit=AdminBookingsState.search,
         ),
-        _table(
+        table_of(
             ["Reference", "Status", "Customer", "Movie", "When", "Seats", "Total", ""],
             rx.foreach(AdminBookingsState.rows, booking_row),
         ),
@@ -200,7 +201,7 @@ def outbox_page() -> rx.Component:
             value=OutboxState.status_filter,
             on_change=OutboxState.load,
         ),
-        _table(
+        table_of(
             ["Booking", "Kind", "To", "Status", "Attempts", "Last error", ""],
             rx.foreach(OutboxState.rows, outbox_row),
         ),
@@ -294,7 +295,7 @@ def audit_page() -> rx.Component:
             align="center",
             wrap="wrap",
         ),
-        _table(
+        table_of(
             ["When (UTC)", "Who", "What", "On", "Before", "After", "Detail"],
             rx.foreach(AuditState.rows, audit_row),
         ),

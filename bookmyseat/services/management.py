@@ -229,3 +229,50 @@ def schedule_showtime(
             },
         )
         return showtime.id
+
+
+@dataclass(frozen=True)
+class CatalogueView:
+    movies: list[tuple[int, str, int, bool]]  # id, title, runtime, active
+    screens: list[tuple[int, str]]  # id, "Cinema · Screen"
+    cinemas: list[tuple[int, str]]
+
+
+def catalogue(account: Account | None, *, engine: Engine | None = None) -> CatalogueView:
+    require_staff(account, "the catalogue", engine=engine)
+    from bookmyseat.db import read_session
+
+    with read_session(engine) as session:
+        movies = session.execute(
+            select(Movie.id, Movie.title, Movie.runtime_minutes, Movie.is_active).order_by(
+                Movie.title
+            )
+        ).all()
+        screens = session.execute(
+            select(Screen.id, Cinema.name, Screen.name)
+            .join(Cinema, Cinema.id == Screen.cinema_id)
+            .order_by(Cinema.name, Screen.name)
+        ).all()
+        cinemas = session.execute(select(Cinema.id, Cinema.name).order_by(Cinema.name)).all()
+    return CatalogueView(
+        movies=[tuple(m) for m in movies],
+        screens=[(i, f"{c} · {s}") for i, c, s in screens],
+        cinemas=[tuple(c) for c in cinemas],
+    )
+
+
+def rows_from_text(text: str) -> list[dict]:
+    """The layout editor's text: one row a line, `A Classic WSS_SSX`; `-` or an empty line is a
+    gap between rows."""
+    rows: list[dict] = []
+    for number, line in enumerate(text.strip().splitlines(), start=1):
+        parts = line.split()
+        if not parts or parts == ["-"]:
+            rows.append({"gap": True})
+            continue
+        if len(parts) != 3:
+            raise ManagementError(
+                f"Line {number}: write a row as `label category cells`, e.g. `A Classic SSS_SS`."
+            )
+        rows.append({"label": parts[0].upper(), "category": parts[1].title(), "cells": parts[2]})
+    return rows

@@ -87,6 +87,32 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page) -> N
     expect(admin.locator(".js-plotly-plot .main-svg").first).to_be_visible()
     admin.screenshot(path=str(ARTIFACTS / "admin-dashboard.png"), full_page=True)
 
+    admin.get_by_role("link", name="Catalogue").click()
+    layout = admin.get_by_label("Seat layout")
+    layout.fill("A Classic WSS_SS\n-\nB Prime SSXS")
+    expect(admin.get_by_test_id("layout-preview").locator(".seat")).to_have_count(9)
+    layout.fill("A Gold SS")
+    expect(admin.get_by_role("alert")).to_contain_text("unknown category")
+    layout.fill("A Classic SSS_SS")
+    expect(admin.get_by_test_id("layout-preview").locator(".seat")).to_have_count(5)
+
+    def schedule(starts: str) -> None:
+        menus = admin.get_by_role("combobox")  # cinema (new screen), movie, screen
+        menus.nth(1).click()
+        admin.get_by_role("option").first.click()
+        menus.nth(2).click()
+        admin.get_by_role("option", name=re.compile("Audi 2")).click()
+        admin.get_by_label("Starts (UTC)").fill(starts)
+        for category, rupees in (("Classic", "150"), ("Prime", "250"), ("Recliner", "400")):
+            admin.get_by_label(f"{category} ₹").fill(rupees)
+        admin.get_by_role("button", name="Schedule").click()
+
+    schedule("2027-03-15T10:00")
+    expect(admin.get_by_text("Showtime scheduled.")).to_be_visible()
+    schedule("2027-03-15T11:00")
+    expect(admin.get_by_text(re.compile("Audi 2 is busy then"))).to_be_visible()
+    admin.screenshot(path=str(ARTIFACTS / "admin-catalogue.png"), full_page=True)
+
     admin.get_by_role("link", name="Bookings", exact=True).click()
     admin.get_by_label("Find bookings").fill(to_refund)
     admin.get_by_role("button", name="Find").click()
@@ -110,5 +136,6 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page) -> N
     expect(table).to_contain_text("booking_cancelled")
     expect(table).to_contain_text("ticket_checked_in")
     expect(table).to_contain_text("access_refused")
+    expect(table).to_contain_text("showtime_created")
     expect(table).to_contain_text("mzsp_")
     admin.screenshot(path=str(ARTIFACTS / "admin-audit.png"), full_page=True)

@@ -1,0 +1,129 @@
+"""`/admin/catalogue`: movies, the screen layout editor with a live preview, showtimes."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from bookmyseat.pages.admin import admin_shell, table_of
+from bookmyseat.state.admin import AdminState
+from bookmyseat.state.admin_catalogue import CatalogueState, MovieLine, PreviewSeat
+
+
+def movie_line(movie: MovieLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(movie.title),
+        rx.table.cell(movie.runtime.to_string() + " min"),
+        rx.table.cell(rx.cond(movie.active, "on listings", "retired")),
+        rx.table.cell(
+            rx.cond(
+                movie.active & AdminState.is_admin,
+                rx.button(
+                    "Retire", size="1", variant="soft", on_click=CatalogueState.retire(movie.id)
+                ),
+            )
+        ),
+    )
+
+
+def preview_seat(seat: PreviewSeat) -> rx.Component:
+    return rx.el.span(
+        class_name="seat legend-swatch seat-" + seat.kind,
+        title=seat.label,
+        style={"gridRow": seat.grid_row.to_string(), "gridColumn": seat.grid_col.to_string()},
+    )
+
+
+def _field(label: str, name: str, **props) -> rx.Component:  # noqa: ANN003
+    return rx.vstack(
+        rx.text(label, size="2"), rx.input(name=name, aria_label=label, **props), spacing="1"
+    )
+
+
+def catalogue_page() -> rx.Component:
+    movies = rx.card(
+        rx.heading("Movies", size="4"),
+        table_of(["Title", "Runtime", "Status", ""], rx.foreach(CatalogueState.movies, movie_line)),
+        rx.form(
+            rx.flex(
+                _field("Title", "title"),
+                _field("Runtime (minutes)", "runtime", type="number"),
+                _field("Certificate (U, UA, A, S)", "certificate", default_value="UA"),
+                _field("Language", "language"),
+                _field("Genres", "genres"),
+                _field("Trailer (YouTube link)", "trailer_url"),
+                rx.button("Add movie", type="submit"),
+                wrap="wrap",
+                gap="3",
+                align="end",
+            ),
+            on_submit=CatalogueState.add_movie,
+            reset_on_submit=True,
+        ),
+        width="100%",
+    )
+    screens = rx.card(
+        rx.heading("New screen: layout editor", size="4"),
+        rx.text(
+            "One row a line: label, category (Classic, Prime, Recliner), cells. S seat, "
+            "W wheelchair space, X blocked seat, _ aisle; a line with - is a gap between rows.",
+            size="2",
+        ),
+        rx.flex(
+            rx.text_area(
+                value=CatalogueState.layout_text,
+                on_change=CatalogueState.set_layout_text,
+                aria_label="Seat layout",
+                rows="8",
+                font_family="monospace",
+                width="24em",
+            ),
+            rx.vstack(
+                rx.text("Preview", size="2", weight="bold"),
+                rx.el.div(
+                    rx.foreach(CatalogueState.preview, preview_seat),
+                    class_name="seat-grid",
+                    data_testid="layout-preview",
+                ),
+                rx.cond(
+                    CatalogueState.layout_problem != "",
+                    rx.text(
+                        CatalogueState.layout_problem, color_scheme="red", size="2", role="alert"
+                    ),
+                ),
+            ),
+            gap="4",
+            wrap="wrap",
+        ),
+        rx.form(
+            rx.flex(
+                rx.select(CatalogueState.cinemas, name="cinema", placeholder="Cinema"),
+                _field("Screen name", "name"),
+                rx.button("Add screen", type="submit"),
+                gap="3",
+                align="end",
+                wrap="wrap",
+            ),
+            on_submit=CatalogueState.add_screen,
+        ),
+        width="100%",
+    )
+    showtimes = rx.card(
+        rx.heading("Schedule a showtime", size="4"),
+        rx.form(
+            rx.flex(
+                rx.select(CatalogueState.movie_titles, name="movie", placeholder="Movie"),
+                rx.select(CatalogueState.screens, name="screen", placeholder="Screen"),
+                _field("Starts (UTC)", "starts_at", type="datetime-local"),
+                _field("Classic ₹", "Classic", type="number"),
+                _field("Prime ₹", "Prime", type="number"),
+                _field("Recliner ₹", "Recliner", type="number"),
+                rx.button("Schedule", type="submit"),
+                gap="3",
+                align="end",
+                wrap="wrap",
+            ),
+            on_submit=CatalogueState.schedule,
+        ),
+        width="100%",
+    )
+    return admin_shell("Catalogue", movies, screens, showtimes)

@@ -1,0 +1,152 @@
+"""State of `/admin/catalogue`: movies, the screen layout editor with its live preview, and
+scheduling showtimes. Handlers pass the account to `services.management`, which checks it."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+import reflex as rx
+
+from bookmyseat.services import management
+from bookmyseat.services.management import ManagementError, MovieFields
+from bookmyseat.services.seating import LayoutError, layout_json, parse_layout
+from bookmyseat.services.staff import AccessDenied
+from bookmyseat.state.admin import AdminState
+
+SAMPLE_LAYOUT = "A Classic WSSS_SSSS\nB Classic SSSS_SSSS\n-\nC Prime SSSS_SSSX"
+
+
+@dataclasses.dataclass
+class MovieLine:
+    id: int
+    title: str
+    runtime: int
+    active: bool
+
+
+@dataclasses.dataclass
+class PreviewSeat:
+    label: str
+    grid_row: int
+    grid_col: int
+    kind: str  # a (seat) w (wheelchair) b (blocked)
+
+
+class CatalogueState(AdminState):
+    movies: list[MovieLine] = []
+    movie_titles: list[str] = []
+    screens: list[str] = []
+    cinemas: list[str] = []
+    layout_text: str = SAMPLE_LAYOUT
+    error: str = ""
+    _movie_ids: dict[str, int] = {}
+    _screen_ids: dict[str, int] = {}
+    _cinema_ids: dict[str, int] = {}
+
+    @rx.var
+    def preview(self) -> list[PreviewSeat]:
+        try:
+            seats = parse_layout(layout_json(management.rows_from_text(self.layout_text)))
+        except (LayoutError, ManagementError):
+            return []
+        kinds = {(True, False): "w", (False, True): "b"}
+        return [
+            PreviewSeat(
+                s.label,
+                s.grid_row + 1,
+                s.grid_col + 1,
+                kinds.get((s.is_wheelchair, s.is_blocked), "a"),
+            )
+            for s in seats
+        ]
+
+    @rx.var
+    def layout_problem(self) -> str:
+        try:
+            layout_json(management.rows_from_text(self.layout_text))
+        except (LayoutError, ManagementError) as exc:
+            return str(exc)
+        return ""
+
+    @rx.event
+    async def load(self):
+        try:
+            view = await self._run(management.catalogue)
+        except AccessDenied as exc:
+            return rx.toast.error(exc.message)
+        self.movies = [MovieLine(*m) for m in view.movies]
+        self._movie_ids = {title: i for i, title, _, active in view.movies if active}
+        self.movie_titles = list(self._movie_ids)
+        self._screen_ids = {name: i for i, name in view.screens}
+        self.screens = list(self._screen_ids)
+        self._cinema_ids = {name: i for i, name in view.cinemas}
+        self.cinemas = list(self._cinema_ids)
+        return None
+
+    @rx.event
+    def set_layout_text(self, text: str):
+        self.layout_text = text[:4000]
+
+    async def _change(self, call, *args, done: str):  # noqa: ANN001, ANN002, ANN202
+        try:
+            await self._run(call, *args)
+        except (AccessDenied, ManagementError) as exc:
+            return rx.toast.error(exc.message)
+        return [rx.toast.success(done), CatalogueState.load]
+
+    @rx.event
+    async def add_movie(self, form: dict):
+        runtime = str(form.get("runtime", "")).strip()
+        fields = MovieFields(
+            title=str(form.get("title", ""))[:200].strip(),
+            synopsis=str(form.get("synopsis", ""))[:4000],
+            genres=str(form.get("genres", ""))[:200],
+            language=str(form.get("language", ""))[:40],
+            certificate=str(form.get("certificate", "UA")),
+            runtime_minutes=int(runtime) if runtime.isdigit() else 0,
+            trailer_url=str(form.get("trailer_url", ""))[:500],
+        )
+        return await self._change(management.save_movie, fields, done=f"{fields.title} added.")
+
+    @rx.event
+    async def retire(self, movie_id: int):
+        return await self._change(management.retire_movie, movie_id, done="Movie retired.")
+
+    @rx.event
+    async def add_screen(self, form: dict):
+        try:
+            rows = management.rows_from_text(self.layout_text)
+        except ManagementError as exc:
+            return rx.toast.error(exc.message)
+        cinema = self._cinema_ids.get(str(form.get("cinema", "")))
+        if cinema is None:
+            return rx.toast.error("Choose a cinema.")
+        name = str(form.get("name", ""))[:60]
+        return await self._change(management.add_screen, cinema, name, rows, done=f"{name} added.")
+
+    @rx.event
+    async def schedule(self, form: dict):
+        movie = self._movie_ids.get(str(form.get("movie", "")))
+        screen = self._screen_ids.get(str(form.get("screen", "")))
+        try:
+            starts_at = datetime.fromisoformat(str(form.get("starts_at", ""))).replace(tzinfo=UTC)
+        except ValueError:
+            return rx.toast.error("Give the start as a date and time (UTC).")
+        if movie is None or screen is None:
+            return rx.toast.error("Choose a movie and a screen.")
+        prices = {}
+        for category in ("Classic", "Prime", "Recliner"):
+            raw = str(form.get(category, "")).strip()
+            if raw:
+                if not raw.isdigit():
+                    return rx.toast.error(f"The {category} price must be whole rupees.")
+                prices[category] = int(raw) * 100
+        return await self._change(
+            management.schedule_showtime,
+            movie,
+            screen,
+            starts_at,
+            prices,
+            done="Showtime scheduled.",
+        )
