@@ -31,7 +31,7 @@ from bookmyseat.services.demo_data import load_demo_data  # noqa: E402
 from tests.databases import postgres_database  # noqa: E402
 
 YEAR = timedelta(days=365)
-SLOTS = (10, 13, 17, 21)  # hours (UTC) of the generated showtimes
+SLOTS = (4, 7, 10, 13, 15, 17, 19, 21)  # hours (UTC) of the showtimes: room for the sales
 
 
 def seed(engine: Engine, bookings: int, now: datetime) -> None:

@@ -43,6 +43,7 @@ def actions(world: World, settings: Settings, reference: str) -> dict:
         ),
         "find bookings": (False, lambda a: admin.find_bookings(a, "alice", engine=world.engine)),
         "outbox": (False, lambda a: admin.list_outbox(a, engine=world.engine)),
+        "activity": (False, lambda a: admin.activity(a, engine=world.engine)),
         "audit log": (False, lambda a: admin.audit_log(a, engine=world.engine)),
         "csv": (
             False,

@@ -53,3 +53,29 @@ def test_the_dashboard_matches_hand_computed_figures(world: World) -> None:
     elsewhere = dashboard(start, end, cinema_id=10_000, engine=world.engine)
     assert elsewhere.kpis.bookings == 0 and elsewhere.revenue_by_day == []
     assert elsewhere.kpis.occupancy_pct == 0.0
+
+
+def test_the_activity_feed_lists_payments_cancellations_and_failed_emails(world: World) -> None:
+    from sqlalchemy import select
+
+    from bookmyseat.db import write_session
+    from bookmyseat.models import EmailOutbox, OutboxStatus
+    from bookmyseat.services.analytics import recent_activity
+
+    now = utcnow().replace(microsecond=0)
+    first = pay_at(world, world.alice, ("A1",), now - timedelta(minutes=30))
+    second = pay_at(world, world.bob, ("C1",), now - timedelta(minutes=20))
+    cancel_booking(first, engine=world.engine)
+    with write_session(world.engine) as session:
+        query = select(EmailOutbox).where(EmailOutbox.kind == "confirmation").limit(1)
+        row = session.execute(query).scalar_one()
+        row.status, row.last_error = OutboxStatus.FAILED, "550 no such user"
+    items, more = recent_activity(engine=world.engine)
+    kinds = [(i.kind, i.reference) for i in items]
+    assert kinds[:1] == [("cancelled", first)]  # the newest
+    assert ("paid", second) in kinds and ("paid", first) in kinds
+    assert ("email_failed", first) in kinds or ("email_failed", second) in kinds
+    assert not more
+    page_one, more = recent_activity(per_page=2, engine=world.engine)
+    page_two, _ = recent_activity(page=1, per_page=2, engine=world.engine)
+    assert more and len(page_one) == 2 and page_one[-1] != page_two[0]

@@ -100,11 +100,47 @@ def dashboard_page() -> rx.Component:
         spacing="4",
         width="100%",
     )
+    activity = rx.card(
+        rx.hstack(
+            rx.heading("Recent activity", size="4"),
+            rx.spacer(),
+            rx.button(
+                "Newer",
+                size="1",
+                variant="soft",
+                disabled=DashboardState.activity_page == 0,
+                on_click=DashboardState.load_activity(-1),
+            ),
+            rx.button(
+                "Older",
+                size="1",
+                variant="soft",
+                disabled=~DashboardState.activity_more,
+                on_click=DashboardState.load_activity(1),
+            ),
+            width="100%",
+        ),
+        table_of(
+            ["When (UTC)", "What", "Booking", "Amount"],
+            rx.foreach(
+                DashboardState.activity,
+                lambda a: rx.table.row(
+                    rx.table.cell(a.at),
+                    rx.table.cell(a.what),
+                    rx.table.cell(a.reference),
+                    rx.table.cell(a.amount),
+                    data_testid="activity",
+                ),
+            ),
+        ),
+        width="100%",
+    )
     return admin_shell(
         "Dashboard",
         filters,
         rx.flex(rx.foreach(DashboardState.kpis, kpi_card), wrap="wrap", gap="3"),
         charts,
+        activity,
     )
 
 

@@ -35,6 +35,13 @@ def dashboard(
     return analytics.dashboard(start, end, cinema_id, engine=engine)
 
 
+def activity(
+    account: Account | None, page: int = 0, *, engine: Engine | None = None
+) -> tuple[list[analytics.Activity], bool]:
+    require_staff(account, "recent activity", engine=engine)
+    return analytics.recent_activity(page=page, engine=engine)
+
+
 @dataclass(frozen=True)
 class BookingRow:
     reference: str

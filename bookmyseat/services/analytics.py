@@ -118,18 +118,20 @@ def _capacity_per_screen():  # noqa: ANN202
     )
 
 
-def _sold_per_showtime():  # noqa: ANN202
+def _sold_per_showtime(start: datetime, end: datetime):  # noqa: ANN202
+    """Seats sold per showtime, for the showtimes starting in the range only."""
     return (
         select(BookingSeat.showtime_id, func.count().label("sold"))
         .join(Booking, Booking.id == BookingSeat.booking_id)
-        .where(Booking.status == PAID)
+        .join(Showtime, Showtime.id == BookingSeat.showtime_id)
+        .where(Booking.status == PAID, Showtime.starts_at >= start, Showtime.starts_at < end)
         .group_by(BookingSeat.showtime_id)
         .subquery()
     )
 
 
 def _showtimes_in_range(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
-    capacity, sold = _capacity_per_screen(), _sold_per_showtime()
+    capacity, sold = _capacity_per_screen(), _sold_per_showtime(start, end)
     query = (
         select()
         .select_from(Showtime)
@@ -231,3 +233,65 @@ def dashboard(
         sales_by_weekday_hour=sorted(sales),
         category_mix=category_mix,
     )
+
+
+@dataclass(frozen=True)
+class Activity:
+    at: datetime
+    kind: str  # paid | cancelled | refunded | email_failed
+    reference: str
+    amount_paise: int
+    detail: str
+
+
+def recent_activity(
+    *, page: int = 0, per_page: int = 20, engine: Engine | None = None
+) -> tuple[list[Activity], bool]:
+    """Newest first: payments, cancellations, refunds and failed emails; and whether there is
+    an older page."""
+    from sqlalchemy import literal, union_all
+
+    from bookmyseat.models import EmailOutbox, OutboxStatus
+
+    events = union_all(
+        select(
+            Booking.paid_at.label("at"),
+            literal("paid").label("kind"),
+            Booking.reference,
+            Booking.total_paise.label("amount"),
+            literal("").label("detail"),
+        ).where(Booking.paid_at.is_not(None)),
+        select(
+            Booking.cancelled_at,
+            literal("cancelled"),
+            Booking.reference,
+            Booking.total_paise,
+            literal(""),
+        ).where(Booking.cancelled_at.is_not(None)),
+        select(
+            Booking.updated_at,
+            literal("refunded"),
+            Booking.reference,
+            Booking.total_paise,
+            literal(""),
+        ).where(Booking.status == BookingStatus.REFUNDED),
+        select(
+            EmailOutbox.next_attempt_at,
+            literal("email_failed"),
+            Booking.reference,
+            literal(0),
+            EmailOutbox.last_error,
+        )
+        .join(Booking, Booking.id == EmailOutbox.booking_id)
+        .where(EmailOutbox.status == OutboxStatus.FAILED),
+    ).subquery()
+    query = (
+        select(events)
+        .order_by(events.c.at.desc(), events.c.reference)
+        .offset(max(0, page) * per_page)
+        .limit(per_page + 1)
+    )
+    with read_session(engine) as session:
+        rows = session.execute(query).all()
+    items = [Activity(r.at, r.kind, r.reference, int(r.amount), r.detail) for r in rows]
+    return items[:per_page], len(items) > per_page

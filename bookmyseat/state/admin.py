@@ -47,7 +47,26 @@ class AdminState(AuthState):
         return await asyncio.to_thread(staff_action, account, *args, **kwargs)
 
 
+@dataclasses.dataclass
+class ActivityLine:
+    at: str
+    what: str
+    reference: str
+    amount: str
+
+
+ACTIVITY_WORDS = {
+    "paid": "Paid",
+    "cancelled": "Cancelled",
+    "refunded": "Refunded",
+    "email_failed": "Email failed",
+}
+
+
 class DashboardState(AdminState):
+    activity: list[ActivityLine] = []
+    activity_page: int = 0
+    activity_more: bool = False
     range_name: str = "7 days"
     custom_from: str = ""
     custom_to: str = ""
@@ -124,6 +143,26 @@ class DashboardState(AdminState):
         self.heatmap = admin_charts.sales_heatmap(data)
         self.mix = admin_charts.category_mix(data)
         self.loading = False
+        yield DashboardState.load_activity(0)
+
+    @rx.event
+    async def load_activity(self, step: int = 0):
+        page = max(0, self.activity_page + step)
+        try:
+            items, more = await self._run(admin.activity, page)
+        except AccessDenied as exc:
+            return rx.toast.error(exc.message)
+        self.activity_page, self.activity_more = page, more
+        self.activity = [
+            ActivityLine(
+                a.at.strftime("%d %b %H:%M"),
+                ACTIVITY_WORDS.get(a.kind, a.kind) + (f": {a.detail}" if a.detail else ""),
+                a.reference,
+                rupees(a.amount_paise) if a.amount_paise else "",
+            )
+            for a in items
+        ]
+        return None
 
     @rx.event
     async def export_csv(self):

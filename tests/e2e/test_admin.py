@@ -85,6 +85,7 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page) -> N
     expect(admin.get_by_test_id("kpi").first).to_contain_text(re.compile(r"Bookings\s*[1-9]"))
     expect(admin.locator(".js-plotly-plot")).to_have_count(5, timeout=15_000)
     expect(admin.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+    expect(admin.get_by_test_id("activity").first).to_contain_text("Paid")
     admin.screenshot(path=str(ARTIFACTS / "admin-dashboard.png"), full_page=True)
 
     admin.get_by_role("link", name="Catalogue").click()
