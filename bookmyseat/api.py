@@ -1,15 +1,19 @@
-"""Plain HTTP routes next to the Reflex app: the Stripe webhook."""
+"""Plain HTTP routes next to the Reflex app: the Stripe webhook and uploaded posters."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bookmyseat.services.stripe_webhook import handle_webhook
+from bookmyseat.settings import UPLOADED_POSTERS
+
+POSTER_NAME = re.compile(r"^[a-z0-9-]+\.(png|jpg|webp)$")
 
 MAX_WEBHOOK_BYTES = 1_000_000
 
@@ -22,4 +26,18 @@ async def stripe_webhook(request: Request) -> PlainTextResponse:
     return PlainTextResponse(answer.text, status_code=answer.status)
 
 
-api = Starlette(routes=[Route("/api/stripe/webhook", stripe_webhook, methods=["POST"])])
+async def poster(request: Request) -> Response:
+    """Posters uploaded in the admin area (the build's assets are fixed at build time)."""
+    name = request.path_params["name"]
+    path = UPLOADED_POSTERS / name
+    if not POSTER_NAME.match(name) or not path.is_file():
+        return PlainTextResponse("no such poster", status_code=404)
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+
+api = Starlette(
+    routes=[
+        Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
+        Route("/api/posters/{name}", poster, methods=["GET"]),
+    ]
+)

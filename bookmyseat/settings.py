@@ -66,6 +66,12 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+# Posters uploaded in the admin area, served by /api/posters (the build's assets are fixed).
+UPLOADED_POSTERS = (
+    Path(os.environ.get("BOOKMYSEAT_UPLOAD_DIR") or PROJECT_ROOT / "data") / "posters"
+)
+
+
 def default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'data' / 'bookmyseat.db'}"
 

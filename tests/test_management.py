@@ -149,3 +149,39 @@ def test_auditors_cannot_change_the_catalogue(world: World) -> None:
     with pytest.raises(AccessDenied):
         management.save_movie(auditor, MovieFields(title="Nope"), engine=world.engine)
     assert audit.entries(action="access_refused", engine=world.engine)[1] == 2
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_poster_upload_is_checked_stored_and_served(
+    world: World, boss: Account, tmp_path, monkeypatch
+) -> None:  # noqa: ANN001, E501
+    from starlette.testclient import TestClient
+
+    from bookmyseat import api
+
+    with read_session(world.engine) as session:
+        movie_id = session.execute(select(Showtime.movie_id)).scalars().first()
+    url = management.store_poster(boss, movie_id, PNG, tmp_path, engine=world.engine)
+    assert url.startswith("/api/posters/test-movie-") and url.endswith(".png")
+    with pytest.raises(ManagementError, match="PNG, JPEG or WebP"):
+        management.store_poster(
+            boss, movie_id, b"<svg onload=alert(1)>", tmp_path, engine=world.engine
+        )
+    with pytest.raises(ManagementError, match="at most 2 MB"):
+        management.store_poster(
+            boss, movie_id, PNG + b"\x00" * 2_000_000, tmp_path, engine=world.engine
+        )
+    auditor = Account(world.alice, "alice", "alice@example.com", "", Role.AUDITOR)
+    with pytest.raises(AccessDenied):
+        management.store_poster(auditor, movie_id, PNG, tmp_path, engine=world.engine)
+    assert len(list(tmp_path.iterdir())) == 1
+    assert audit.entries(action="poster_uploaded", engine=world.engine)[1] == 1
+
+    monkeypatch.setattr(api, "UPLOADED_POSTERS", tmp_path)
+    client = TestClient(api.api)
+    served = client.get(url)
+    assert served.status_code == 200 and served.content == PNG
+    assert client.get("/api/posters/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    assert client.get("/api/posters/missing.png").status_code == 404

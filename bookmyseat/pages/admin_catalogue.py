@@ -43,6 +43,35 @@ def catalogue_page() -> rx.Component:
     movies = rx.card(
         rx.heading("Movies", size="4"),
         table_of(["Title", "Runtime", "Status", ""], rx.foreach(CatalogueState.movies, movie_line)),
+        rx.flex(
+            rx.select(
+                CatalogueState.movie_titles,
+                placeholder="Poster for…",
+                value=CatalogueState.poster_movie,
+                on_change=CatalogueState.set_poster_movie,
+            ),
+            rx.upload(
+                rx.text("Drop a PNG, JPEG or WebP poster here, or click (2 MB at most)", size="2"),
+                id="poster",
+                max_files=1,
+                accept={
+                    "image/png": [".png"],
+                    "image/jpeg": [".jpg", ".jpeg"],
+                    "image/webp": [".webp"],
+                },
+                border="1px dashed var(--gray-a7)",
+                padding="0.75em",
+            ),
+            rx.text(rx.selected_files("poster").join(", "), size="1"),
+            rx.button(
+                "Upload poster",
+                loading=CatalogueState.uploading,
+                on_click=CatalogueState.upload_poster(rx.upload_files(upload_id="poster")),
+            ),
+            gap="3",
+            align="center",
+            wrap="wrap",
+        ),
         rx.form(
             rx.flex(
                 _field("Title", "title"),

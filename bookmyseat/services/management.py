@@ -276,3 +276,53 @@ def rows_from_text(text: str) -> list[dict]:
             )
         rows.append({"label": parts[0].upper(), "category": parts[1].title(), "cells": parts[2]})
     return rows
+
+
+POSTER_MAX_BYTES = 2_000_000
+POSTER_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
+
+
+def poster_kind(data: bytes) -> str | None:
+    """The image type by its first bytes (the file name and browser's word are not trusted)."""
+    for magic, kind in POSTER_TYPES.items():
+        if data.startswith(magic) and (kind != "webp" or data[8:12] == b"WEBP"):
+            return kind
+    return None
+
+
+def store_poster(
+    account: Account | None,
+    movie_id: int,
+    data: bytes,
+    folder,  # noqa: ANN001 - a pathlib.Path where uploaded posters live
+    *,
+    engine: Engine | None = None,
+) -> str:
+    """Save an uploaded poster under an unguessable name and point the movie at it; its URL."""
+    import secrets
+
+    admin = require_staff(account, "a movie poster", write=True, engine=engine)
+    if len(data) > POSTER_MAX_BYTES:
+        raise ManagementError("The poster must be at most 2 MB.")
+    kind = poster_kind(data)
+    if kind is None:
+        raise ManagementError("The poster must be a PNG, JPEG or WebP image.")
+    with write_session(engine) as session:
+        movie = session.get(Movie, movie_id)
+        if movie is None:
+            raise ManagementError("That movie does not exist.")
+        name = f"{movie.slug}-{secrets.token_hex(6)}.{kind}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+        before = {"poster_path": movie.poster_path}
+        movie.poster_path = f"/api/posters/{name}"
+        audit.add_entry(
+            session,
+            actor_of(admin),
+            "poster_uploaded",
+            entity="movie",
+            entity_id=movie_id,
+            before=before,
+            after={"poster_path": movie.poster_path},
+        )
+        return movie.poster_path

@@ -12,6 +12,7 @@ from bookmyseat.services import management
 from bookmyseat.services.management import ManagementError, MovieFields
 from bookmyseat.services.seating import LayoutError, layout_json, parse_layout
 from bookmyseat.services.staff import AccessDenied
+from bookmyseat.settings import UPLOADED_POSTERS
 from bookmyseat.state.admin import AdminState
 
 SAMPLE_LAYOUT = "A Classic WSSS_SSSS\nB Classic SSSS_SSSS\n-\nC Prime SSSS_SSSX"
@@ -39,6 +40,8 @@ class CatalogueState(AdminState):
     screens: list[str] = []
     cinemas: list[str] = []
     layout_text: str = SAMPLE_LAYOUT
+    poster_movie: str = ""
+    uploading: bool = False
     error: str = ""
     _movie_ids: dict[str, int] = {}
     _screen_ids: dict[str, int] = {}
@@ -83,6 +86,29 @@ class CatalogueState(AdminState):
         self._cinema_ids = {name: i for i, name in view.cinemas}
         self.cinemas = list(self._cinema_ids)
         return None
+
+    @rx.event
+    def set_poster_movie(self, title: str):
+        self.poster_movie = title if title in self._movie_ids else ""
+
+    @rx.event
+    async def upload_poster(self, files: list[rx.UploadFile]):
+        movie = self._movie_ids.get(self.poster_movie)
+        if movie is None or not files:
+            yield rx.toast.error("Choose a movie and an image first.")
+            return
+        self.uploading = True
+        yield
+        data = await files[0].read(management.POSTER_MAX_BYTES + 1)
+        try:
+            await self._run(management.store_poster, movie, data, UPLOADED_POSTERS)
+        except (AccessDenied, ManagementError) as exc:
+            self.uploading = False
+            yield rx.toast.error(exc.message)
+            return
+        self.uploading = False
+        yield rx.clear_selected_files("poster")
+        yield rx.toast.success(f"New poster for {self.poster_movie}.")
 
     @rx.event
     def set_layout_text(self, text: str):

@@ -94,6 +94,7 @@ def running_app(
     env = {
         **os.environ,
         "BOOKMYSEAT_DB_URL": database_url,
+        "BOOKMYSEAT_UPLOAD_DIR": str(data),
         "REFLEX_API_URL": f"http://localhost:{port}",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_USE_SYSTEM_BUN": "1",

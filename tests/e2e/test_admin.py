@@ -12,7 +12,7 @@ from bookmyseat.db import make_engine
 from bookmyseat.models import Seat, Showtime, User
 from bookmyseat.services.booking import hold_seats
 from bookmyseat.services.fulfilment import confirm_payment
-from bookmyseat.services.tickets import ticket_code
+from bookmyseat.services.tickets import qr_png, ticket_code
 from bookmyseat.settings import get_settings
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import sign_in
@@ -54,7 +54,7 @@ def paid_booking(app: RunningApp, seat_index: int) -> str:
         engine.dispose()
 
 
-def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page) -> None:  # noqa: ANN001
+def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_path) -> None:  # noqa: ANN001
     url = app_server.url
     to_refund, to_scan = paid_booking(app_server, 3), paid_booking(app_server, 4)
 
@@ -98,10 +98,10 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page) -> N
     expect(admin.get_by_test_id("layout-preview").locator(".seat")).to_have_count(5)
 
     def schedule(starts: str) -> None:
-        menus = admin.get_by_role("combobox")  # cinema (new screen), movie, screen
-        menus.nth(1).click()
-        admin.get_by_role("option").first.click()
+        menus = admin.get_by_role("combobox")  # poster's movie, cinema, movie, screen
         menus.nth(2).click()
+        admin.get_by_role("option").first.click()
+        menus.nth(3).click()
         admin.get_by_role("option", name=re.compile("Audi 2")).click()
         admin.get_by_label("Starts (UTC)").fill(starts)
         for category, rupees in (("Classic", "150"), ("Prime", "250"), ("Recliner", "400")):
@@ -114,6 +114,21 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page) -> N
     expect(admin.get_by_text(re.compile("Audi 2 is busy then"))).to_be_visible()
     admin.screenshot(path=str(ARTIFACTS / "admin-catalogue.png"), full_page=True)
 
+    admin.get_by_role("combobox").nth(0).click()
+    admin.get_by_role("option", name="Paper Boats").click()
+    poster = tmp_path / "poster.png"
+    poster.write_bytes(qr_png("a poster"))
+    admin.locator("input[type=file]").set_input_files(str(poster))
+    admin.get_by_role("button", name="Upload poster").click()
+    expect(admin.get_by_text("New poster for Paper Boats.")).to_be_visible()
+    admin.goto(f"{url}/")
+    image = admin.get_by_role("img", name="Paper Boats poster")
+    expect(image).to_have_attribute("src", re.compile(r"^/api/posters/paper-boats-\w+\.png$"))
+    admin.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
+
+    admin.get_by_role("link", name="Admin").click()
     admin.get_by_role("link", name="Bookings", exact=True).click()
     admin.get_by_label("Find bookings").fill(to_refund)
     admin.get_by_role("button", name="Find").click()
