@@ -185,3 +185,25 @@ def test_a_poster_upload_is_checked_stored_and_served(
     assert served.status_code == 200 and served.content == PNG
     assert client.get("/api/posters/..%2F..%2Fetc%2Fpasswd").status_code == 404
     assert client.get("/api/posters/missing.png").status_code == 404
+
+
+def test_cinemas_are_checked_and_audited(world: World, boss: Account) -> None:
+    cinema = management.add_cinema(
+        boss, "PVR Koramangala", "Bengaluru", "1 Forum Road", engine=world.engine
+    )
+    with pytest.raises(ManagementError, match="exists already"):
+        management.add_cinema(boss, "PVR Koramangala", "Bengaluru", "x", engine=world.engine)
+    with pytest.raises(ManagementError, match="not a time zone"):
+        management.add_cinema(boss, "New", "Pune", "x", "Mars/Olympus", engine=world.engine)
+    with pytest.raises(ManagementError, match="needs a name"):
+        management.add_cinema(boss, " ", "Pune", "x", engine=world.engine)
+    [entry] = audit.entries(action="cinema_created", engine=world.engine)[0]
+    assert entry.entity_id == str(cinema)
+
+
+def test_the_edit_form_gets_the_movie_as_saved(world: World, boss: Account) -> None:
+    fields = MovieFields(
+        title="Edit Me", runtime_minutes=101, genres="Drama", trailer_url="dQw4w9WgXcQ"
+    )
+    movie_id = management.save_movie(boss, fields, engine=world.engine)
+    assert management.movie_fields(boss, movie_id, engine=world.engine) == fields

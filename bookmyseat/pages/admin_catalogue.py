@@ -16,12 +16,54 @@ def movie_line(movie: MovieLine) -> rx.Component:
         rx.table.cell(rx.cond(movie.active, "on listings", "retired")),
         rx.table.cell(
             rx.cond(
+                AdminState.is_admin,
+                rx.button(
+                    "Edit", size="1", variant="soft", on_click=CatalogueState.open_edit(movie.id)
+                ),
+            ),
+            rx.cond(
                 movie.active & AdminState.is_admin,
                 rx.button(
                     "Retire", size="1", variant="soft", on_click=CatalogueState.retire(movie.id)
                 ),
-            )
+            ),
         ),
+    )
+
+
+def edit_dialog() -> rx.Component:
+    edit = CatalogueState.edit
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Edit movie"),
+            rx.form(
+                rx.vstack(
+                    _field("Title", "title", default_value=edit["title"]),
+                    _field("Runtime (minutes)", "runtime", default_value=edit["runtime"]),
+                    _field(
+                        "Certificate (U, UA, A, S)",
+                        "certificate",
+                        default_value=edit["certificate"],
+                    ),
+                    _field("Language", "language", default_value=edit["language"]),
+                    _field("Genres", "genres", default_value=edit["genres"]),
+                    _field(
+                        "Trailer (YouTube link)", "trailer_url", default_value=edit["trailer_url"]
+                    ),
+                    rx.text_area(
+                        name="synopsis", default_value=edit["synopsis"], aria_label="Synopsis"
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
+                        rx.button("Save", type="submit"),
+                    ),
+                    width="100%",
+                ),
+                on_submit=CatalogueState.save_edit,
+            ),
+        ),
+        open=CatalogueState.editing_id != 0,
+        on_open_change=CatalogueState.close_edit,
     )
 
 
@@ -125,6 +167,20 @@ def catalogue_page() -> rx.Component:
         ),
         rx.form(
             rx.flex(
+                _field("New cinema", "name"),
+                _field("City", "city"),
+                _field("Address", "address"),
+                _field("Time zone", "timezone", default_value="Asia/Kolkata"),
+                rx.button("Add cinema", type="submit", variant="soft"),
+                gap="3",
+                align="end",
+                wrap="wrap",
+            ),
+            on_submit=CatalogueState.add_cinema,
+            reset_on_submit=True,
+        ),
+        rx.form(
+            rx.flex(
                 rx.select(CatalogueState.cinemas, name="cinema", placeholder="Cinema"),
                 _field("Screen name", "name"),
                 rx.button("Add screen", type="submit"),
@@ -155,4 +211,4 @@ def catalogue_page() -> rx.Component:
         ),
         width="100%",
     )
-    return admin_shell("Catalogue", movies, screens, showtimes)
+    return admin_shell("Catalogue", movies, screens, showtimes, edit_dialog())

@@ -326,3 +326,63 @@ def store_poster(
             after={"poster_path": movie.poster_path},
         )
         return movie.poster_path
+
+
+def add_cinema(
+    account: Account | None,
+    name: str,
+    city: str,
+    address: str,
+    timezone: str = "Asia/Kolkata",
+    *,
+    engine: Engine | None = None,
+) -> int:
+    """A new cinema (its screens come next, from the layout editor); its id."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    admin = require_staff(account, "a cinema", write=True, engine=engine)
+    name, city, address = name.strip(), city.strip(), address.strip()
+    if not (name and city and address):
+        raise ManagementError("A cinema needs a name, a city and an address.")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ManagementError(f"{timezone!r} is not a time zone (e.g. Asia/Kolkata).") from exc
+    with write_session(engine) as session:
+        if session.execute(select(Cinema.id).where(Cinema.name == name)).first():
+            raise ManagementError(f"A cinema called {name!r} exists already.")
+        cinema = Cinema(name=name, city=city, address=address, timezone=timezone)
+        session.add(cinema)
+        session.flush()
+        audit.add_entry(
+            session,
+            actor_of(admin),
+            "cinema_created",
+            entity="cinema",
+            entity_id=cinema.id,
+            after={"name": name, "city": city, "address": address, "timezone": timezone},
+        )
+        return cinema.id
+
+
+def movie_fields(
+    account: Account | None, movie_id: int, *, engine: Engine | None = None
+) -> MovieFields:
+    """A movie's editable fields, to fill the edit form."""
+    require_staff(account, "a movie", engine=engine)
+    from bookmyseat.db import read_session
+
+    with read_session(engine) as session:
+        movie = session.get(Movie, movie_id)
+        if movie is None:
+            raise ManagementError("That movie does not exist.")
+        return MovieFields(
+            title=movie.title,
+            synopsis=movie.synopsis,
+            genres=movie.genres,
+            language=movie.language,
+            certificate=movie.certificate,
+            runtime_minutes=movie.runtime_minutes,
+            cast_members=movie.cast_members,
+            trailer_url=movie.trailer_url or "",
+        )

@@ -34,6 +34,19 @@ class PreviewSeat:
     kind: str  # a (seat) w (wheelchair) b (blocked)
 
 
+def _movie_fields(form: dict) -> MovieFields:
+    runtime = str(form.get("runtime", "")).strip()
+    return MovieFields(
+        title=str(form.get("title", ""))[:200].strip(),
+        synopsis=str(form.get("synopsis", ""))[:4000],
+        genres=str(form.get("genres", ""))[:200],
+        language=str(form.get("language", ""))[:40],
+        certificate=str(form.get("certificate", "UA")).strip().upper(),
+        runtime_minutes=int(runtime) if runtime.isdigit() else 0,
+        trailer_url=str(form.get("trailer_url", ""))[:500],
+    )
+
+
 class CatalogueState(AdminState):
     movies: list[MovieLine] = []
     movie_titles: list[str] = []
@@ -41,6 +54,8 @@ class CatalogueState(AdminState):
     cinemas: list[str] = []
     layout_text: str = SAMPLE_LAYOUT
     poster_movie: str = ""
+    editing_id: int = 0
+    edit: dict[str, str] = {}
     uploading: bool = False
     error: str = ""
     _movie_ids: dict[str, int] = {}
@@ -122,17 +137,53 @@ class CatalogueState(AdminState):
         return [rx.toast.success(done), CatalogueState.load]
 
     @rx.event
-    async def add_movie(self, form: dict):
-        runtime = str(form.get("runtime", "")).strip()
-        fields = MovieFields(
-            title=str(form.get("title", ""))[:200].strip(),
-            synopsis=str(form.get("synopsis", ""))[:4000],
-            genres=str(form.get("genres", ""))[:200],
-            language=str(form.get("language", ""))[:40],
-            certificate=str(form.get("certificate", "UA")),
-            runtime_minutes=int(runtime) if runtime.isdigit() else 0,
-            trailer_url=str(form.get("trailer_url", ""))[:500],
+    async def open_edit(self, movie_id: int):
+        try:
+            fields = await self._run(management.movie_fields, movie_id)
+        except (AccessDenied, ManagementError) as exc:
+            return rx.toast.error(exc.message)
+        self.edit = {
+            "title": fields.title,
+            "runtime": str(fields.runtime_minutes),
+            "certificate": fields.certificate,
+            "language": fields.language,
+            "genres": fields.genres,
+            "trailer_url": fields.trailer_url,
+            "synopsis": fields.synopsis,
+        }
+        self.editing_id = movie_id
+        return None
+
+    @rx.event
+    def close_edit(self, is_open: bool = False):
+        if not is_open:
+            self.editing_id = 0
+
+    @rx.event
+    async def save_edit(self, form: dict):
+        movie_id, fields = self.editing_id, _movie_fields(form)
+        try:
+            await self._run(management.save_movie, fields, movie_id)
+        except (AccessDenied, ManagementError) as exc:
+            return rx.toast.error(exc.message)
+        self.editing_id = 0
+        return [rx.toast.success(f"{fields.title} saved."), CatalogueState.load]
+
+    @rx.event
+    async def add_cinema(self, form: dict):
+        name = str(form.get("name", ""))[:120]
+        return await self._change(
+            management.add_cinema,
+            name,
+            str(form.get("city", ""))[:80],
+            str(form.get("address", ""))[:300],
+            str(form.get("timezone", "")).strip()[:64] or "Asia/Kolkata",
+            done=f"{name} added.",
         )
+
+    @rx.event
+    async def add_movie(self, form: dict):
+        fields = _movie_fields(form)
         return await self._change(management.save_movie, fields, done=f"{fields.title} added.")
 
     @rx.event

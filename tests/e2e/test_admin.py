@@ -114,6 +114,20 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
     expect(admin.get_by_text(re.compile("Audi 2 is busy then"))).to_be_visible()
     admin.screenshot(path=str(ARTIFACTS / "admin-catalogue.png"), full_page=True)
 
+    boats = admin.get_by_role("row").filter(has_text="Paper Boats")
+    boats.get_by_role("button", name="Edit").click()
+    dialog = admin.get_by_role("dialog")
+    expect(dialog.get_by_label("Title")).to_have_value("Paper Boats")
+    dialog.get_by_label("Runtime (minutes)").fill("99")
+    dialog.get_by_role("button", name="Save").click()
+    expect(admin.get_by_text("Paper Boats saved.")).to_be_visible()
+    expect(boats).to_contain_text("99 min")
+    admin.get_by_label("New cinema").fill("Cinepolis Pune")
+    admin.get_by_label("City").fill("Pune")
+    admin.get_by_label("Address").fill("Nagar Road")
+    admin.get_by_role("button", name="Add cinema").click()
+    expect(admin.get_by_text("Cinepolis Pune added.")).to_be_visible()
+
     admin.get_by_role("combobox").nth(0).click()
     admin.get_by_role("option", name="Paper Boats").click()
     poster = tmp_path / "poster.png"
@@ -153,5 +167,6 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
     expect(table).to_contain_text("ticket_checked_in")
     expect(table).to_contain_text("access_refused")
     expect(table).to_contain_text("showtime_created")
+    expect(table).to_contain_text("movie_edited")
     expect(table).to_contain_text("mzsp_")
     admin.screenshot(path=str(ARTIFACTS / "admin-audit.png"), full_page=True)
