@@ -87,7 +87,11 @@ def routes(demo_payments: bool) -> list[tuple]:
     ]
 
 
-app = rx.App(stylesheets=["/seatmap.css"], api_transformer=api)
+app = rx.App(
+    stylesheets=["/seatmap.css"],
+    head_components=[rx.script(src="/camera_scan.js")],
+    api_transformer=api,
+)
 for page, route, title, load in routes(get_settings().demo_payments):
     own = load if isinstance(load, list) else [load] if load else []
     on_load = [AuthState.refresh_identity, *own]

@@ -258,6 +258,7 @@ def scan_page() -> rx.Component:
             rx.vstack(
                 rx.input(
                     name="code",
+                    id="ticket-code",
                     placeholder="BMS1-… (type it, or use a barcode scanner)",
                     aria_label="Ticket code",
                     auto_focus=True,
@@ -273,6 +274,18 @@ def scan_page() -> rx.Component:
             on_submit=ScanState.scan,
             reset_on_submit=True,
         ),
+        rx.hstack(
+            rx.button(
+                "Scan with the camera",
+                variant="soft",
+                type="button",
+                on_click=rx.call_script("window.bmsScanWithCamera()"),
+            ),
+            rx.text(id="camera-status", size="2", role="status", data_testid="camera-status"),
+            align="center",
+            wrap="wrap",
+        ),
+        rx.el.video(id="scan-video", hidden=True, muted=True, plays_inline=True, width="320"),
         rx.cond(
             ScanState.verdict != "",
             rx.callout(
