@@ -44,6 +44,7 @@ def actions(world: World, settings: Settings, reference: str) -> dict:
         "find bookings": (False, lambda a: admin.find_bookings(a, "alice", engine=world.engine)),
         "outbox": (False, lambda a: admin.list_outbox(a, engine=world.engine)),
         "activity": (False, lambda a: admin.activity(a, engine=world.engine)),
+        "view booking": (False, lambda a: admin.booking_detail(a, reference, engine=world.engine)),
         "audit log": (False, lambda a: admin.audit_log(a, engine=world.engine)),
         "csv": (
             False,
@@ -94,6 +95,10 @@ def test_staff_actions_do_what_they_say_and_are_logged(world: World, settings: S
     view = world.hold(world.alice, "C1", "C2")
     world.pay(view)
     boss = account_with(world, Role.ADMIN)
+    detail = admin.booking_detail(boss, view.reference, engine=world.engine)
+    assert detail.seats == ["C1 (Prime) ₹300", "C2 (Prime) ₹300"]
+    assert detail.payments == [f"demo pay_1: succeeded ₹{view.total_paise // 100}"]
+    assert detail.emails == ["confirmation to alice@example.com: pending"]
     [row] = admin.find_bookings(boss, "ALICE@", engine=world.engine)
     assert row.reference == view.reference and row.seats == 2
     assert (

@@ -146,7 +146,9 @@ def dashboard_page() -> rx.Component:
 
 def booking_row(row: BookingLine) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.reference),
+        rx.table.cell(
+            rx.link(row.reference, on_click=AdminBookingsState.view(row.reference), href="#")
+        ),
         rx.table.cell(row.status),
         rx.table.cell(row.customer),
         rx.table.cell(row.movie),
@@ -190,6 +192,33 @@ def table_of(headers: list[str], body: rx.Component) -> rx.Component:
     )
 
 
+def booking_dialog() -> rx.Component:
+    detail = AdminBookingsState.detail
+
+    def part(title: str, key: str) -> rx.Component:
+        return rx.vstack(
+            rx.text(title, weight="bold", size="2"),
+            rx.foreach(detail[key], lambda line: rx.text(line, size="2")),
+            spacing="1",
+        )
+
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Booking " + AdminBookingsState.viewing),
+            rx.vstack(
+                part("Status", "summary"),
+                part("Seats", "seats"),
+                part("Payments", "payments"),
+                part("Emails", "emails"),
+                rx.dialog.close(rx.button("Close", variant="soft")),
+                data_testid="booking-detail",
+            ),
+        ),
+        open=AdminBookingsState.viewing != "",
+        on_open_change=AdminBookingsState.close_view,
+    )
+
+
 def bookings_page() -> rx.Component:
     return admin_shell(
         "Bookings",
@@ -209,6 +238,7 @@ def bookings_page() -> rx.Component:
             ["Reference", "Status", "Customer", "Movie", "When", "Seats", "Total", ""],
             rx.foreach(AdminBookingsState.rows, booking_row),
         ),
+        booking_dialog(),
     )
 
 

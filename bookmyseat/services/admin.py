@@ -87,6 +87,48 @@ def find_bookings(
     return [BookingRow(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class BookingDetail:
+    reference: str
+    status: str
+    seats: list[str]  # "F12 (Prime) ₹250"
+    total_paise: int
+    payments: list[str]  # "stripe pi_123: succeeded ₹460"
+    emails: list[str]  # "confirmation to a@b.c: sent"
+
+
+def booking_detail(
+    account: Account | None, reference: str, *, engine: Engine | None = None
+) -> BookingDetail:
+    """One booking as staff see it: seats, payments and the emails it sent."""
+    from bookmyseat.models import Payment
+
+    require_staff(account, f"booking {reference}", engine=engine)
+    view = get_booking(reference, engine=engine)
+    with read_session(engine) as session:
+        booking_id = session.execute(
+            select(Booking.id).where(Booking.reference == reference)
+        ).scalar_one()
+        payments = session.execute(
+            select(Payment.provider, Payment.provider_ref, Payment.status, Payment.amount_paise)
+            .where(Payment.booking_id == booking_id)
+            .order_by(Payment.id)
+        ).all()
+        emails = session.execute(
+            select(EmailOutbox.kind, EmailOutbox.to_address, EmailOutbox.status)
+            .where(EmailOutbox.booking_id == booking_id)
+            .order_by(EmailOutbox.id)
+        ).all()
+    return BookingDetail(
+        reference=view.reference,
+        status=view.status,
+        seats=[f"{x.label} ({x.category}) ₹{x.price_paise // 100}" for x in view.lines],
+        total_paise=view.total_paise,
+        payments=[f"{p} {ref}: {st} ₹{amount // 100}" for p, ref, st, amount in payments],
+        emails=[f"{kind} to {to}: {st}" for kind, to, st in emails],
+    )
+
+
 def cancel_as_staff(
     account: Account | None, reference: str, *, engine: Engine | None = None
 ) -> str:

@@ -193,6 +193,28 @@ class AdminBookingsState(AdminState):
     query: str = ""
     rows: list[BookingLine] = []
     working: str = ""
+    viewing: str = ""
+    detail: dict[str, list[str]] = {}
+
+    @rx.event
+    async def view(self, reference: str):
+        try:
+            found = await self._run(admin.booking_detail, reference)
+        except (AccessDenied, errors.BookingError) as exc:
+            return rx.toast.error(exc.message)
+        self.detail = {
+            "summary": [f"{found.status}, total {rupees(found.total_paise)}"],
+            "seats": found.seats,
+            "payments": found.payments or ["none"],
+            "emails": found.emails or ["none"],
+        }
+        self.viewing = reference
+        return None
+
+    @rx.event
+    def close_view(self, is_open: bool = False):
+        if not is_open:
+            self.viewing = ""
 
     @rx.event
     async def search(self, form: dict | None = None):

@@ -148,6 +148,9 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
     admin.get_by_role("button", name="Find").click()
     row = admin.get_by_test_id("admin-booking").filter(has_text=to_refund)
     expect(row).to_contain_text("paid")
+    row.get_by_role("link", name=to_refund).click()
+    expect(admin.get_by_test_id("booking-detail")).to_contain_text("succeeded")
+    admin.get_by_role("button", name="Close").click()
     row.get_by_role("button", name="Cancel and refund").click()
     expect(row).to_contain_text("cancelled")
 
