@@ -270,6 +270,42 @@ class EmailOutbox(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+class SalesHour(SQLModel, table=True):
+    """Roll-up of sales by the hour they were paid (UTC) and cinema, kept in step with the
+    bookings in the same transactions, so the dashboard never scans every booking."""
+
+    __tablename__ = "sales_hour"
+
+    hour_start: datetime = Field(primary_key=True)
+    cinema_id: int = Field(primary_key=True)
+    paid_bookings: int = 0  # still paid
+    tickets: int = 0  # still paid
+    gross_paise: int = 0  # every payment
+    refunds_paise: int = 0  # of those, given back
+    ticket_paise: int = 0  # seat prices of the still-paid bookings
+
+
+class SalesMovieDay(SQLModel, table=True):
+    """Roll-up: tickets still paid by day paid (UTC), movie, cinema and seat category."""
+
+    __tablename__ = "sales_movie_day"
+
+    day: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD
+    movie_id: int = Field(primary_key=True)
+    cinema_id: int = Field(primary_key=True)
+    category: str = Field(primary_key=True, max_length=20)
+    tickets: int = 0
+
+
+class SalesShowtime(SQLModel, table=True):
+    """Roll-up: seats of a showtime on still-paid bookings (for occupancy)."""
+
+    __tablename__ = "sales_showtime"
+
+    showtime_id: int = Field(primary_key=True)
+    seats_sold: int = 0
+
+
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
 
@@ -302,4 +338,7 @@ ALL_TABLES = (
     ProviderEvent,
     EmailOutbox,
     AuditLog,
+    SalesHour,
+    SalesMovieDay,
+    SalesShowtime,
 )

@@ -55,3 +55,40 @@ def claims_match_live_bookings(engine: Engine) -> None:
             ).all()
         )
     assert claims == lines
+
+
+def _rollup_rows(conn) -> dict:  # noqa: ANN001 - a Connection
+    """The sales roll-ups as plain data (zero rows left out, hours as 'YYYY-MM-DD HH')."""
+    from bookmyseat.models import SalesHour, SalesMovieDay, SalesShowtime
+
+    amounts = ("paid_bookings", "tickets", "gross_paise", "refunds_paise", "ticket_paise")
+    hours = {}
+    for row in conn.execute(select(SalesHour.__table__)).mappings():
+        values = tuple(row[a] for a in amounts)
+        if any(values):
+            hours[(str(row["hour_start"])[:13], row["cinema_id"])] = values
+    days = {
+        (r.day, r.movie_id, r.cinema_id, r.category): r.tickets
+        for r in conn.execute(select(SalesMovieDay.__table__))
+        if r.tickets
+    }
+    shows = {
+        r.showtime_id: r.seats_sold
+        for r in conn.execute(select(SalesShowtime.__table__))
+        if r.seats_sold
+    }
+    return {"hours": hours, "days": days, "shows": shows}
+
+
+def rollups_match_bookings(engine: Engine) -> None:
+    """The roll-ups kept up to date transaction by transaction equal a rebuild from scratch."""
+    from bookmyseat.services.sales_rollup import rebuild
+
+    with engine.connect() as conn:
+        kept = _rollup_rows(conn)
+        conn.rollback()
+        with conn.begin() as transaction:
+            rebuild(conn)
+            rebuilt = _rollup_rows(conn)
+            transaction.rollback()
+    assert kept == rebuilt

@@ -30,6 +30,7 @@ from tests.databases import empty_tables
 from tests.invariants import (
     claims_match_live_bookings,
     double_sold_seats,
+    rollups_match_bookings,
     sold_seats_and_paid_tickets,
 )
 
@@ -118,6 +119,10 @@ def run_machine(engine, app_settings, examples: int) -> None:  # noqa: ANN001
         def sold_seats_equal_paid_tickets(self) -> None:
             sold, tickets = sold_seats_and_paid_tickets(engine)
             assert sold == tickets
+
+        @invariant()
+        def sales_rollups_equal_the_bookings(self) -> None:
+            rollups_match_bookings(engine)
 
         @invariant()
         def claims_are_exactly_the_live_bookings_seats(self) -> None:

@@ -19,7 +19,7 @@ from bookmyseat.models import (
     User,
     utcnow,
 )
-from bookmyseat.services import errors
+from bookmyseat.services import errors, sales_rollup
 from bookmyseat.services.seat_events import mark_changed
 
 UNPAID_LIVE = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT)
@@ -143,6 +143,8 @@ def locked_booking(session: Session, reference: str, user_id: int | None) -> Boo
 
 def end_booking(session: Session, booking: Booking, status: str, now: datetime) -> None:
     """Move a live booking to a final status and free its seats."""
+    if booking.status == BookingStatus.PAID:
+        sales_rollup.booking_given_back(session, booking)
     booking.status = status
     booking.updated_at = now
     if status == BookingStatus.CANCELLED:

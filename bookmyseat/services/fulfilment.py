@@ -18,6 +18,7 @@ from bookmyseat.models import (
     SeatClaim,
     Showtime,
 )
+from bookmyseat.services import sales_rollup
 from bookmyseat.services.booking_records import (
     UNPAID_LIVE,
     PaymentOutcome,
@@ -114,6 +115,7 @@ def confirm_payment(
         mark_changed(session, booking.showtime_id)
         booking.paid_at = now
         booking.updated_at = now
+        sales_rollup.booking_paid(session, booking)
         record(PaymentStatus.SUCCEEDED)
         outbox_ids = queue_email(session, booking, "confirmation", now)
         session.flush()

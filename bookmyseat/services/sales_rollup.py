@@ -1,0 +1,167 @@
+"""Sales roll-ups: the dashboard's sums kept up to date in the transactions that change them.
+
+A booking enters the roll-ups when it is paid and leaves them (its money moving to refunds) when
+a paid booking is cancelled; both happen in the same transaction as the status change, so the
+roll-ups always equal the bookings (a property test checks it). `rebuild` recomputes them from
+the bookings (migration backfill, bulk-loaded data).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import String, case, cast, delete, func, insert, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from bookmyseat.models import (
+    Booking,
+    BookingSeat,
+    BookingStatus,
+    SalesHour,
+    SalesMovieDay,
+    SalesShowtime,
+    Screen,
+    Showtime,
+)
+
+_HOUR = SalesHour.__table__
+_MOVIE_DAY = SalesMovieDay.__table__
+_SHOWTIME = SalesShowtime.__table__
+
+
+def _add(session: Session, table, keys: dict, amounts: dict) -> None:  # noqa: ANN001
+    """INSERT … ON CONFLICT DO UPDATE SET column = column + new: one statement, no race."""
+    dialect = session.get_bind().dialect.name
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = build(table).values(**keys, **amounts)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + stmt.excluded[name] for name in amounts},
+    )
+    session.execute(stmt)
+
+
+def _apply(session: Session, booking: Booking, sign: int, refund: bool) -> None:
+    movie_id, cinema_id = session.execute(
+        select(Showtime.movie_id, Screen.cinema_id)
+        .join(Screen, Screen.id == Showtime.screen_id)
+        .where(Showtime.id == booking.showtime_id)
+    ).one()
+    paid_at = booking.paid_at
+    _add(
+        session,
+        _HOUR,
+        {"hour_start": paid_at.replace(minute=0, second=0, microsecond=0), "cinema_id": cinema_id},
+        {
+            "paid_bookings": sign,
+            "tickets": sign * booking.seat_count,
+            "gross_paise": booking.total_paise if sign > 0 else 0,
+            "refunds_paise": booking.total_paise if refund else 0,
+            "ticket_paise": sign * booking.subtotal_paise,
+        },
+    )
+    categories = Counter(
+        session.execute(
+            select(BookingSeat.category).where(BookingSeat.booking_id == booking.id)
+        ).scalars()
+    )
+    for category, count in categories.items():
+        _add(
+            session,
+            _MOVIE_DAY,
+            {
+                "day": paid_at.date().isoformat(),
+                "movie_id": movie_id,
+                "cinema_id": cinema_id,
+                "category": category,
+            },
+            {"tickets": sign * count},
+        )
+    _add(
+        session,
+        _SHOWTIME,
+        {"showtime_id": booking.showtime_id},
+        {"seats_sold": sign * booking.seat_count},
+    )
+
+
+def booking_paid(session: Session, booking: Booking) -> None:
+    """In the payment's transaction, after the booking became PAID (paid_at set)."""
+    _apply(session, booking, +1, refund=False)
+
+
+def booking_given_back(session: Session, booking: Booking) -> None:
+    """In the cancellation's transaction, for a booking that was PAID."""
+    _apply(session, booking, -1, refund=True)
+
+
+def rebuild(connection: Connection) -> None:
+    """Recompute every roll-up from the bookings (a backfill; idempotent)."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        zone = literal("UTC", String)
+        utc = Booking.paid_at.op("AT TIME ZONE")(zone)  # whatever the session's time zone
+        hour = func.date_trunc("hour", utc).op("AT TIME ZONE")(zone)
+        day = cast(cast(utc, postgresql.DATE), String)
+    else:
+        hour = func.strftime("%Y-%m-%d %H:00:00.000000", Booking.paid_at)
+        day = func.date(Booking.paid_at)
+    paid = Booking.status == BookingStatus.PAID
+    given_back = Booking.status.in_((BookingStatus.CANCELLED, BookingStatus.REFUNDED))
+
+    for table in (_HOUR, _MOVIE_DAY, _SHOWTIME):
+        connection.execute(delete(table))
+    ever_paid = (
+        select()
+        .select_from(Booking)
+        .join(Showtime, Showtime.id == Booking.showtime_id)
+        .join(Screen, Screen.id == Showtime.screen_id)
+        .where(Booking.paid_at.is_not(None))
+    )
+
+    def when(condition, value):  # noqa: ANN001, ANN202
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+    connection.execute(
+        insert(_HOUR).from_select(
+            [
+                "hour_start",
+                "cinema_id",
+                "paid_bookings",
+                "tickets",
+                "gross_paise",
+                "refunds_paise",
+                "ticket_paise",
+            ],
+            ever_paid.add_columns(
+                hour,
+                Screen.cinema_id,
+                when(paid, 1),
+                when(paid, Booking.seat_count),
+                func.sum(Booking.total_paise),
+                when(given_back, Booking.total_paise),
+                when(paid, Booking.subtotal_paise),
+            ).group_by(hour, Screen.cinema_id),
+        )
+    )
+    lines = (
+        ever_paid.join(BookingSeat, BookingSeat.booking_id == Booking.id)
+        .where(paid)
+        .add_columns(day, Showtime.movie_id, Screen.cinema_id, BookingSeat.category, func.count())
+        .group_by(day, Showtime.movie_id, Screen.cinema_id, BookingSeat.category)
+    )
+    connection.execute(
+        insert(_MOVIE_DAY).from_select(
+            ["day", "movie_id", "cinema_id", "category", "tickets"], lines
+        )
+    )
+    connection.execute(
+        insert(_SHOWTIME).from_select(
+            ["showtime_id", "seats_sold"],
+            select(Booking.showtime_id, func.sum(Booking.seat_count))
+            .where(paid)
+            .group_by(Booking.showtime_id),
+        )
+    )
