@@ -159,6 +159,10 @@ class Booking(SQLModel, table=True):
         Index("ix_booking_showtime_status", "showtime_id", "status"),
         Index("ix_booking_status_expiry", "status", "hold_expires_at"),
         Index("ix_booking_paid_at", "paid_at"),  # the dashboard's date ranges
+        # The activity feed's newest cancellations and refunds; distinct customers by date.
+        Index("ix_booking_cancelled_at", "cancelled_at"),
+        Index("ix_booking_status_updated", "status", "updated_at"),
+        Index("ix_booking_status_paid_user", "status", "paid_at", "user_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,6 +1,7 @@
 """The admin dashboard's figures, every one aggregated by the database (no rows loaded into Python).
 
 Definitions, so that the numbers can be checked by hand:
+- ranges are whole UTC days: the start is taken back to midnight, the end on to the next one;
 - a booking counts in the range of its `paid_at` (when the money came);
 - bookings, tickets, customers and the average ticket price count bookings still PAID;
 - gross revenue is every booking paid in the range, refunds are those of them since cancelled or
@@ -8,29 +9,33 @@ Definitions, so that the numbers can be checked by hand:
 - occupancy is sold seats over sellable seats (not blocked) of the showtimes that start in the
   range;
 - days and hours are UTC.
+
+The sums come from the sales roll-ups (`sales_rollup`), which the payment and cancellation
+transactions keep equal to the bookings; only the distinct customers are counted on bookings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, case, extract, func, select
+from sqlalchemy import String, and_, extract, func, literal, select
 from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session
 from bookmyseat.models import (
     Booking,
-    BookingSeat,
     BookingStatus,
     Movie,
+    SalesHour,
+    SalesMovieDay,
+    SalesShowtime,
     Screen,
     Seat,
     Showtime,
 )
 
 PAID = BookingStatus.PAID
-GIVEN_BACK = (BookingStatus.CANCELLED, BookingStatus.REFUNDED)
 
 
 @dataclass(frozen=True)
@@ -55,47 +60,70 @@ class Dashboard:
     category_mix: list[tuple[str, int]]
 
 
-def _paid_in_range(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
-    conditions = [Booking.paid_at.is_not(None), Booking.paid_at >= start, Booking.paid_at < end]
+def whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The range widened to whole UTC days (the roll-ups' finest common grain)."""
+    first = datetime.combine(start.date(), time(0), start.tzinfo)
+    last = datetime.combine(end.date(), time(0), end.tzinfo)
+    return first, last if last == end else last + timedelta(days=1)
+
+
+def _hours(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+    conditions = [SalesHour.hour_start >= start, SalesHour.hour_start < end]
     if cinema_id is not None:
-        conditions.append(Screen.cinema_id == cinema_id)
+        conditions.append(SalesHour.cinema_id == cinema_id)
     return and_(*conditions)
 
 
-def _bookings_with_screen():  # noqa: ANN202
-    return (
-        select()
-        .select_from(Booking)
-        .join(Showtime, Showtime.id == Booking.showtime_id)
-        .join(Screen, Screen.id == Showtime.screen_id)
+def _days(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+    conditions = [
+        SalesMovieDay.day >= start.date().isoformat(),
+        SalesMovieDay.day < end.date().isoformat(),
+    ]
+    if cinema_id is not None:
+        conditions.append(SalesMovieDay.cinema_id == cinema_id)
+    return and_(*conditions)
+
+
+def _total(column):  # noqa: ANN001, ANN202
+    return func.coalesce(func.sum(column), 0)
+
+
+def _customers(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+    query = select(func.count(func.distinct(Booking.user_id))).where(
+        Booking.status == PAID, Booking.paid_at >= start, Booking.paid_at < end
     )
-
-
-def _still_paid(value):  # noqa: ANN001, ANN202
-    return func.coalesce(func.sum(case((Booking.status == PAID, value), else_=0)), 0)
+    if cinema_id is not None:
+        query = (
+            query.join(Showtime, Showtime.id == Booking.showtime_id)
+            .join(Screen, Screen.id == Showtime.screen_id)
+            .where(Screen.cinema_id == cinema_id)
+        )
+    return query
 
 
 def kpi_statements(start: datetime, end: datetime, cinema_id: int | None = None) -> list:
-    paid = _paid_in_range(start, end, cinema_id)
-    money = _bookings_with_screen().add_columns(
-        _still_paid(1),
-        _still_paid(Booking.seat_count),
-        func.coalesce(func.sum(Booking.total_paise), 0),
-        func.coalesce(
-            func.sum(case((Booking.status.in_(GIVEN_BACK), Booking.total_paise), else_=0)), 0
-        ),
-        _still_paid(Booking.subtotal_paise),
-        func.count(func.distinct(case((Booking.status == PAID, Booking.user_id)))),
-    )
-    return [money.where(paid), _occupancy_totals(start, end, cinema_id)]
+    start, end = whole_days(start, end)
+    money = select(
+        _total(SalesHour.paid_bookings),
+        _total(SalesHour.tickets),
+        _total(SalesHour.gross_paise),
+        _total(SalesHour.refunds_paise),
+        _total(SalesHour.ticket_paise),
+    ).where(_hours(start, end, cinema_id))
+    return [
+        money,
+        _customers(start, end, cinema_id),
+        _occupancy_totals(start, end, cinema_id),
+    ]
 
 
 def kpis(
     start: datetime, end: datetime, cinema_id: int | None = None, *, engine: Engine | None = None
 ) -> Kpis:
-    money, occupancy = kpi_statements(start, end, cinema_id)
+    money, customers, occupancy = kpi_statements(start, end, cinema_id)
     with read_session(engine) as session:
-        bookings, tickets, gross, refunds, ticket_revenue, customers = session.execute(money).one()
+        bookings, tickets, gross, refunds, ticket_revenue = session.execute(money).one()
+        customer_count = session.execute(customers).scalar_one()
         sold, capacity = session.execute(occupancy).one()
     return Kpis(
         bookings=int(bookings),
@@ -104,7 +132,7 @@ def kpis(
         refunds_paise=int(refunds),
         revenue_paise=int(gross) - int(refunds),
         average_ticket_paise=round(int(ticket_revenue) / int(tickets)) if tickets else 0,
-        customers=int(customers),
+        customers=int(customer_count),
         occupancy_pct=round(100 * int(sold or 0) / int(capacity), 1) if capacity else 0.0,
     )
 
@@ -118,85 +146,71 @@ def _capacity_per_screen():  # noqa: ANN202
     )
 
 
-def _sold_per_showtime(start: datetime, end: datetime):  # noqa: ANN202
-    """Seats sold per showtime, for the showtimes starting in the range only."""
-    return (
-        select(BookingSeat.showtime_id, func.count().label("sold"))
-        .join(Booking, Booking.id == BookingSeat.booking_id)
-        .join(Showtime, Showtime.id == BookingSeat.showtime_id)
-        .where(Booking.status == PAID, Showtime.starts_at >= start, Showtime.starts_at < end)
-        .group_by(BookingSeat.showtime_id)
-        .subquery()
-    )
-
-
 def _showtimes_in_range(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
-    capacity, sold = _capacity_per_screen(), _sold_per_showtime(start, end)
+    capacity = _capacity_per_screen()
     query = (
         select()
         .select_from(Showtime)
         .join(Screen, Screen.id == Showtime.screen_id)
         .join(capacity, capacity.c.screen_id == Showtime.screen_id)
-        .outerjoin(sold, sold.c.showtime_id == Showtime.id)
+        .outerjoin(SalesShowtime, SalesShowtime.showtime_id == Showtime.id)
         .where(Showtime.starts_at >= start, Showtime.starts_at < end, ~Showtime.is_cancelled)
     )
     if cinema_id is not None:
         query = query.where(Screen.cinema_id == cinema_id)
-    return query, capacity, sold
+    return query, capacity
 
 
 def _occupancy_totals(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
-    query, capacity, sold = _showtimes_in_range(start, end, cinema_id)
-    return query.add_columns(
-        func.coalesce(func.sum(sold.c.sold), 0), func.coalesce(func.sum(capacity.c.seats), 0)
-    )
+    query, capacity = _showtimes_in_range(start, end, cinema_id)
+    return query.add_columns(_total(SalesShowtime.seats_sold), _total(capacity.c.seats))
 
 
-def chart_statements(start: datetime, end: datetime, cinema_id: int | None = None) -> dict:
+def chart_statements(
+    start: datetime, end: datetime, cinema_id: int | None = None, *, dialect: str = "sqlite"
+) -> dict:
     """The charts' SQL, one aggregate statement each (the bench times them bare as its floor)."""
-    paid = _paid_in_range(start, end, cinema_id)
-    still_paid = and_(paid, Booking.status == PAID)
-    day = func.date(Booking.paid_at)
+    start, end = whole_days(start, end)
+    hours = _hours(start, end, cinema_id)
+    if dialect == "postgresql":
+        utc = SalesHour.hour_start.op("AT TIME ZONE")(literal("UTC", String))
+        day = func.to_char(utc, "YYYY-MM-DD")
+        weekday, hour = extract("dow", utc), extract("hour", utc)
+    else:
+        day = func.date(SalesHour.hour_start)
+        weekday, hour = extract("dow", SalesHour.hour_start), extract("hour", SalesHour.hour_start)
     by_day = (
-        _bookings_with_screen()
-        .add_columns(day, _still_paid(Booking.total_paise))
-        .where(paid)
+        select(day, _total(SalesHour.gross_paise) - _total(SalesHour.refunds_paise))
+        .where(hours)
         .group_by(day)
         .order_by(day)
     )
-    tickets = func.sum(Booking.seat_count)
+    heatmap = (
+        select(weekday, hour, _total(SalesHour.tickets))
+        .where(hours)
+        .group_by(weekday, hour)
+        .having(func.sum(SalesHour.tickets) > 0)
+    )
+    tickets = func.sum(SalesMovieDay.tickets)
     by_movie = (
-        _bookings_with_screen()
-        .join(Movie, Movie.id == Showtime.movie_id)
-        .add_columns(Movie.title, tickets)
-        .where(still_paid)
+        select(Movie.title, tickets)
+        .join(Movie, Movie.id == SalesMovieDay.movie_id)
+        .where(_days(start, end, cinema_id))
         .group_by(Movie.id, Movie.title)
+        .having(tickets > 0)
         .order_by(tickets.desc(), Movie.title)
         .limit(10)
     )
-    weekday, hour = extract("dow", Booking.paid_at), extract("hour", Booking.paid_at)
-    heatmap = (
-        _bookings_with_screen()
-        .add_columns(weekday, hour, tickets)
-        .where(still_paid)
-        .group_by(weekday, hour)
-    )
     mix = (
-        select(BookingSeat.category, func.count())
-        .join(Booking, Booking.id == BookingSeat.booking_id)
-        .join(Showtime, Showtime.id == Booking.showtime_id)
-        .join(Screen, Screen.id == Showtime.screen_id)
-        .where(still_paid)
-        .group_by(BookingSeat.category)
-        .order_by(BookingSeat.category)
+        select(SalesMovieDay.category, tickets)
+        .where(_days(start, end, cinema_id))
+        .group_by(SalesMovieDay.category)
+        .having(tickets > 0)
+        .order_by(SalesMovieDay.category)
     )
-    shows, capacity, sold = _showtimes_in_range(start, end, cinema_id)
+    shows, capacity = _showtimes_in_range(start, end, cinema_id)
     by_screen = (
-        shows.add_columns(
-            Screen.name,
-            func.coalesce(func.sum(sold.c.sold), 0),
-            func.sum(capacity.c.seats),
-        )
+        shows.add_columns(Screen.name, _total(SalesShowtime.seats_sold), func.sum(capacity.c.seats))
         .group_by(Screen.id, Screen.name)
         .order_by(Screen.name)
     )
@@ -212,9 +226,10 @@ def chart_statements(start: datetime, end: datetime, cinema_id: int | None = Non
 def dashboard(
     start: datetime, end: datetime, cinema_id: int | None = None, *, engine: Engine | None = None
 ) -> Dashboard:
-    """Everything the dashboard shows for [start, end), optionally for one cinema."""
-    charts = chart_statements(start, end, cinema_id)
+    """Everything the dashboard shows for the days of [start, end), optionally for one cinema."""
     with read_session(engine) as session:
+        dialect = session.get_bind().dialect.name
+        charts = chart_statements(start, end, cinema_id, dialect=dialect)
         revenue_by_day = [(str(d), int(v)) for d, v in session.execute(charts["revenue_by_day"])]
         tickets_by_movie = [(t, int(n)) for t, n in session.execute(charts["tickets_by_movie"])]
         sales = [
@@ -253,37 +268,54 @@ def recent_activity(
 
     from bookmyseat.models import EmailOutbox, OutboxStatus
 
+    newest = (max(0, page) + 1) * per_page + 1  # each kind needs at most this many rows
+
+    def latest(query, at):  # noqa: ANN001, ANN202 - each branch uses its own index, newest first
+        return query.order_by(at.desc()).limit(newest).subquery().select()
+
     events = union_all(
-        select(
-            Booking.paid_at.label("at"),
-            literal("paid").label("kind"),
-            Booking.reference,
-            Booking.total_paise.label("amount"),
-            literal("").label("detail"),
-        ).where(Booking.paid_at.is_not(None)),
-        select(
+        latest(
+            select(
+                Booking.paid_at.label("at"),
+                literal("paid").label("kind"),
+                Booking.reference,
+                Booking.total_paise.label("amount"),
+                literal("").label("detail"),
+            ).where(Booking.paid_at.is_not(None)),
+            Booking.paid_at,
+        ),
+        latest(
+            select(
+                Booking.cancelled_at,
+                literal("cancelled"),
+                Booking.reference,
+                Booking.total_paise,
+                literal(""),
+            ).where(Booking.cancelled_at.is_not(None)),
             Booking.cancelled_at,
-            literal("cancelled"),
-            Booking.reference,
-            Booking.total_paise,
-            literal(""),
-        ).where(Booking.cancelled_at.is_not(None)),
-        select(
+        ),
+        latest(
+            select(
+                Booking.updated_at,
+                literal("refunded"),
+                Booking.reference,
+                Booking.total_paise,
+                literal(""),
+            ).where(Booking.status == BookingStatus.REFUNDED),
             Booking.updated_at,
-            literal("refunded"),
-            Booking.reference,
-            Booking.total_paise,
-            literal(""),
-        ).where(Booking.status == BookingStatus.REFUNDED),
-        select(
+        ),
+        latest(
+            select(
+                EmailOutbox.next_attempt_at,
+                literal("email_failed"),
+                Booking.reference,
+                literal(0),
+                EmailOutbox.last_error,
+            )
+            .join(Booking, Booking.id == EmailOutbox.booking_id)
+            .where(EmailOutbox.status == OutboxStatus.FAILED),
             EmailOutbox.next_attempt_at,
-            literal("email_failed"),
-            Booking.reference,
-            literal(0),
-            EmailOutbox.last_error,
-        )
-        .join(Booking, Booking.id == EmailOutbox.booking_id)
-        .where(EmailOutbox.status == OutboxStatus.FAILED),
+        ),
     ).subquery()
     query = (
         select(events)
