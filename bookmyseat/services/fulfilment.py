@@ -111,6 +111,8 @@ def confirm_payment(
                 )
             result = "reclaimed"
 
+        if booking.paid_at is not None:  # paid before, then cancelled: this payment replaces it
+            sales_rollup.payment_superseded(session, booking)
         booking.status = BookingStatus.PAID
         mark_changed(session, booking.showtime_id)
         booking.paid_at = now

@@ -43,7 +43,9 @@ def _add(session: Session, table, keys: dict, amounts: dict) -> None:  # noqa: A
     session.execute(stmt)
 
 
-def _apply(session: Session, booking: Booking, sign: int, refund: bool) -> None:
+def _apply(session: Session, booking: Booking, still: int, gross: int, refunds: int) -> None:
+    """Add to the roll-ups at the booking's paid hour: `still` (+1, -1 or 0) times its still-paid
+    counts, and these gross and refund amounts."""
     movie_id, cinema_id = session.execute(
         select(Showtime.movie_id, Screen.cinema_id)
         .join(Screen, Screen.id == Showtime.screen_id)
@@ -55,13 +57,15 @@ def _apply(session: Session, booking: Booking, sign: int, refund: bool) -> None:
         _HOUR,
         {"hour_start": paid_at.replace(minute=0, second=0, microsecond=0), "cinema_id": cinema_id},
         {
-            "paid_bookings": sign,
-            "tickets": sign * booking.seat_count,
-            "gross_paise": booking.total_paise if sign > 0 else 0,
-            "refunds_paise": booking.total_paise if refund else 0,
-            "ticket_paise": sign * booking.subtotal_paise,
+            "paid_bookings": still,
+            "tickets": still * booking.seat_count,
+            "gross_paise": gross,
+            "refunds_paise": refunds,
+            "ticket_paise": still * booking.subtotal_paise,
         },
     )
+    if not still:
+        return
     categories = Counter(
         session.execute(
             select(BookingSeat.category).where(BookingSeat.booking_id == booking.id)
@@ -77,24 +81,30 @@ def _apply(session: Session, booking: Booking, sign: int, refund: bool) -> None:
                 "cinema_id": cinema_id,
                 "category": category,
             },
-            {"tickets": sign * count},
+            {"tickets": still * count},
         )
     _add(
         session,
         _SHOWTIME,
         {"showtime_id": booking.showtime_id},
-        {"seats_sold": sign * booking.seat_count},
+        {"seats_sold": still * booking.seat_count},
     )
 
 
 def booking_paid(session: Session, booking: Booking) -> None:
     """In the payment's transaction, after the booking became PAID (paid_at set)."""
-    _apply(session, booking, +1, refund=False)
+    _apply(session, booking, +1, gross=booking.total_paise, refunds=0)
 
 
 def booking_given_back(session: Session, booking: Booking) -> None:
     """In the cancellation's transaction, for a booking that was PAID."""
-    _apply(session, booking, -1, refund=True)
+    _apply(session, booking, -1, gross=0, refunds=booking.total_paise)
+
+
+def payment_superseded(session: Session, booking: Booking) -> None:
+    """A cancelled booking paid again: its earlier payment (and its refund) leave the figures,
+    since a booking counts once, at its latest `paid_at`. Call before paid_at changes."""
+    _apply(session, booking, 0, gross=-booking.total_paise, refunds=-booking.total_paise)
 
 
 def rebuild(connection: Connection) -> None:
