@@ -29,23 +29,29 @@ SECTIONS = [  # the admin area's own menu
 
 
 def admin_shell(title: str, *content: rx.Component) -> rx.Component:
+    """The admin menu and page; nothing of it shows until the server has let the account in."""
     return rx.box(
         navbar(),
         rx.container(
-            rx.vstack(
-                rx.hstack(
-                    *[rx.link(name, href=href, size="2") for name, href in SECTIONS],
-                    rx.cond(
-                        ~AdminState.is_admin, rx.badge("Auditor: read only", color_scheme="amber")
+            rx.cond(
+                AdminState.is_staff,
+                rx.vstack(
+                    rx.hstack(
+                        *[rx.link(name, href=href, size="2") for name, href in SECTIONS],
+                        rx.cond(
+                            ~AdminState.is_admin,
+                            rx.badge("Auditor: read only", color_scheme="amber"),
+                        ),
+                        wrap="wrap",
+                        spacing="4",
                     ),
-                    wrap="wrap",
+                    rx.heading(title, size="7", as_="h1"),
+                    *content,
                     spacing="4",
+                    padding_y="1.5em",
+                    width="100%",
                 ),
-                rx.heading(title, size="7", as_="h1"),
-                *content,
-                spacing="4",
-                padding_y="1.5em",
-                width="100%",
+                rx.text("Checking your access…", padding_y="2em", role="status"),
             ),
             size="4",
         ),

@@ -26,10 +26,12 @@ class AdminState(AuthState):
     """Shared by every admin page: who may see it."""
 
     is_admin: bool = False
+    is_staff: bool = False  # the guard has let this account in (pages show nothing before)
 
     @rx.event
     async def guard(self):
         """On load of every admin page: staff only (checked and logged on the server)."""
+        self.is_staff = False
         account = await self.current_account()
         path = self.router.url.path.rstrip("/") or "/"
         try:
@@ -39,6 +41,7 @@ class AdminState(AuthState):
                 return rx.redirect(f"/login?next={path}")
             return [rx.redirect("/"), rx.toast.error(exc.message)]
         self.is_admin = account.role == "admin"
+        self.is_staff = True
         return None
 
     async def _run(self, staff_action, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
