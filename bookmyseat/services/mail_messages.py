@@ -19,14 +19,13 @@ from sqlalchemy.orm import Session
 
 from bookmyseat.models import (
     Booking,
-    BookingSeat,
     Cinema,
     EmailOutbox,
     Movie,
     Screen,
-    Seat,
     Showtime,
 )
+from bookmyseat.services.booking_records import booking_view
 from bookmyseat.services.tickets import CalendarEntry, ics_bytes, qr_png, ticket_code
 from bookmyseat.settings import Settings
 
@@ -62,15 +61,7 @@ def ticket_details(session: Session, booking_id: int) -> TicketDetails:
         .join(Cinema, Cinema.id == Screen.cinema_id)
         .where(Booking.id == booking_id)
     ).one()
-    seats = [
-        (row.seat_label, row.category, row.price_paise)
-        for row in session.execute(
-            select(BookingSeat.seat_label, BookingSeat.category, BookingSeat.price_paise)
-            .join(Seat, Seat.id == BookingSeat.seat_id)
-            .where(BookingSeat.booking_id == booking_id)
-            .order_by(Seat.grid_row, Seat.grid_col)
-        )
-    ]
+    seats = [(x.label, x.category, x.price_paise) for x in booking_view(session, booking).lines]
     return TicketDetails(
         reference=booking.reference,
         status=booking.status,

@@ -14,13 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bookmyseat.db import write_session
-from bookmyseat.models import Cinema, Movie, Screen, Showtime, ShowtimePrice, utcnow
+from bookmyseat.models import Cinema, Movie, Screen, Showtime, utcnow
 from bookmyseat.services import audit
 from bookmyseat.services.accounts import Account
 from bookmyseat.services.seating import LayoutError, layout_categories, layout_json
 from bookmyseat.services.staff import actor_of, require_staff
 from bookmyseat.services.trailers import youtube_video_id
-from bookmyseat.services.venues import CLEANING_BUFFER_MINUTES, get_or_create_screen
+from bookmyseat.services.venues import (
+    CLEANING_BUFFER_MINUTES,
+    get_or_create_screen,
+    get_or_create_showtime,
+)
 
 CERTIFICATES = ("U", "UA", "A", "S")
 
@@ -200,20 +204,9 @@ def schedule_showtime(
                 f"{clash.starts_at:%d %b %H:%M} UTC (shows need {CLEANING_BUFFER_MINUTES} "
                 "minutes between them for cleaning)."
             )
-        showtime = Showtime(
-            movie_id=movie_id,
-            screen_id=screen_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            format=format,
-            language=language or movie.language,
-        )
-        session.add(showtime)
-        session.flush()
-        session.add_all(
-            ShowtimePrice(showtime_id=showtime.id, category=c, price_paise=p)
-            for c, p in prices.items()
-            if p > 0
+        priced = {category: paise for category, paise in prices.items() if paise > 0}
+        showtime = get_or_create_showtime(
+            session, movie, screen, starts_at, priced, format=format, language=language
         )
         audit.add_entry(
             session,
