@@ -54,6 +54,17 @@ class BookingRow:
     total_paise: int
 
 
+def _bookings_with(*columns):  # noqa: ANN002, ANN202
+    """Bookings joined to their customer and movie, selecting `columns`."""
+    return (
+        select(*columns)
+        .select_from(Booking)
+        .join(User, User.id == Booking.user_id)
+        .join(Showtime, Showtime.id == Booking.showtime_id)
+        .join(Movie, Movie.id == Showtime.movie_id)
+    )
+
+
 def find_bookings(
     account: Account | None, query: str, *, limit: int = 50, engine: Engine | None = None
 ) -> list[BookingRow]:
@@ -67,7 +78,7 @@ def find_bookings(
     )
     with read_session(engine) as session:
         rows = session.execute(
-            select(
+            _bookings_with(
                 Booking.reference,
                 Booking.status,
                 User.username,
@@ -77,9 +88,6 @@ def find_bookings(
                 Booking.seat_count,
                 Booking.total_paise,
             )
-            .join(User, User.id == Booking.user_id)
-            .join(Showtime, Showtime.id == Booking.showtime_id)
-            .join(Movie, Movie.id == Showtime.movie_id)
             .where(condition if text else True)
             .order_by(Booking.created_at.desc(), Booking.id.desc())
             .limit(limit)
@@ -238,7 +246,7 @@ def bookings_csv(
     writer.writerow(["reference", "status", "paid_at", "customer", "movie", "seats", "total_inr"])
     with read_session(engine) as session:
         rows = session.execute(
-            select(
+            _bookings_with(
                 Booking.reference,
                 Booking.status,
                 Booking.paid_at,
@@ -247,9 +255,6 @@ def bookings_csv(
                 Booking.seat_count,
                 Booking.total_paise,
             )
-            .join(User, User.id == Booking.user_id)
-            .join(Showtime, Showtime.id == Booking.showtime_id)
-            .join(Movie, Movie.id == Showtime.movie_id)
             .where(Booking.paid_at >= start, Booking.paid_at < end)
             .order_by(Booking.paid_at)
         )
