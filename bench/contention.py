@@ -38,13 +38,13 @@ from bookmyseat.models import (  # noqa: E402
     utcnow,
 )
 from bookmyseat.services import errors  # noqa: E402
-from bookmyseat.services.booking import hold_seats  # noqa: E402
-from bookmyseat.services.demo_data import PRICES, _big_layout  # noqa: E402
-from bookmyseat.services.venues import (  # noqa: E402
+from bookmyseat.services.booking.holds import hold_seats  # noqa: E402
+from bookmyseat.services.catalog.venues import (  # noqa: E402
     get_or_create_cinema,
     get_or_create_screen,
     get_or_create_showtime,
 )
+from bookmyseat.services.demo.data import PRICES, _big_layout  # noqa: E402
 from bookmyseat.settings import load_settings  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

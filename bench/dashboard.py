@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from bookmyseat import db  # noqa: E402
 from bookmyseat.models import Showtime, User  # noqa: E402
 from bookmyseat.services import analytics, sales_rollup  # noqa: E402
-from bookmyseat.services.demo_data import load_demo_data  # noqa: E402
+from bookmyseat.services.demo.data import load_demo_data  # noqa: E402
 from tests.databases import postgres_database  # noqa: E402
 
 YEAR = timedelta(days=365)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bookmyseat.services.stripe_webhook import handle_webhook
+from bookmyseat.services.payments.stripe_webhook import handle_webhook
 from bookmyseat.settings import UPLOADED_POSTERS
 
 POSTER_NAME = re.compile(r"^[a-z0-9-]+\.(png|jpg|webp)$")

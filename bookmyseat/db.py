@@ -12,8 +12,10 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import Column, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from bookmyseat.settings import PROJECT_ROOT, get_settings
@@ -101,6 +103,21 @@ def write_session(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@lru_cache(maxsize=32)
+def _insert_ignoring(dialect: str, table: Table, returning: Column):
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing().returning(returning)
+
+
+def insert_ignoring_conflicts(
+    session: OrmSession, table: Table, rows: list[dict], returning: Column
+) -> list:
+    """INSERT .. ON CONFLICT DO NOTHING RETURNING, on SQLite and PostgreSQL alike: the values of
+    `returning` for the rows that went in (sent as one multi-row statement)."""
+    stmt = _insert_ignoring(session.get_bind().dialect.name, table, returning)
+    return list(session.execute(stmt, rows).scalars())
 
 
 ALEMBIC_DIR = PROJECT_ROOT / "alembic"

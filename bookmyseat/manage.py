@@ -7,8 +7,8 @@ import logging
 import sys
 
 from bookmyseat import db
-from bookmyseat.services.booking import expire_lapsed_holds
-from bookmyseat.services.demo_data import load_demo_data
+from bookmyseat.services.booking.holds import expire_lapsed_holds
+from bookmyseat.services.demo.data import load_demo_data
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,11 +12,11 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import write_session
 from bookmyseat.models import Movie, Role, User, utcnow
-from bookmyseat.services.booking import hold_seats
-from bookmyseat.services.booking_records import BookingView
-from bookmyseat.services.fulfilment import confirm_payment
-from bookmyseat.services.seating import layout_json
-from bookmyseat.services.venues import (
+from bookmyseat.services.booking.fulfilment import confirm_payment
+from bookmyseat.services.booking.holds import hold_seats
+from bookmyseat.services.booking.records import BookingView
+from bookmyseat.services.catalog.layouts import layout_json
+from bookmyseat.services.catalog.venues import (
     get_or_create_cinema,
     get_or_create_screen,
     get_or_create_showtime,

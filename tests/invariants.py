@@ -82,7 +82,7 @@ def _rollup_rows(conn) -> dict:  # noqa: ANN001 - a Connection
 
 def rollups_match_bookings(engine: Engine) -> None:
     """The roll-ups kept up to date transaction by transaction equal a rebuild from scratch."""
-    from bookmyseat.services.sales_rollup import rebuild
+    from bookmyseat.services.reporting.rollups import rebuild
 
     with engine.connect() as conn:
         kept = _rollup_rows(conn)

@@ -6,7 +6,7 @@ import pytest
 
 from bookmyseat.db import read_session
 from bookmyseat.models import Role, User
-from bookmyseat.services.accounts import (
+from bookmyseat.services.accounts.users import (
     AccountError,
     authenticate,
     create_user,

@@ -10,12 +10,14 @@ from sqlalchemy import select
 
 from bookmyseat.db import write_session
 from bookmyseat.models import BookingStatus, EmailOutbox, OutboxStatus, Role, User, utcnow
-from bookmyseat.services import admin, audit
-from bookmyseat.services.accounts import Account
-from bookmyseat.services.booking import get_booking
-from bookmyseat.services.staff import AccessDenied
-from bookmyseat.services.tickets import ticket_code
+from bookmyseat.services.accounts.users import Account
+from bookmyseat.services.booking.records import get_booking
+from bookmyseat.services.mail.tickets import ticket_code
+from bookmyseat.services.staff import actions as admin
+from bookmyseat.services.staff import audit
+from bookmyseat.services.staff.access import AccessDenied
 from bookmyseat.settings import Settings
+from bookmyseat.state.admin import detail_lines
 from tests.conftest import World
 
 ROLES = ["anonymous", Role.CUSTOMER, Role.AUDITOR, Role.ADMIN]
@@ -95,10 +97,10 @@ def test_staff_actions_do_what_they_say_and_are_logged(world: World, settings: S
     view = world.hold(world.alice, "C1", "C2")
     world.pay(view)
     boss = account_with(world, Role.ADMIN)
-    detail = admin.booking_detail(boss, view.reference, engine=world.engine)
-    assert detail.seats == ["C1 (Prime) ₹300", "C2 (Prime) ₹300"]
-    assert detail.payments == [f"demo pay_1: succeeded ₹{view.total_paise // 100}"]
-    assert detail.emails == ["confirmation to alice@example.com: pending"]
+    detail = detail_lines(admin.booking_detail(boss, view.reference, engine=world.engine))
+    assert detail["seats"] == ["C1 (Prime) ₹300", "C2 (Prime) ₹300"]
+    assert detail["payments"] == [f"demo pay_1: succeeded ₹{view.total_paise // 100}"]
+    assert detail["emails"] == ["confirmation to alice@example.com: pending"]
     [row] = admin.find_bookings(boss, "ALICE@", engine=world.engine)
     assert row.reference == view.reference and row.seats == 2
     assert (
@@ -115,6 +117,9 @@ def test_staff_actions_do_what_they_say_and_are_logged(world: World, settings: S
         boss, now - timedelta(hours=1), now + timedelta(hours=1), engine=world.engine
     )
     assert csv.splitlines()[0].startswith("reference,status") and view.reference in csv
+    # Money in the export is an exact decimal of rupees, never a float ("660.0", "1e3").
+    rupees, paise = divmod(view.total_paise, 100)
+    assert csv.splitlines()[1].split(",")[-1] == f"{rupees}.{paise:02d}"
     assert admin.cancel_as_staff(boss, view.reference, engine=world.engine) == "cancelled"
     entries, _ = admin.audit_log(boss, engine=world.engine)
     assert [e.action for e in entries] == ["booking_cancelled", "email_retried"]

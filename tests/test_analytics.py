@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bookmyseat.models import utcnow
-from bookmyseat.services.analytics import dashboard, kpis
-from bookmyseat.services.booking import cancel_booking
-from bookmyseat.services.fulfilment import confirm_payment
+from bookmyseat.services.booking.cancellation import cancel_booking
+from bookmyseat.services.booking.fulfilment import confirm_payment
+from bookmyseat.services.reporting.analytics import dashboard, kpis
 from tests.conftest import World
 
 
@@ -60,7 +60,7 @@ def test_the_activity_feed_lists_payments_cancellations_and_failed_emails(world:
 
     from bookmyseat.db import write_session
     from bookmyseat.models import EmailOutbox, OutboxStatus
-    from bookmyseat.services.analytics import recent_activity
+    from bookmyseat.services.reporting.analytics import recent_activity
 
     now = utcnow().replace(microsecond=0)
     first = pay_at(world, world.alice, ("A1",), now - timedelta(minutes=30))

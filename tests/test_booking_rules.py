@@ -18,14 +18,10 @@ from bookmyseat.models import (
     Showtime,
     utcnow,
 )
-from bookmyseat.services import errors
-from bookmyseat.services.availability import seat_map
-from bookmyseat.services.booking import (
-    get_booking,
-    hold_seats,
-    mark_pending_payment,
-    release_hold,
-)
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.availability import seat_map
+from bookmyseat.services.booking.holds import hold_seats, mark_pending_payment, release_hold
+from bookmyseat.services.booking.records import get_booking
 from tests.conftest import World
 
 

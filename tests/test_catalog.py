@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bookmyseat.services.catalog import filter_options, list_movies
-from bookmyseat.services.demo_data import load_demo_data
+from bookmyseat.services.catalog.listings import filter_options, list_movies
+from bookmyseat.services.demo.data import load_demo_data
 
 DAY = date(2030, 1, 1)
 

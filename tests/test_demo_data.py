@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from bookmyseat.db import read_session
 from bookmyseat.models import Cinema, Movie, Screen, Seat, Showtime, ShowtimePrice, User
-from bookmyseat.services.accounts import authenticate
-from bookmyseat.services.catalog import list_movies
-from bookmyseat.services.demo_data import POSTER_DIR, load_demo_data
+from bookmyseat.services.accounts.users import authenticate
+from bookmyseat.services.catalog.listings import list_movies
+from bookmyseat.services.demo.data import POSTER_DIR, load_demo_data
 
 
 def table_counts(engine) -> dict[str, int]:  # noqa: ANN001

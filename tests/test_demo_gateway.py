@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from bookmyseat.models import EmailOutbox, Payment
-from bookmyseat.services import demo_gateway, errors
+from bookmyseat.services.booking import errors
+from bookmyseat.services.payments import demo as demo_gateway
 from tests.conftest import World
 from tests.test_booking_rules import count
 

@@ -24,18 +24,20 @@ from bookmyseat.models import (
     User,
     utcnow,
 )
-from bookmyseat.services import errors, outbox
-from bookmyseat.services.booking import cancel_booking, hold_seats
-from bookmyseat.services.fulfilment import confirm_payment
-from bookmyseat.services.mail_messages import message_id
-from bookmyseat.services.mailer import TransientMailError
-from bookmyseat.services.seating import layout_json
-from bookmyseat.services.tickets import calendar_uid, qr_png, verify_ticket_code
-from bookmyseat.services.venues import (
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.cancellation import cancel_booking
+from bookmyseat.services.booking.fulfilment import confirm_payment
+from bookmyseat.services.booking.holds import hold_seats
+from bookmyseat.services.catalog.layouts import layout_json
+from bookmyseat.services.catalog.venues import (
     get_or_create_cinema,
     get_or_create_screen,
     get_or_create_showtime,
 )
+from bookmyseat.services.mail import outbox, resend
+from bookmyseat.services.mail.messages import message_id
+from bookmyseat.services.mail.smtp import TransientMailError
+from bookmyseat.services.mail.tickets import calendar_uid, qr_png, verify_ticket_code
 from bookmyseat.settings import Settings
 from tests.conftest import PRICES, World
 from tests.smtp_server import free_port, smtp_server
@@ -115,7 +117,7 @@ def test_the_same_message_keeps_its_message_id(world: World, settings: Settings)
     world.pay(world.hold(world.alice, "C1"))
     mail = mail_settings(settings, 0)
     with read_session(world.engine) as session:
-        from bookmyseat.services.mail_messages import build_message
+        from bookmyseat.services.mail.messages import build_message
 
         row = session.execute(select(EmailOutbox)).scalar_one()
         first, second = build_message(session, row, mail), build_message(session, row, mail)
@@ -328,15 +330,15 @@ def test_resend_my_ticket_is_rate_limited(world: World, settings: Settings) -> N
     view = world.hold(world.alice, "C1")
     world.pay(view)
     now = utcnow()
-    outbox.queue_resend(view.reference, user_id=world.alice, now=now, engine=world.engine)
-    with pytest.raises(outbox.ResendRefused, match="a few minutes ago"):
-        outbox.queue_resend(
+    resend.queue_resend(view.reference, user_id=world.alice, now=now, engine=world.engine)
+    with pytest.raises(resend.ResendRefused, match="a few minutes ago"):
+        resend.queue_resend(
             view.reference, user_id=world.alice, now=now + timedelta(minutes=3), engine=world.engine
         )
 
     with pytest.raises(errors.BookingNotFound):
-        outbox.queue_resend(view.reference, user_id=world.bob, now=now, engine=world.engine)
-    outbox.queue_resend(
+        resend.queue_resend(view.reference, user_id=world.bob, now=now, engine=world.engine)
+    resend.queue_resend(
         view.reference, user_id=world.alice, now=now + timedelta(minutes=11), engine=world.engine
     )
     assert [r.kind for r in outbox_rows(world)] == ["confirmation", "resend-1", "resend-2"]

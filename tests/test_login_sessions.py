@@ -8,13 +8,13 @@ from sqlalchemy import select, update
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import LoginSession, User, utcnow
-from bookmyseat.services.accounts import create_user
-from bookmyseat.services.login_sessions import (
+from bookmyseat.services.accounts.login_sessions import (
     SESSION_DAYS,
     account_for_token,
     end_session,
     start_session,
 )
+from bookmyseat.services.accounts.users import create_user
 
 
 def test_token_signs_in_until_ended_or_expired(engine) -> None:  # noqa: ANN001

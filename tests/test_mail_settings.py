@@ -35,7 +35,7 @@ def test_a_gmail_style_app_password_loses_its_spaces(monkeypatch: pytest.MonkeyP
 def test_the_sender_logs_in_with_the_cleaned_credentials(
     world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bookmyseat.services import outbox
+    from bookmyseat.services.mail import outbox
 
     monkeypatch.setenv("BOOKMYSEAT_SMTP_USER", "box.office@example.com")
     monkeypatch.setenv("BOOKMYSEAT_SMTP_PASSWORD", "abcd efgh ijkl mnop")

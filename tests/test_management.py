@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import Cinema, Role, Screen, Seat, Showtime, User
-from bookmyseat.services import audit, management
-from bookmyseat.services.accounts import Account
-from bookmyseat.services.management import ManagementError, MovieFields
-from bookmyseat.services.staff import AccessDenied
+from bookmyseat.services.accounts.users import Account
+from bookmyseat.services.staff import audit
+from bookmyseat.services.staff import catalog_management as management
+from bookmyseat.services.staff.access import AccessDenied
+from bookmyseat.services.staff.catalog_management import ManagementError, MovieFields
 from tests.conftest import PRICES, World
 
 

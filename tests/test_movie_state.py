@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from bookmyseat.services.schedule import ShowtimeSlot
+from bookmyseat.services.catalog.showtimes import ShowtimeSlot
 from bookmyseat.state.movie import group_slots
 
 
@@ -12,8 +12,6 @@ def make_slot(i: int, day: int, hour: int, cinema: str, status: str = "bookable"
     return ShowtimeSlot(
         id=i,
         starts_at=datetime(2030, 1, day, hour, tzinfo=UTC),
-        local_day=date(2030, 1, day),
-        local_time=f"{hour:02d}:00",
         cinema=cinema,
         city="Mumbai",
         screen="1",

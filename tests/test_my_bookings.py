@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bookmyseat.services.booking import cancel_booking
-from bookmyseat.services.my_bookings import my_bookings
+from bookmyseat.services.booking.cancellation import cancel_booking
+from bookmyseat.services.booking.my_bookings import my_bookings
 from tests.conftest import World
 
 

@@ -9,13 +9,11 @@ from sqlalchemy import select
 
 from bookmyseat.db import read_session
 from bookmyseat.models import Booking, EmailOutbox, Payment, SeatClaim, utcnow
-from bookmyseat.services import errors
-from bookmyseat.services.booking import (
-    cancel_booking,
-    expire_lapsed_holds,
-    get_booking,
-)
-from bookmyseat.services.fulfilment import confirm_payment
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.cancellation import cancel_booking
+from bookmyseat.services.booking.fulfilment import confirm_payment
+from bookmyseat.services.booking.holds import expire_lapsed_holds
+from bookmyseat.services.booking.records import get_booking
 from tests.conftest import World
 from tests.test_booking_rules import count, statuses
 

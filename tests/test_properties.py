@@ -17,14 +17,10 @@ from hypothesis.stateful import (
 )
 
 from bookmyseat.models import utcnow
-from bookmyseat.services import errors
-from bookmyseat.services.booking import (
-    cancel_booking,
-    expire_lapsed_holds,
-    hold_seats,
-    release_hold,
-)
-from bookmyseat.services.fulfilment import confirm_payment
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.cancellation import cancel_booking
+from bookmyseat.services.booking.fulfilment import confirm_payment
+from bookmyseat.services.booking.holds import expire_lapsed_holds, hold_seats, release_hold
 from tests.conftest import make_world
 from tests.databases import empty_tables
 from tests.invariants import (
@@ -75,7 +71,7 @@ def run_machine(engine, app_settings, examples: int) -> None:  # noqa: ANN001
         @precondition(lambda self: self.bookings)
         @rule(i=st.integers(0, 1000), exact=st.booleans())
         def pay(self, i: int, exact: bool) -> None:
-            from bookmyseat.services.booking import get_booking
+            from bookmyseat.services.booking.records import get_booking
 
             reference, _ = self.bookings[i % len(self.bookings)]
             total = get_booking(reference, engine=engine).total_paise

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bookmyseat.services import errors
-from bookmyseat.services.booking import hold_seats
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.holds import hold_seats
 from tests.conftest import World
 from tests.invariants import claims_match_live_bookings, double_sold_seats
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bookmyseat.db import write_session
 from bookmyseat.models import Showtime, utcnow
-from bookmyseat.services.schedule import movie_detail, movie_showtimes
+from bookmyseat.services.catalog.showtimes import movie_detail, movie_showtimes
 from tests.conftest import World, make_world
 
 
@@ -65,7 +65,7 @@ def test_only_the_coming_days_are_listed(world: World) -> None:
 
 
 def test_showtime_summary(world: World) -> None:
-    from bookmyseat.services.schedule import showtime_summary
+    from bookmyseat.services.catalog.showtimes import showtime_summary
 
     summary = showtime_summary(world.showtime_id, engine=world.engine)
     assert summary is not None

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 
 from bookmyseat.models import utcnow
-from bookmyseat.services import errors, seat_events
-from bookmyseat.services.booking import cancel_booking, expire_lapsed_holds, release_hold
-from bookmyseat.services.seat_events import SeatChangeHub, hub, parse_notice
+from bookmyseat.services.booking import errors, seat_events
+from bookmyseat.services.booking.cancellation import cancel_booking
+from bookmyseat.services.booking.holds import expire_lapsed_holds, release_hold
+from bookmyseat.services.booking.seat_events import SeatChangeHub, hub, parse_notice
 from tests.conftest import World
 from tests.databases import require_redis
 

@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-from bookmyseat.services.seating import LayoutError, layout_categories, layout_json, parse_layout
+from bookmyseat.services.catalog.layouts import (
+    LayoutError,
+    layout_categories,
+    layout_json,
+    parse_layout,
+)
 
 
 def test_seats_are_numbered_from_the_left_skipping_gaps() -> None:

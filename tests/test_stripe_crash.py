@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bookmyseat.db import read_session
 from bookmyseat.models import BookingStatus, CheckoutSession, EmailOutbox, Payment
-from bookmyseat.services.booking import get_booking
+from bookmyseat.services.booking.records import get_booking
 from tests.conftest import World
 from tests.stripe_payments_helpers import SECRET
 from tests.stripe_standin import StripeStandIn, event_payload
@@ -22,14 +22,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 OPEN_THEN_DIE = """
 import os, signal, sys
-from bookmyseat.services.stripe_payments import start_checkout
+from bookmyseat.services.payments.stripe_checkout import start_checkout
 print(start_checkout(sys.argv[1], int(sys.argv[2])), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """
 
 HANDLE_WEBHOOK = """
 import sys
-from bookmyseat.services.stripe_webhook import handle_webhook
+from bookmyseat.services.payments.stripe_webhook import handle_webhook
 answer = handle_webhook(sys.stdin.buffer.read(), sys.argv[1])
 print(answer.status, flush=True)
 """

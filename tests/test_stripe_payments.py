@@ -20,10 +20,14 @@ from bookmyseat.models import (
     ProviderEvent,
     utcnow,
 )
-from bookmyseat.services import errors, stripe_payments
-from bookmyseat.services.booking import cancel_booking, expire_lapsed_holds, get_booking
-from bookmyseat.services.payment_gateway import begin_payment
-from bookmyseat.services.stripe_webhook import handle_webhook
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.cancellation import cancel_booking
+from bookmyseat.services.booking.holds import expire_lapsed_holds
+from bookmyseat.services.booking.records import get_booking
+from bookmyseat.services.payments import refunds
+from bookmyseat.services.payments import stripe_checkout as stripe_payments
+from bookmyseat.services.payments.gateway import begin_payment
+from bookmyseat.services.payments.stripe_webhook import handle_webhook
 from bookmyseat.settings import Settings
 from tests.conftest import World
 from tests.stripe_payments_helpers import SECRET
@@ -292,7 +296,7 @@ def test_cancelling_a_paid_booking_twice_refunds_once_then_stripe_confirms(
         cancel_booking(view.reference, user_id=world.alice, engine=world.engine)
         threads = [
             threading.Thread(
-                target=stripe_payments.send_pending_refunds,
+                target=refunds.send_pending_refunds,
                 kwargs={"settings": stripe_settings, "engine": world.engine},
             )
             for _ in range(3)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bookmyseat.services.demo_data import DEMO_MOVIES
-from bookmyseat.services.trailers import embed_url, youtube_video_id
+from bookmyseat.services.catalog.trailers import embed_url, youtube_video_id
+from bookmyseat.services.demo.data import DEMO_MOVIES
 
 ID = "aqz-KE-bpKQ"
 

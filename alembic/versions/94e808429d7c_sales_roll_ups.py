@@ -46,7 +46,7 @@ def upgrade() -> None:
     )
     # ### end Alembic commands ###
     # Fill the roll-ups from the bookings already there.
-    from bookmyseat.services.sales_rollup import rebuild
+    from bookmyseat.services.reporting.rollups import rebuild
 
     rebuild(op.get_bind())
 

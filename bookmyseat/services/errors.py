@@ -1,76 +1,19 @@
-"""Typed refusals. Each message is written for the customer who will read it."""
+"""The base of every refusal a person reads: a message written for them and a stable code.
+
+Handlers catch `CustomerError` and show `message`; APIs answer with `code`. Each domain derives
+its typed refusals from it (a booking's seats were taken, a password is too weak, ...).
+"""
 
 from __future__ import annotations
 
 
-class BookingError(Exception):
-    """A request the booking engine refused; `str(error)` is safe to show to a customer."""
+class CustomerError(Exception):
+    """A request refused for a reason the person can act on; `message` is safe to show them."""
 
-    def __init__(self, message: str) -> None:
+    code = "refused"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-
-
-class ShowtimeNotFound(BookingError):
-    def __init__(self) -> None:
-        super().__init__("This show is not available.")
-
-
-class ShowtimeStarted(BookingError):
-    def __init__(self) -> None:
-        super().__init__("This show has already started; seats can no longer be booked.")
-
-
-class NoSeatsChosen(BookingError):
-    def __init__(self) -> None:
-        super().__init__("Choose at least one seat.")
-
-
-class TooManySeats(BookingError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"You can book at most {limit} seats at a time.")
-        self.limit = limit
-
-
-class SeatNotFound(BookingError):
-    def __init__(self, seat: int | str) -> None:
-        super().__init__(f"Seat {seat} does not exist in this screen.")
-
-
-class SeatBlocked(BookingError):
-    def __init__(self, label: str) -> None:
-        super().__init__(f"Seat {label} is not available for booking.")
-
-
-class SeatNotOnSale(BookingError):
-    def __init__(self, label: str) -> None:
-        super().__init__(f"Seat {label} is not on sale for this show.")
-
-
-class SeatUnavailable(BookingError):
-    """Someone else holds or bought at least one of the chosen seats."""
-
-    def __init__(self, labels: list[str]) -> None:
-        self.labels = labels
-        if len(labels) == 1:
-            text = f"Seat {labels[0]} was just taken. Please choose another seat."
-        else:
-            text = f"Seats {', '.join(labels)} were just taken. Please choose other seats."
-        super().__init__(text)
-
-
-class BookingNotFound(BookingError):
-    def __init__(self) -> None:
-        super().__init__("We could not find that booking.")
-
-
-class HoldExpired(BookingError):
-    def __init__(self) -> None:
-        super().__init__("Your seats were held for too long and have been released.")
-
-
-class CancelTooLate(BookingError):
-    def __init__(self, cutoff_minutes: int) -> None:
-        hours, minutes = divmod(cutoff_minutes, 60)
-        span = f"{hours} hours" if not minutes else f"{cutoff_minutes} minutes"
-        super().__init__(f"Bookings can be cancelled only up to {span} before the show starts.")
+        if code is not None:
+            self.code = code

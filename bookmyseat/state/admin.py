@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import plotly.graph_objects as go
 import reflex as rx
 
-from bookmyseat.services import admin, errors
-from bookmyseat.services.door import VALID
-from bookmyseat.services.outbox import ResendRefused
-from bookmyseat.services.staff import AccessDenied, require_staff
-from bookmyseat.services.venues import cinema_names
+from bookmyseat.services.booking import errors
+from bookmyseat.services.catalog.venues import cinema_names
+from bookmyseat.services.mail.resend import ResendRefused
+from bookmyseat.services.money import format_money
+from bookmyseat.services.staff import actions
+from bookmyseat.services.staff.access import AccessDenied, require_staff
+from bookmyseat.services.staff.door import VALID
 from bookmyseat.state import admin_charts
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import rupees
@@ -125,7 +127,7 @@ class DashboardState(AdminState):
         yield
         start, end = self._window()
         try:
-            data = await self._run(admin.dashboard, start, end, self._cinema_ids.get(self.cinema))
+            data = await self._run(actions.dashboard, start, end, self._cinema_ids.get(self.cinema))
         except AccessDenied as exc:
             self.loading = False
             yield rx.toast.error(exc.message)
@@ -152,7 +154,7 @@ class DashboardState(AdminState):
     async def load_activity(self, step: int = 0):
         page = max(0, self.activity_page + step)
         try:
-            items, more = await self._run(admin.activity, page)
+            items, more = await self._run(actions.activity, page)
         except AccessDenied as exc:
             return rx.toast.error(exc.message)
         self.activity_page, self.activity_more = page, more
@@ -171,7 +173,7 @@ class DashboardState(AdminState):
     async def export_csv(self):
         start, end = self._window()
         try:
-            text = await self._run(admin.bookings_csv, start, end)
+            text = await self._run(actions.bookings_csv, start, end)
         except AccessDenied as exc:
             return rx.toast.error(exc.message)
         return rx.download(data=text, filename=f"bookings-{start.date()}-{end.date()}.csv")
@@ -192,6 +194,24 @@ class BookingLine:
     total: str
 
 
+def detail_lines(found: actions.BookingDetail) -> dict[str, list[str]]:
+    """A booking as the staff dialog lists it: "C1 (Prime) ₹300", "demo pay_1: succeeded ₹660"."""
+    return {
+        "summary": [f"{found.status}, total {format_money(found.total_paise, found.currency)}"],
+        "seats": [
+            f"{x.label} ({x.category}) {format_money(x.price_paise, found.currency)}"
+            for x in found.seats
+        ],
+        "payments": [
+            f"{p.provider} {p.provider_ref}: {p.status} "
+            + format_money(p.amount_paise, found.currency)
+            for p in found.payments
+        ]
+        or ["none"],
+        "emails": [f"{e.kind} to {e.to_address}: {e.status}" for e in found.emails] or ["none"],
+    }
+
+
 class AdminBookingsState(AdminState):
     query: str = ""
     rows: list[BookingLine] = []
@@ -202,15 +222,10 @@ class AdminBookingsState(AdminState):
     @rx.event
     async def view(self, reference: str):
         try:
-            found = await self._run(admin.booking_detail, reference)
+            found = await self._run(actions.booking_detail, reference)
         except (AccessDenied, errors.BookingError) as exc:
             return rx.toast.error(exc.message)
-        self.detail = {
-            "summary": [f"{found.status}, total {rupees(found.total_paise)}"],
-            "seats": found.seats,
-            "payments": found.payments or ["none"],
-            "emails": found.emails or ["none"],
-        }
+        self.detail = detail_lines(found)
         self.viewing = reference
         return None
 
@@ -224,7 +239,7 @@ class AdminBookingsState(AdminState):
         if form is not None:
             self.query = str(form.get("query", ""))[:120]
         try:
-            found = await self._run(admin.find_bookings, self.query)
+            found = await self._run(actions.find_bookings, self.query)
         except AccessDenied as exc:
             return rx.toast.error(exc.message)
         self.rows = [
@@ -246,7 +261,7 @@ class AdminBookingsState(AdminState):
         self.working = reference
         yield
         try:
-            status = await self._run(admin.cancel_as_staff, reference)
+            status = await self._run(actions.cancel_as_staff, reference)
         except (AccessDenied, errors.BookingError) as exc:
             self.working = ""
             yield rx.toast.error(exc.message)
@@ -258,7 +273,7 @@ class AdminBookingsState(AdminState):
     @rx.event
     async def resend(self, reference: str):
         try:
-            await self._run(admin.resend_as_staff, reference)
+            await self._run(actions.resend_as_staff, reference)
         except (AccessDenied, ResendRefused, errors.BookingError) as exc:
             return rx.toast.error(exc.message)
         return rx.toast.success(f"The ticket for {reference} will be emailed again.")
@@ -285,7 +300,7 @@ class OutboxState(AdminState):
             self.status_filter = status
         wanted = "" if self.status_filter == "all" else self.status_filter
         try:
-            found = await self._run(admin.list_outbox, wanted)
+            found = await self._run(actions.list_outbox, wanted)
         except AccessDenied as exc:
             return rx.toast.error(exc.message)
         self.rows = [
@@ -297,7 +312,7 @@ class OutboxState(AdminState):
     @rx.event
     async def retry(self, outbox_id: int):
         try:
-            await self._run(admin.retry_email, outbox_id)
+            await self._run(actions.retry_email, outbox_id)
         except AccessDenied as exc:
             return rx.toast.error(exc.message)
         return [rx.toast.success("The email will be sent again."), OutboxState.load("")]
@@ -318,7 +333,7 @@ class ScanState(AdminState):
         yield
         try:
             result = await self._run(
-                admin.scan_ticket, code, int(showtime) if showtime.isdigit() else None
+                actions.scan_ticket, code, int(showtime) if showtime.isdigit() else None
             )
         except AccessDenied as exc:
             self.scanning = False
@@ -356,7 +371,9 @@ class AuditState(AdminState):
     @rx.event
     async def load(self):
         try:
-            found, self.total = await self._run(admin.audit_log, action=self.action, page=self.page)
+            found, self.total = await self._run(
+                actions.audit_log, action=self.action, page=self.page
+            )
         except AccessDenied as exc:
             return rx.toast.error(exc.message)
         self.rows = [

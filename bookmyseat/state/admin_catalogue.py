@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import reflex as rx
 
-from bookmyseat.services import management
-from bookmyseat.services.management import ManagementError, MovieFields
-from bookmyseat.services.seating import LayoutError, layout_json, parse_layout
-from bookmyseat.services.staff import AccessDenied
+from bookmyseat.services.catalog.layouts import LayoutError, layout_json, parse_layout
+from bookmyseat.services.staff import catalog_management as management
+from bookmyseat.services.staff.access import AccessDenied
+from bookmyseat.services.staff.catalog_management import ManagementError, MovieFields
 from bookmyseat.settings import UPLOADED_POSTERS
 from bookmyseat.state.admin import AdminState
 

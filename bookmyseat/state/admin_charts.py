@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from bookmyseat.services.analytics import Dashboard
+from bookmyseat.services.reporting.analytics import Dashboard
 
 WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
 

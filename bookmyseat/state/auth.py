@@ -7,13 +7,13 @@ import asyncio
 
 import reflex as rx
 
-from bookmyseat.services.accounts import Account, AccountError, authenticate, create_user
-from bookmyseat.services.login_sessions import (
+from bookmyseat.services.accounts.login_sessions import (
     SESSION_DAYS,
     account_for_token,
     end_session,
     start_session,
 )
+from bookmyseat.services.accounts.users import Account, AccountError, authenticate, create_user
 
 
 def safe_next(target: str | None) -> str:

@@ -8,13 +8,13 @@ import dataclasses
 import reflex as rx
 
 from bookmyseat.models import BookingStatus, utcnow
-from bookmyseat.services import errors
-from bookmyseat.services.booking import expire_lapsed_holds, get_booking, release_hold
-from bookmyseat.services.booking_records import BookingView
-from bookmyseat.services.payment_gateway import begin_payment
-from bookmyseat.services.schedule import showtime_summary
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.holds import expire_lapsed_holds, release_hold
+from bookmyseat.services.booking.records import BookingView, get_booking
+from bookmyseat.services.catalog.showtimes import showtime_summary
+from bookmyseat.services.payments.gateway import begin_payment
 from bookmyseat.state.auth import AuthState
-from bookmyseat.state.formatting import rupees
+from bookmyseat.state.formatting import day_and_time, rupees
 
 LIVE = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT)
 
@@ -91,7 +91,7 @@ class CheckoutState(AuthState):
         self.found = True
         self.title = summary.movie_title if summary else ""
         self.venue = f"{summary.cinema} · {summary.screen}" if summary else ""
-        self.when = summary.local_start if summary else ""
+        self.when = day_and_time(summary.starts_at) if summary else ""
         self._fill(view)
         self.loading = False
 

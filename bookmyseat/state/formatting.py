@@ -1,25 +1,31 @@
-"""Display formats shared by the pages' states."""
+"""Display formats the pages' states share (money itself is `services.money.format_money`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 
-def rupees(paise: int | None) -> str:
-    """₹ with Indian digit grouping, paise shown only when there are any: ₹1,23,456.50."""
-    if paise is None:
-        return ""
-    whole, fraction = divmod(abs(paise), 100)
-    digits = str(whole)
-    if len(digits) > 3:
-        head, tail = digits[:-3], digits[-3:]
-        groups = []
-        while len(head) > 2:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        digits = ",".join(([head] if head else []) + groups) + "," + tail
-    sign = "-" if paise < 0 else ""
-    return f"{sign}₹{digits}" + (f".{fraction:02d}" if fraction else "")
+from bookmyseat.services.money import format_money
+
+rupees = format_money  # the pages show the site's currency, rupees
 
 
 def runtime(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    return f"{hours}h {rest:02d}m"
+    return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+def day_and_time(moment: datetime) -> str:
+    """ "Wed 25 Nov, 21:00" in the zone `moment` carries (the cinema's)."""
+    return moment.strftime("%a %d %b, %H:%M")
+
+
+def full_day_and_time(moment: datetime) -> str:
+    """ "Wed 25 Nov 2026, 21:00": for lists that span years."""
+    return moment.strftime("%a %d %b %Y, %H:%M")
+
+
+def clock_time(moment: datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def short_date(moment: datetime) -> str:
+    return moment.strftime("%a %d %b")

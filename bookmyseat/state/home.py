@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from bookmyseat.services.catalog import MovieCard, filter_options, list_movies
+from bookmyseat.services.catalog.listings import MovieCard, filter_options, list_movies
 from bookmyseat.settings import get_settings
 from bookmyseat.state.formatting import runtime
 

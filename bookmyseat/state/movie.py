@@ -8,9 +8,9 @@ from itertools import groupby
 
 import reflex as rx
 
-from bookmyseat.services.schedule import ShowtimeSlot, movie_detail, movie_showtimes
-from bookmyseat.services.trailers import embed_url
-from bookmyseat.state.formatting import runtime, rupees
+from bookmyseat.services.catalog.showtimes import ShowtimeSlot, movie_detail, movie_showtimes
+from bookmyseat.services.catalog.trailers import embed_url
+from bookmyseat.state.formatting import clock_time, runtime, rupees, short_date
 
 STATUS_TEXT = {"bookable": "", "sold_out": "Sold out", "started": "Started"}
 
@@ -43,7 +43,7 @@ class DayGroup:
 def group_slots(slots: list[ShowtimeSlot]) -> list[DayGroup]:
     """Days in order, cinemas by name within a day, shows by time within a cinema."""
     days = []
-    for day, day_slots in groupby(slots, key=lambda s: s.local_day):
+    for day, day_slots in groupby(slots, key=lambda s: s.starts_at.date()):
         cinemas = []
         for (name, city), shows in groupby(
             sorted(day_slots, key=lambda s: (s.cinema, s.starts_at)),
@@ -56,7 +56,7 @@ def group_slots(slots: list[ShowtimeSlot]) -> list[DayGroup]:
                     shows=[
                         ShowRow(
                             id=s.id,
-                            time=s.local_time,
+                            time=clock_time(s.starts_at),
                             format=s.format,
                             language=s.language,
                             price=f"from {rupees(s.from_price_paise)}",
@@ -68,7 +68,7 @@ def group_slots(slots: list[ShowtimeSlot]) -> list[DayGroup]:
                     ],
                 )
             )
-        days.append(DayGroup(label=day.strftime("%a %d %b"), cinemas=cinemas))
+        days.append(DayGroup(label=short_date(day), cinemas=cinemas))
     return days
 
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 
 import reflex as rx
-import stripe
 
-from bookmyseat.services import demo_gateway, errors
-from bookmyseat.services.booking import cancel_booking, get_booking, release_hold
-from bookmyseat.services.booking_records import BookingView
-from bookmyseat.services.my_bookings import my_bookings
-from bookmyseat.services.outbox import ResendRefused, queue_resend
-from bookmyseat.services.schedule import showtime_summary
-from bookmyseat.services.stripe_payments import send_pending_refunds
-from bookmyseat.settings import get_settings
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.cancellation import cancel_booking
+from bookmyseat.services.booking.holds import release_hold
+from bookmyseat.services.booking.my_bookings import my_bookings
+from bookmyseat.services.booking.records import BookingView, get_booking
+from bookmyseat.services.catalog.showtimes import showtime_summary
+from bookmyseat.services.mail.resend import ResendRefused, queue_resend
+from bookmyseat.services.payments import demo as demo_payments
+from bookmyseat.services.payments.refunds import refund_now_if_card_paid
 from bookmyseat.state.auth import AuthState
-from bookmyseat.state.formatting import rupees
+from bookmyseat.state.formatting import day_and_time, full_day_and_time, rupees
 
 STATUS_TEXT = {
     "held": "Seats held, not paid",
@@ -53,7 +52,7 @@ async def booking_card(view: BookingView) -> BookingCard:
         movie=summary.movie_title if summary else "",
         cinema=f"{summary.cinema}, {summary.city}" if summary else "",
         screen=summary.screen if summary else "",
-        when=summary.local_start if summary else "",
+        when=day_and_time(summary.starts_at) if summary else "",
         seats=", ".join(f"{x.label} ({x.category})" for x in view.lines),
         amount=rupees(view.total_paise),
         showtime_id=view.showtime_id,
@@ -101,7 +100,7 @@ class DemoPayState(BookingPageState):
         if account is None:
             return redirect
         try:
-            view = await asyncio.to_thread(demo_gateway.start, self.booking.reference, account.id)
+            view = await asyncio.to_thread(demo_payments.start, self.booking.reference, account.id)
         except errors.BookingError as exc:
             return [rx.toast.error(exc.message), rx.redirect(f"/checkout/{self.booking.reference}")]
         self.booking = await booking_card(view)
@@ -116,7 +115,7 @@ class DemoPayState(BookingPageState):
         self.busy = True
         yield
         try:
-            outcome = await asyncio.to_thread(demo_gateway.pay, self.booking.reference, account.id)
+            outcome = await asyncio.to_thread(demo_payments.pay, self.booking.reference, account.id)
         except errors.BookingError as exc:
             self.busy = False
             yield rx.toast.error(exc.message)
@@ -162,16 +161,6 @@ class MyBookingRow:
     paid: bool
 
 
-async def refund_now_if_card_paid() -> None:
-    """Ask Stripe for due refunds at once; if it is away, the housekeeping task asks again."""
-    if get_settings().demo_payments:
-        return
-    try:
-        await asyncio.to_thread(send_pending_refunds)
-    except stripe.StripeError as exc:
-        logging.getLogger("bookmyseat.stripe").warning("Refund request deferred: %s", exc)
-
-
 class MyBookingsState(AuthState):
     """`/bookings`: upcoming and past bookings; cancel an upcoming one before the cut-off."""
 
@@ -195,7 +184,7 @@ class MyBookingsState(AuthState):
                 status_text=STATUS_TEXT.get(b.status, b.status),
                 movie=b.movie,
                 place=f"{b.cinema} · {b.screen}",
-                when=b.local_start,
+                when=full_day_and_time(b.starts_at),
                 seats=", ".join(b.seats),
                 amount=rupees(b.total_paise),
                 upcoming=b.upcoming,
@@ -228,7 +217,7 @@ class MyBookingsState(AuthState):
             self.cancelling = ""
             yield rx.toast.error(exc.message)
             return
-        await refund_now_if_card_paid()
+        await asyncio.to_thread(refund_now_if_card_paid)
         self.cancelling = ""
         await self._fill(account.id)
         yield rx.toast.success(f"Booking {view.reference} is cancelled; its seats are free again.")

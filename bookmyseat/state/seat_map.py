@@ -15,14 +15,14 @@ import functools
 
 import reflex as rx
 
-from bookmyseat.services import errors
-from bookmyseat.services.availability import SeatState, seat_map
-from bookmyseat.services.booking import hold_seats
-from bookmyseat.services.schedule import showtime_summary
-from bookmyseat.services.seat_events import hub
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.availability import SeatState, seat_map
+from bookmyseat.services.booking.holds import hold_seats
+from bookmyseat.services.booking.seat_events import hub
+from bookmyseat.services.catalog.showtimes import showtime_summary
 from bookmyseat.settings import get_settings
 from bookmyseat.state.auth import AuthState
-from bookmyseat.state.formatting import rupees
+from bookmyseat.state.formatting import day_and_time, rupees
 
 CODES = {"available": "a", "held": "h", "sold": "s", "blocked": "b"}
 # A viewer re-reads the seats at least this often, so a lost notice or a hold that simply ran
@@ -115,7 +115,7 @@ class SeatMapState(AuthState):
         self.title = f"{summary.movie_title} ({summary.certificate})"
         self.movie_slug = summary.movie_slug
         self.venue = f"{summary.cinema}, {summary.city} · {summary.screen}"
-        self.when = f"{summary.local_start} · {summary.format} · {summary.language}"
+        self.when = f"{day_and_time(summary.starts_at)} · {summary.format} · {summary.language}"
         self.categories = [f"{c} {rupees(p)}" for c, p in reversed(summary.prices.items())]
         self.seats = [
             SeatCell(

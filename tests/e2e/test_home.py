@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from bookmyseat.services.demo_data import DEMO_MOVIES
+from bookmyseat.services.demo.data import DEMO_MOVIES
 from tests.e2e.conftest import ARTIFACTS
 
 

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session
 from bookmyseat.models import (
     Booking,
-    BookingStatus,
     Cinema,
     Movie,
     Screen,
@@ -23,9 +22,9 @@ from bookmyseat.models import (
     ShowtimePrice,
     utcnow,
 )
-from bookmyseat.services.booking_records import UNPAID_LIVE
-from bookmyseat.services.catalog import MovieCard, movie_card, split_list
-from bookmyseat.services.trailers import youtube_video_id
+from bookmyseat.services.booking.rules import claim_is_live_sql
+from bookmyseat.services.catalog.listings import MovieCard, movie_card, split_list
+from bookmyseat.services.catalog.trailers import youtube_video_id
 
 
 @dataclass(frozen=True)
@@ -40,9 +39,7 @@ class MovieDetail:
 @dataclass(frozen=True)
 class ShowtimeSlot:
     id: int
-    starts_at: datetime
-    local_day: date
-    local_time: str  # "21:00"
+    starts_at: datetime  # in the cinema's time zone
     cinema: str
     city: str
     screen: str
@@ -94,10 +91,7 @@ def movie_showtimes(
         .join(Booking, Booking.id == SeatClaim.booking_id)
         .where(
             SeatClaim.showtime_id == Showtime.id,
-            or_(
-                Booking.status == BookingStatus.PAID,
-                and_(Booking.status.in_(UNPAID_LIVE), Booking.hold_expires_at > now),
-            ),
+            claim_is_live_sql(now),
         )
         .scalar_subquery()
     )
@@ -144,9 +138,7 @@ def movie_showtimes(
         slots.append(
             ShowtimeSlot(
                 id=row.id,
-                starts_at=row.starts_at,
-                local_day=local.date(),
-                local_time=local.strftime("%H:%M"),
+                starts_at=local,
                 cinema=row.cinema,
                 city=row.city,
                 screen=row.screen,
@@ -169,8 +161,7 @@ class ShowtimeSummary:
     cinema: str
     city: str
     screen: str
-    starts_at: datetime
-    local_start: str  # "Wed 25 Nov, 21:00"
+    starts_at: datetime  # in the cinema's time zone
     format: str
     language: str
     prices: dict[str, int]  # category -> paise
@@ -196,7 +187,6 @@ def showtime_summary(showtime_id: int, *, engine: Engine | None = None) -> Showt
             ).all()
         )
     show, movie, screen, cinema, city, tz = row
-    local = show.starts_at.astimezone(ZoneInfo(tz))
     return ShowtimeSummary(
         id=show.id,
         movie_title=movie.title,
@@ -205,8 +195,7 @@ def showtime_summary(showtime_id: int, *, engine: Engine | None = None) -> Showt
         cinema=cinema,
         city=city,
         screen=screen,
-        starts_at=show.starts_at,
-        local_start=local.strftime("%a %d %b, %H:%M"),
+        starts_at=show.starts_at.astimezone(ZoneInfo(tz)),
         format=show.format,
         language=show.language,
         prices=prices,

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from bookmyseat.services import stripe_payments
+from bookmyseat.services.payments import stripe_checkout
 from bookmyseat.settings import Settings, get_settings
-
-
-def gateway_name(settings: Settings | None = None) -> str:
-    return "demo" if (settings or get_settings()).demo_payments else stripe_payments.PROVIDER
 
 
 def begin_payment(
@@ -27,4 +23,4 @@ def begin_payment(
     settings = settings or get_settings()
     if settings.demo_payments:
         return f"/pay/demo/{reference}"
-    return stripe_payments.start_checkout(reference, user_id, settings=settings, engine=engine)
+    return stripe_checkout.start_checkout(reference, user_id, settings=settings, engine=engine)

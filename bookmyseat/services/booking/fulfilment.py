@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bookmyseat.db import write_session
+from bookmyseat.db import insert_ignoring_conflicts, write_session
 from bookmyseat.models import (
     Booking,
     BookingSeat,
@@ -18,18 +18,17 @@ from bookmyseat.models import (
     SeatClaim,
     Showtime,
 )
-from bookmyseat.services import sales_rollup
-from bookmyseat.services.booking_records import (
-    UNPAID_LIVE,
+from bookmyseat.services.booking.records import (
     PaymentOutcome,
     booking_view,
     expire_bookings,
-    insert_ignoring_conflicts,
     locked_booking,
     queue_email,
-    resolve_now,
 )
-from bookmyseat.services.seat_events import mark_changed
+from bookmyseat.services.booking.rules import UNPAID_LIVE, claim_is_live
+from bookmyseat.services.booking.seat_events import mark_changed
+from bookmyseat.services.clock import resolve_now
+from bookmyseat.services.reporting import rollups
 
 _RESULT_OF_EXISTING = {
     PaymentStatus.SUCCEEDED: "already_paid",
@@ -96,7 +95,7 @@ def confirm_payment(
             return PaymentOutcome("duplicate", booking_view(session, booking))
 
         result = "paid"
-        if not (booking.status in UNPAID_LIVE and booking.hold_expires_at > now):
+        if not claim_is_live(booking.status, booking.hold_expires_at, now):
             if booking.status in UNPAID_LIVE:
                 expire_bookings(session, [booking.id], now)
             if not _reclaim_seats(session, booking, now):
@@ -112,12 +111,12 @@ def confirm_payment(
             result = "reclaimed"
 
         if booking.paid_at is not None:  # paid before, then cancelled: this payment replaces it
-            sales_rollup.payment_superseded(session, booking)
+            rollups.payment_superseded(session, booking)
         booking.status = BookingStatus.PAID
         mark_changed(session, booking.showtime_id)
         booking.paid_at = now
         booking.updated_at = now
-        sales_rollup.booking_paid(session, booking)
+        rollups.booking_paid(session, booking)
         record(PaymentStatus.SUCCEEDED)
         outbox_ids = queue_email(session, booking, "confirmation", now)
         session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import AuditLog
-from bookmyseat.services.booking_records import resolve_now
+from bookmyseat.services.clock import resolve_now
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,16 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import write_session
 from bookmyseat.models import Cinema, Movie, Screen, Showtime, utcnow
-from bookmyseat.services import audit
-from bookmyseat.services.accounts import Account
-from bookmyseat.services.seating import LayoutError, layout_categories, layout_json
-from bookmyseat.services.staff import actor_of, require_staff
-from bookmyseat.services.trailers import youtube_video_id
-from bookmyseat.services.venues import (
+from bookmyseat.services.accounts.users import Account
+from bookmyseat.services.catalog.layouts import LayoutError, layout_categories, layout_json
+from bookmyseat.services.catalog.trailers import youtube_video_id
+from bookmyseat.services.catalog.venues import (
     CLEANING_BUFFER_MINUTES,
     get_or_create_screen,
     get_or_create_showtime,
 )
+from bookmyseat.services.staff import audit
+from bookmyseat.services.staff.access import actor_of, require_staff
 
 CERTIFICATES = ("U", "UA", "A", "S")
 

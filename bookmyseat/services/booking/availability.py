@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 
 from bookmyseat.db import read_session
 from bookmyseat.models import Booking, BookingStatus, Seat, SeatClaim, Showtime, ShowtimePrice
-from bookmyseat.services.booking_records import UNPAID_LIVE, resolve_now
+from bookmyseat.services.booking.rules import claim_is_live
+from bookmyseat.services.clock import resolve_now
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,13 @@ def seat_map(
     return [_seat_state(row, viewer_user_id, now) for row in rows]
 
 
-def _seat_state(row, viewer_user_id: int | None, now: datetime) -> SeatState:  # noqa: ANN001
+def _seat_state(row: Row, viewer_user_id: int | None, now: datetime) -> SeatState:
     status = "available"
     mine = False
     if row.is_blocked or row.price_paise is None:
         status = "blocked"
-    elif row.status == BookingStatus.PAID:
-        status = "sold"
-        mine = row.user_id == viewer_user_id
-    elif row.status in UNPAID_LIVE and row.hold_expires_at > now:
-        status = "held"
+    elif row.status is not None and claim_is_live(row.status, row.hold_expires_at, now):
+        status = "sold" if row.status == BookingStatus.PAID else "held"
         mine = row.user_id == viewer_user_id
     return SeatState(
         id=row.id,

@@ -1,4 +1,4 @@
-"""The booking engine: holds, release, cancel and the sweeper.
+"""Holds: taking seats, giving them up, going to pay, and the sweeper that ends lapsed holds.
 
 One rule above all: a seat of a showtime is claimed by at most one live booking. The database
 enforces it with the unique index on seat_claim (showtime_id, seat_id); claims are inserted with
@@ -7,42 +7,41 @@ ON CONFLICT DO NOTHING and a hold succeeds only if every one of its rows went in
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bookmyseat.db import read_session, write_session
+from bookmyseat.db import insert_ignoring_conflicts, write_session
 from bookmyseat.models import (
-    LIVE_BOOKING_STATUSES,
     Booking,
     BookingSeat,
     BookingStatus,
-    Payment,
-    PaymentStatus,
     Seat,
     SeatClaim,
     Showtime,
     ShowtimePrice,
     User,
 )
-from bookmyseat.services import errors
-from bookmyseat.services.booking_records import (
-    UNPAID_LIVE,
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.records import (
     BookingView,
     TicketLine,
     booking_view,
     end_booking,
     expire_bookings,
-    find_booking,
-    insert_ignoring_conflicts,
     locked_booking,
-    queue_email,
-    resolve_now,
 )
-from bookmyseat.services.references import new_reference
-from bookmyseat.services.seat_events import mark_changed
+from bookmyseat.services.booking.references import new_reference
+from bookmyseat.services.booking.rules import (
+    UNPAID_LIVE,
+    hold_expires_at,
+    hold_lapsed,
+    hold_lapsed_sql,
+)
+from bookmyseat.services.booking.seat_events import mark_changed
+from bookmyseat.services.clock import resolve_now
 from bookmyseat.settings import Settings, get_settings
 
 
@@ -71,8 +70,7 @@ _LAPSED_ON_SEATS = (
     .where(
         SeatClaim.showtime_id == bindparam("showtime_id"),
         SeatClaim.seat_id.in_(bindparam("seat_ids", expanding=True)),
-        Booking.status.in_(UNPAID_LIVE),
-        Booking.hold_expires_at <= bindparam("now", type_=Booking.__table__.c.hold_expires_at.type),
+        hold_lapsed_sql(bindparam("now", type_=Booking.__table__.c.hold_expires_at.type)),
     )
 )
 
@@ -159,7 +157,7 @@ def hold_seats(
             "user_id": user_id,
             "showtime_id": showtime_id,
             "status": BookingStatus.HELD,
-            "hold_expires_at": now + timedelta(minutes=settings.hold_minutes),
+            "hold_expires_at": hold_expires_at(now, settings),
             "seat_count": len(wanted),
             "subtotal_paise": subtotal,
             "fee_paise": fee,
@@ -214,15 +212,7 @@ def hold_seats(
         )
 
 
-def get_booking(
-    reference: str, *, user_id: int | None = None, engine: Engine | None = None
-) -> BookingView:
-    """A booking by reference; with `user_id`, only if it is that user's."""
-    with read_session(engine) as session:
-        return booking_view(session, find_booking(session, reference, user_id))
-
-
-# --- release, payment, cancel ----------------------------------------------------------------
+# --- release and payment ---------------------------------------------------------------------
 
 
 def release_hold(
@@ -252,7 +242,7 @@ def mark_pending_payment(
     now = resolve_now(now)
     with write_session(engine) as session:
         booking = locked_booking(session, reference, user_id)
-        if booking.status in UNPAID_LIVE and booking.hold_expires_at <= now:
+        if hold_lapsed(booking.status, booking.hold_expires_at, now):
             expire_bookings(session, [booking.id], now)
             session.commit()
             raise errors.HoldExpired()
@@ -264,48 +254,10 @@ def mark_pending_payment(
         return booking_view(session, booking)
 
 
-def cancel_booking(
-    reference: str,
-    *,
-    user_id: int | None = None,
-    now: datetime | None = None,
-    settings: Settings | None = None,
-    engine: Engine | None = None,
-) -> BookingView:
-    """Cancel a booking and free its seats. Customers (`user_id` given) must respect the cut-off;
-    staff (`user_id=None`) may cancel any time. A paid booking's payment becomes REFUND_PENDING."""
-    settings = settings or get_settings()
-    now = resolve_now(now)
-    with write_session(engine) as session:
-        booking = locked_booking(session, reference, user_id)
-        if booking.status not in LIVE_BOOKING_STATUSES:
-            return booking_view(session, booking)
-        showtime = session.get(Showtime, booking.showtime_id)
-        cutoff = showtime.starts_at - timedelta(minutes=settings.cancel_cutoff_minutes)
-        if user_id is not None and booking.status == BookingStatus.PAID and now > cutoff:
-            raise errors.CancelTooLate(settings.cancel_cutoff_minutes)
-        was_paid = booking.status == BookingStatus.PAID
-        end_booking(session, booking, BookingStatus.CANCELLED, now)
-        if was_paid:
-            session.execute(
-                update(Payment)
-                .where(Payment.booking_id == booking.id, Payment.status == PaymentStatus.SUCCEEDED)
-                .values(status=PaymentStatus.REFUND_PENDING, detail="cancelled")
-            )
-            queue_email(session, booking, "cancellation", now)
-        return booking_view(session, booking)
-
-
 def expire_lapsed_holds(*, now: datetime | None = None, engine: Engine | None = None) -> int:
     """The sweeper: expire every lapsed unpaid hold. Running it twice changes nothing."""
     now = resolve_now(now)
     with write_session(engine) as session:
-        lapsed = list(
-            session.execute(
-                select(Booking.id).where(
-                    Booking.status.in_(UNPAID_LIVE), Booking.hold_expires_at <= now
-                )
-            ).scalars()
-        )
+        lapsed = list(session.execute(select(Booking.id).where(hold_lapsed_sql(now))).scalars())
         expire_bookings(session, lapsed, now)
     return len(lapsed)

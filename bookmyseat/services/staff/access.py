@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from bookmyseat.models import Role
-from bookmyseat.services import audit
-from bookmyseat.services.accounts import Account
+from bookmyseat.services.accounts.users import Account
+from bookmyseat.services.staff import audit
 
 READERS = frozenset({Role.ADMIN, Role.AUDITOR})
 WRITERS = frozenset({Role.ADMIN})

@@ -11,16 +11,24 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session
-from bookmyseat.models import Booking, EmailOutbox, Movie, Showtime, User
-from bookmyseat.services import analytics, audit, door, outbox
-from bookmyseat.services.accounts import Account
-from bookmyseat.services.booking import cancel_booking, get_booking
-from bookmyseat.services.staff import actor_of, require_staff
+from bookmyseat.models import Booking, EmailOutbox, Movie, Payment, Showtime, User
+from bookmyseat.services.accounts.users import Account
+from bookmyseat.services.booking.cancellation import cancel_booking
+from bookmyseat.services.booking.records import TicketLine, get_booking
+from bookmyseat.services.mail import outbox, resend
+from bookmyseat.services.money import as_decimal
+from bookmyseat.services.reporting import analytics
+from bookmyseat.services.staff import audit, door
+from bookmyseat.services.staff.access import actor_of, require_staff
 from bookmyseat.settings import Settings
+
+# How many rows a staff list shows at once (the pages page through the audit log and activity).
+BOOKINGS_SHOWN = 50
+OUTBOX_SHOWN = 100
 
 
 def dashboard(
@@ -54,7 +62,7 @@ class BookingRow:
     total_paise: int
 
 
-def _bookings_with(*columns):  # noqa: ANN002, ANN202
+def _bookings_with(*columns: ColumnElement) -> Select:
     """Bookings joined to their customer and movie, selecting `columns`."""
     return (
         select(*columns)
@@ -66,7 +74,11 @@ def _bookings_with(*columns):  # noqa: ANN002, ANN202
 
 
 def find_bookings(
-    account: Account | None, query: str, *, limit: int = 50, engine: Engine | None = None
+    account: Account | None,
+    query: str,
+    *,
+    limit: int = BOOKINGS_SHOWN,
+    engine: Engine | None = None,
 ) -> list[BookingRow]:
     """By reference, email or username (exact or prefix); newest first."""
     require_staff(account, "bookings", engine=engine)
@@ -81,36 +93,50 @@ def find_bookings(
             _bookings_with(
                 Booking.reference,
                 Booking.status,
-                User.username,
+                User.username.label("customer"),
                 User.email,
-                Movie.title,
+                Movie.title.label("movie"),
                 Showtime.starts_at,
-                Booking.seat_count,
+                Booking.seat_count.label("seats"),
                 Booking.total_paise,
             )
             .where(condition if text else True)
             .order_by(Booking.created_at.desc(), Booking.id.desc())
             .limit(limit)
         ).all()
-    return [BookingRow(*row) for row in rows]
+    return [BookingRow(**row._mapping) for row in rows]
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    provider: str
+    provider_ref: str
+    status: str
+    amount_paise: int
+
+
+@dataclass(frozen=True)
+class EmailLine:
+    kind: str
+    to_address: str
+    status: str
 
 
 @dataclass(frozen=True)
 class BookingDetail:
     reference: str
     status: str
-    seats: list[str]  # "F12 (Prime) ₹250"
+    seats: list[TicketLine]
     total_paise: int
-    payments: list[str]  # "stripe pi_123: succeeded ₹460"
-    emails: list[str]  # "confirmation to a@b.c: sent"
+    currency: str
+    payments: list[PaymentLine]
+    emails: list[EmailLine]
 
 
 def booking_detail(
     account: Account | None, reference: str, *, engine: Engine | None = None
 ) -> BookingDetail:
     """One booking as staff see it: seats, payments and the emails it sent."""
-    from bookmyseat.models import Payment
-
     require_staff(account, f"booking {reference}", engine=engine)
     view = get_booking(reference, engine=engine)
     with read_session(engine) as session:
@@ -130,10 +156,11 @@ def booking_detail(
     return BookingDetail(
         reference=view.reference,
         status=view.status,
-        seats=[f"{x.label} ({x.category}) ₹{x.price_paise // 100}" for x in view.lines],
+        seats=view.lines,
         total_paise=view.total_paise,
-        payments=[f"{p} {ref}: {st} ₹{amount // 100}" for p, ref, st, amount in payments],
-        emails=[f"{kind} to {to}: {st}" for kind, to, st in emails],
+        currency=view.currency,
+        payments=[PaymentLine(**row._mapping) for row in payments],
+        emails=[EmailLine(**row._mapping) for row in emails],
     )
 
 
@@ -160,7 +187,7 @@ def resend_as_staff(
     account: Account | None, reference: str, *, engine: Engine | None = None
 ) -> None:
     staff = require_staff(account, f"booking {reference} (resend)", write=True, engine=engine)
-    outbox.queue_resend(reference, user_id=None, engine=engine)
+    resend.queue_resend(reference, user_id=None, engine=engine)
     audit.record(
         actor_of(staff), "ticket_resent", entity="booking", entity_id=reference, engine=engine
     )
@@ -179,7 +206,11 @@ class OutboxRow:
 
 
 def list_outbox(
-    account: Account | None, status: str = "", *, limit: int = 100, engine: Engine | None = None
+    account: Account | None,
+    status: str = "",
+    *,
+    limit: int = OUTBOX_SHOWN,
+    engine: Engine | None = None,
 ) -> list[OutboxRow]:
     require_staff(account, "the email outbox", engine=engine)
     with read_session(engine) as session:
@@ -199,7 +230,7 @@ def list_outbox(
             .order_by(EmailOutbox.id.desc())
             .limit(limit)
         ).all()
-    return [OutboxRow(*row) for row in rows]
+    return [OutboxRow(**row._mapping) for row in rows]
 
 
 def retry_email(account: Account | None, outbox_id: int, *, engine: Engine | None = None) -> None:
@@ -258,6 +289,16 @@ def bookings_csv(
             .where(Booking.paid_at >= start, Booking.paid_at < end)
             .order_by(Booking.paid_at)
         )
-        for ref, status, paid_at, user, title, seats, total in rows:
-            writer.writerow([ref, status, paid_at.isoformat(), user, title, seats, total / 100])
+        for row in rows:
+            writer.writerow(
+                [
+                    row.reference,
+                    row.status,
+                    row.paid_at.isoformat(),
+                    row.username,
+                    row.title,
+                    row.seat_count,
+                    as_decimal(row.total_paise),
+                ]
+            )
     return buffer.getvalue()

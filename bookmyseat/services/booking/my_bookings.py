@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,8 +19,9 @@ from bookmyseat.models import (
     Screen,
     Seat,
     Showtime,
-    utcnow,
 )
+from bookmyseat.services.booking.rules import customer_may_cancel, hold_lapsed
+from bookmyseat.services.clock import resolve_now
 from bookmyseat.settings import Settings, get_settings
 
 SHOWN = (
@@ -39,8 +40,7 @@ class MyBooking:
     movie: str
     cinema: str
     screen: str
-    local_start: str
-    starts_at: datetime
+    starts_at: datetime  # in the cinema's time zone
     seats: list[str]
     total_paise: int
     upcoming: bool
@@ -55,9 +55,8 @@ def my_bookings(
     engine: Engine | None = None,
 ) -> list[MyBooking]:
     """Upcoming first (soonest first), then past (latest first). Lapsed holds are left out."""
-    now = now or utcnow()
+    now = resolve_now(now)
     settings = settings or get_settings()
-    cutoff = timedelta(minutes=settings.cancel_cutoff_minutes)
     with read_session(engine) as session:
         rows = session.execute(
             select(
@@ -88,8 +87,7 @@ def my_bookings(
             seats.setdefault(booking_id, []).append(label)
     result = []
     for r in rows:
-        unpaid = r.status in (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT)
-        if unpaid and r.hold_expires_at <= now:
+        if hold_lapsed(r.status, r.hold_expires_at, now):
             continue
         upcoming = r.starts_at > now
         result.append(
@@ -99,15 +97,13 @@ def my_bookings(
                 movie=r.title,
                 cinema=r.cinema,
                 screen=r.screen,
-                local_start=r.starts_at.astimezone(ZoneInfo(r.timezone)).strftime(
-                    "%a %d %b %Y, %H:%M"
-                ),
-                starts_at=r.starts_at,
+                starts_at=r.starts_at.astimezone(ZoneInfo(r.timezone)),
                 seats=seats.get(r.id, []),
                 total_paise=r.total_paise,
                 upcoming=upcoming,
-                cancellable=upcoming
-                and (unpaid or (r.status == BookingStatus.PAID and now <= r.starts_at - cutoff)),
+                cancellable=customer_may_cancel(
+                    r.status, r.hold_expires_at, r.starts_at, now, settings
+                ),
             )
         )
     upcoming_list = sorted((b for b in result if b.upcoming), key=lambda b: b.starts_at)

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import write_session
 from bookmyseat.models import Movie, Role, User, utcnow
-from bookmyseat.services.accounts import hash_password
-from bookmyseat.services.posters import write_poster
-from bookmyseat.services.seating import layout_json
-from bookmyseat.services.venues import (
+from bookmyseat.services.accounts.users import hash_password
+from bookmyseat.services.catalog.layouts import layout_json
+from bookmyseat.services.catalog.posters import write_poster
+from bookmyseat.services.catalog.venues import (
     get_or_create_cinema,
     get_or_create_screen,
     get_or_create_showtime,

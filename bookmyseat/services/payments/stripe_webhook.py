@@ -14,16 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from bookmyseat.db import read_session, write_session
+from bookmyseat.db import insert_ignoring_conflicts, read_session, write_session
 from bookmyseat.models import ProviderEvent
-from bookmyseat.services import errors
-from bookmyseat.services.booking_records import insert_ignoring_conflicts
-from bookmyseat.services.stripe_payments import (
-    PROVIDER,
-    fulfil_session,
-    record_refund,
-    release_session,
-)
+from bookmyseat.services.booking import errors
+from bookmyseat.services.payments.refunds import record_refund
+from bookmyseat.services.payments.stripe_api import PROVIDER
+from bookmyseat.services.payments.stripe_checkout import fulfil_session, release_session
 from bookmyseat.settings import Settings, get_settings
 
 log = logging.getLogger("bookmyseat.stripe")

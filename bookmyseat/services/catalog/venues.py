@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bookmyseat.models import Cinema, Movie, Screen, Seat, Showtime, ShowtimePrice
-from bookmyseat.services.seating import parse_layout
+from bookmyseat.services.catalog.layouts import parse_layout
 
 CLEANING_BUFFER_MINUTES = 20
 

@@ -1,4 +1,4 @@
-"""Stripe Checkout: open a session per attempt, fulfil from the API's word, expire, refund.
+"""Stripe Checkout: open a session per attempt, fulfil from the API's word, expire.
 
 Webhook events and the success page are only triggers: the session (or charge) is always read
 back from Stripe before anything changes, and fulfilment is the engine's idempotent
@@ -9,50 +9,39 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import stripe
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import (
     Booking,
     BookingSeat,
-    BookingStatus,
     CheckoutSession,
     Movie,
-    Payment,
-    PaymentStatus,
     Showtime,
     User,
 )
-from bookmyseat.services import errors
-from bookmyseat.services.booking import mark_pending_payment, release_hold
-from bookmyseat.services.booking_records import UNPAID_LIVE, PaymentOutcome, resolve_now
-from bookmyseat.services.fulfilment import confirm_payment
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.fulfilment import confirm_payment
+from bookmyseat.services.booking.holds import mark_pending_payment, release_hold
+from bookmyseat.services.booking.records import PaymentOutcome
+from bookmyseat.services.booking.rules import claim_is_live_sql
+from bookmyseat.services.clock import resolve_now
+from bookmyseat.services.payments.refunds import send_pending_refunds
+from bookmyseat.services.payments.stripe_api import PROVIDER, PaymentServiceDown, stripe_client
 from bookmyseat.settings import Settings, get_settings
 
 log = logging.getLogger("bookmyseat.stripe")
-
-PROVIDER = "stripe"
 # Stripe refuses a Checkout Session that expires sooner than 30 minutes after it is created.
 SESSION_LIFETIME = timedelta(minutes=31)
 
 
-class PaymentServiceDown(errors.BookingError):
-    def __init__(self) -> None:
-        super().__init__("The card payment service did not answer. Please try again in a moment.")
-
-
-def stripe_client(settings: Settings) -> stripe.StripeClient:
-    base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
-    return stripe.StripeClient(
-        settings.stripe_secret_key, base_addresses=base, max_network_retries=2
-    )
-
-
-def _line_items(session, booking: Booking) -> list[dict]:  # noqa: ANN001
+def _line_items(session: Session, booking: Booking) -> list[dict]:
     title = session.execute(
         select(Movie.title)
         .join(Showtime, Showtime.movie_id == Movie.id)
@@ -213,6 +202,36 @@ def fulfil_session(
     return outcome
 
 
+@dataclass(frozen=True)
+class ReturnOutcome:
+    """What the customer's return from Stripe found: `result` is paid (see the booking), pending
+    (a bank still processing), flagged, refund_needed, unconfirmed (Stripe did not answer) or
+    nothing (no card payment to confirm here)."""
+
+    result: str
+    reference: str = ""
+
+
+def confirm_return(
+    session_id: str, *, settings: Settings | None = None, engine: Engine | None = None
+) -> ReturnOutcome:
+    """The success page: the session id in the address is only a pointer, so the session is read
+    from Stripe and fulfilled (idempotently, as the webhook may do at the same moment)."""
+    settings = settings or get_settings()
+    if settings.demo_payments or not session_id.startswith("cs_"):
+        return ReturnOutcome("nothing")
+    try:
+        outcome = fulfil_session(session_id, settings=settings, engine=engine)
+    except (stripe.StripeError, errors.BookingError) as exc:
+        log.warning("Could not confirm Stripe session %s: %s", session_id, exc)
+        return ReturnOutcome("unconfirmed")
+    if outcome is None:
+        return ReturnOutcome("pending")
+    if outcome.is_paid or outcome.result == "duplicate":
+        return ReturnOutcome("paid", outcome.booking.reference)
+    return ReturnOutcome(outcome.result, outcome.booking.reference)
+
+
 def release_session(
     session_id: str, *, settings: Settings | None = None, engine: Engine | None = None
 ) -> None:
@@ -226,70 +245,6 @@ def release_session(
     if reference:
         release_hold(reference, engine=engine)
     _set_session_status(session_id, "expired", engine)
-
-
-def send_pending_refunds(
-    *, settings: Settings | None = None, engine: Engine | None = None
-) -> list[int]:
-    """Ask Stripe to refund every Stripe payment waiting for a refund, each exactly once: the row
-    is claimed (REFUND_PENDING → REFUND_REQUESTED) before the call and given back if it fails."""
-    settings = settings or get_settings()
-    with read_session(engine) as session:
-        waiting = session.execute(
-            select(Payment.id, Payment.provider_ref).where(
-                Payment.provider == PROVIDER, Payment.status == PaymentStatus.REFUND_PENDING
-            )
-        ).all()
-    sent = []
-    for payment_id, intent in waiting:
-        with write_session(engine) as session:
-            claimed = session.execute(
-                update(Payment)
-                .where(Payment.id == payment_id, Payment.status == PaymentStatus.REFUND_PENDING)
-                .values(status=PaymentStatus.REFUND_REQUESTED)
-            ).rowcount
-        if not claimed:
-            continue
-        try:
-            stripe_client(settings).v1.refunds.create(
-                params={"payment_intent": intent, "metadata": {"payment_id": str(payment_id)}},
-                options={"idempotency_key": f"refund-{payment_id}"},
-            )
-        except stripe.StripeError:
-            with write_session(engine) as session:
-                session.execute(
-                    update(Payment)
-                    .where(Payment.id == payment_id)
-                    .values(status=PaymentStatus.REFUND_PENDING)
-                )
-            raise
-        sent.append(payment_id)
-    return sent
-
-
-def record_refund(
-    charge_id: str, *, settings: Settings | None = None, engine: Engine | None = None
-) -> None:
-    """charge.refunded: once Stripe says the charge is fully refunded, so are we."""
-    settings = settings or get_settings()
-    charge = stripe_client(settings).v1.charges.retrieve(charge_id)
-    if not charge.refunded:
-        return
-    with write_session(engine) as session:
-        booking_ids = session.execute(
-            update(Payment)
-            .where(Payment.provider == PROVIDER, Payment.provider_ref == str(charge.payment_intent))
-            .values(status=PaymentStatus.REFUNDED)
-            .returning(Payment.booking_id)
-        ).scalars()
-        session.execute(
-            update(Booking)
-            .where(
-                Booking.id.in_(list(booking_ids)),
-                Booking.status.in_([BookingStatus.CANCELLED, BookingStatus.EXPIRED]),
-            )
-            .values(status=BookingStatus.REFUNDED)
-        )
 
 
 def expire_lapsed_sessions(
@@ -307,8 +262,7 @@ def expire_lapsed_sessions(
                 .where(
                     CheckoutSession.provider == PROVIDER,
                     CheckoutSession.status == "open",
-                    (Booking.status.not_in(UNPAID_LIVE)) | (Booking.hold_expires_at <= now),
-                    Booking.status != BookingStatus.PAID,
+                    ~claim_is_live_sql(now),  # the seats are no longer the customer's
                 )
             )
             .scalars()

@@ -25,8 +25,8 @@ from bookmyseat.models import (
     Screen,
     Showtime,
 )
-from bookmyseat.services.booking_records import booking_view
-from bookmyseat.services.tickets import CalendarEntry, ics_bytes, qr_png, ticket_code
+from bookmyseat.services.booking.records import booking_view
+from bookmyseat.services.mail.tickets import CalendarEntry, ics_bytes, qr_png, ticket_code
 from bookmyseat.settings import Settings
 
 

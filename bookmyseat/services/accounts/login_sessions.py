@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import LoginSession, User, utcnow
-from bookmyseat.services.accounts import Account, account_of
+from bookmyseat.services.accounts.users import Account, account_of
 
 SESSION_DAYS = 14
 

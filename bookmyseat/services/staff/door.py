@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import write_session
 from bookmyseat.models import Booking, BookingSeat, BookingStatus, Movie, Showtime
-from bookmyseat.services import audit
-from bookmyseat.services.booking_records import resolve_now
-from bookmyseat.services.tickets import verify_ticket_code
+from bookmyseat.services.clock import resolve_now
+from bookmyseat.services.mail.tickets import verify_ticket_code
+from bookmyseat.services.staff import audit
 from bookmyseat.settings import Settings, get_settings
 
 VALID, USED, WRONG_SHOW, INVALID = "valid", "already_used", "wrong_showtime", "invalid"

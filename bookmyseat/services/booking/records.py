@@ -1,14 +1,16 @@
-"""Shared pieces of the booking engine: views returned to callers and row-level helpers."""
+"""A booking as callers see it (`BookingView`), and the row-level steps the engine shares:
+finding and locking a booking, ending it, expiring lapsed holds, queueing its emails."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 
-from sqlalchemy import Column, Table, delete, select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bookmyseat.db import insert_ignoring_conflicts, read_session
 from bookmyseat.models import (
     Booking,
     BookingSeat,
@@ -17,12 +19,11 @@ from bookmyseat.models import (
     Seat,
     SeatClaim,
     User,
-    utcnow,
 )
-from bookmyseat.services import errors, sales_rollup
-from bookmyseat.services.seat_events import mark_changed
-
-UNPAID_LIVE = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT)
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.rules import UNPAID_LIVE
+from bookmyseat.services.booking.seat_events import mark_changed
+from bookmyseat.services.reporting import rollups
 
 
 @dataclass(frozen=True)
@@ -66,25 +67,6 @@ class PaymentOutcome:
         return self.result in ("paid", "already_paid", "reclaimed")
 
 
-def resolve_now(now: datetime | None) -> datetime:
-    return now if now is not None else utcnow()
-
-
-@lru_cache(maxsize=32)
-def _insert_ignoring(dialect: str, table: Table, returning: Column):
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing().returning(returning)
-
-
-def insert_ignoring_conflicts(session: Session, table: Table, rows: list[dict], returning: Column):
-    """INSERT .. ON CONFLICT DO NOTHING RETURNING, on SQLite and PostgreSQL alike: the values of
-    `returning` for the rows that went in (sent as one multi-row statement)."""
-    stmt = _insert_ignoring(session.get_bind().dialect.name, table, returning)
-    return list(session.execute(stmt, rows).scalars())
-
-
 def expire_bookings(session: Session, booking_ids: list[int], now: datetime) -> None:
     if not booking_ids:
         return
@@ -101,7 +83,7 @@ def expire_bookings(session: Session, booking_ids: list[int], now: datetime) -> 
 
 def booking_view(session: Session, booking: Booking) -> BookingView:
     lines = [
-        TicketLine(*row)
+        TicketLine(label=row.seat_label, category=row.category, price_paise=row.price_paise)
         for row in session.execute(
             select(BookingSeat.seat_label, BookingSeat.category, BookingSeat.price_paise)
             .join(Seat, Seat.id == BookingSeat.seat_id)
@@ -141,10 +123,18 @@ def locked_booking(session: Session, reference: str, user_id: int | None) -> Boo
     return find_booking(session, reference, user_id, lock=True)
 
 
+def get_booking(
+    reference: str, *, user_id: int | None = None, engine: Engine | None = None
+) -> BookingView:
+    """A booking by reference; with `user_id`, only if it is that user's."""
+    with read_session(engine) as session:
+        return booking_view(session, find_booking(session, reference, user_id))
+
+
 def end_booking(session: Session, booking: Booking, status: str, now: datetime) -> None:
     """Move a live booking to a final status and free its seats."""
     if booking.status == BookingStatus.PAID:
-        sales_rollup.booking_given_back(session, booking)
+        rollups.booking_given_back(session, booking)
     booking.status = status
     booking.updated_at = now
     if status == BookingStatus.CANCELLED:

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import Booking, EmailOutbox, OutboxStatus
-from bookmyseat.services.booking_records import resolve_now
-from bookmyseat.services.mail_messages import build_message
-from bookmyseat.services.mailer import MailError, PermanentMailError, send_email
+from bookmyseat.services.clock import resolve_now
+from bookmyseat.services.mail.messages import build_message
+from bookmyseat.services.mail.smtp import MailError, PermanentMailError, send_email
 from bookmyseat.settings import Settings, get_settings
 
 log = logging.getLogger("bookmyseat.outbox")
@@ -192,60 +192,4 @@ def retry_failed(outbox_id: int, *, now: datetime | None = None, engine: Engine 
             update(EmailOutbox)
             .where(EmailOutbox.id == outbox_id, EmailOutbox.status == OutboxStatus.FAILED)
             .values(status=OutboxStatus.PENDING, next_attempt_at=now, created_at=now)
-        )
-
-
-RESEND_EVERY = timedelta(minutes=10)
-MAX_RESENDS = 5
-
-
-class ResendRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def queue_resend(
-    reference: str,
-    *,
-    user_id: int | None,
-    now: datetime | None = None,
-    engine: Engine | None = None,
-) -> None:
-    """Queue the e-ticket again ("resend my ticket"), at most once per 10 minutes and 5 times.
-    `user_id` limits it to the owner's booking; staff pass None."""
-    from bookmyseat.models import BookingStatus, User
-    from bookmyseat.services.booking_records import locked_booking
-
-    now = resolve_now(now)
-    with write_session(engine) as session:
-        booking = locked_booking(session, reference, user_id)
-        if booking.status != BookingStatus.PAID:
-            raise ResendRefused("Only a paid booking has tickets to send.")
-        earlier = (
-            session.execute(
-                select(EmailOutbox.created_at).where(
-                    EmailOutbox.booking_id == booking.id, EmailOutbox.kind.like("resend-%")
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if len(earlier) >= MAX_RESENDS:
-            raise ResendRefused("This ticket has been resent 5 times; please contact the cinema.")
-        if earlier and max(earlier) > now - RESEND_EVERY:
-            raise ResendRefused(
-                "We sent your ticket a few minutes ago. Please check your inbox and spam folder, "
-                "or try again in 10 minutes."
-            )
-        email = session.execute(select(User.email).where(User.id == booking.user_id)).scalar_one()
-        session.add(
-            EmailOutbox(
-                booking_id=booking.id,
-                kind=f"resend-{len(earlier) + 1}",
-                to_address=email,
-                status=OutboxStatus.PENDING,
-                next_attempt_at=now,
-                created_at=now,
-            )
         )

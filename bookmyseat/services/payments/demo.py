@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from bookmyseat.services import errors
-from bookmyseat.services.booking import get_booking, mark_pending_payment
-from bookmyseat.services.booking_records import BookingView, PaymentOutcome
-from bookmyseat.services.fulfilment import confirm_payment
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.fulfilment import confirm_payment
+from bookmyseat.services.booking.holds import mark_pending_payment
+from bookmyseat.services.booking.records import BookingView, PaymentOutcome, get_booking
 from bookmyseat.settings import Settings, get_settings
 
 PROVIDER = "demo"

@@ -1,0 +1,1 @@
+"""People: accounts, the password rules and hashes, and the signed-in browsers."""

@@ -1,0 +1,98 @@
+"""The booking engine's refusals. Each message is written for the customer who will read it."""
+
+from __future__ import annotations
+
+from bookmyseat.services.errors import CustomerError
+
+
+class BookingError(CustomerError):
+    """A request the booking engine refused."""
+
+    code = "booking_refused"
+
+
+class ShowtimeNotFound(BookingError):
+    code = "showtime_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("This show is not available.")
+
+
+class ShowtimeStarted(BookingError):
+    code = "showtime_started"
+
+    def __init__(self) -> None:
+        super().__init__("This show has already started; seats can no longer be booked.")
+
+
+class NoSeatsChosen(BookingError):
+    code = "no_seats"
+
+    def __init__(self) -> None:
+        super().__init__("Choose at least one seat.")
+
+
+class TooManySeats(BookingError):
+    code = "too_many_seats"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"You can book at most {limit} seats at a time.")
+        self.limit = limit
+
+
+class SeatNotFound(BookingError):
+    code = "seat_not_found"
+
+    def __init__(self, seat: int | str) -> None:
+        super().__init__(f"Seat {seat} does not exist in this screen.")
+
+
+class SeatBlocked(BookingError):
+    code = "seat_blocked"
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"Seat {label} is not available for booking.")
+
+
+class SeatNotOnSale(BookingError):
+    code = "seat_not_on_sale"
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"Seat {label} is not on sale for this show.")
+
+
+class SeatUnavailable(BookingError):
+    """Someone else holds or bought at least one of the chosen seats."""
+
+    code = "seat_unavailable"
+
+    def __init__(self, labels: list[str]) -> None:
+        self.labels = labels
+        if len(labels) == 1:
+            text = f"Seat {labels[0]} was just taken. Please choose another seat."
+        else:
+            text = f"Seats {', '.join(labels)} were just taken. Please choose other seats."
+        super().__init__(text)
+
+
+class BookingNotFound(BookingError):
+    code = "booking_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("We could not find that booking.")
+
+
+class HoldExpired(BookingError):
+    code = "hold_expired"
+
+    def __init__(self) -> None:
+        super().__init__("Your seats were held for too long and have been released.")
+
+
+class CancelTooLate(BookingError):
+    code = "cancel_too_late"
+
+    def __init__(self, cutoff_minutes: int) -> None:
+        hours, minutes = divmod(cutoff_minutes, 60)
+        span = f"{hours} hours" if not minutes else f"{cutoff_minutes} minutes"
+        super().__init__(f"Bookings can be cancelled only up to {span} before the show starts.")
