@@ -17,7 +17,7 @@ from bookmyseat.pages.admin import (
     outbox_page,
     scan_page,
 )
-from bookmyseat.pages.admin_catalogue import catalogue_page
+from bookmyseat.pages.admin_catalog import catalog_page
 from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.checkout import checkout_page
 from bookmyseat.pages.home import home
@@ -33,7 +33,7 @@ from bookmyseat.state.admin import (
     DashboardState,
     OutboxState,
 )
-from bookmyseat.state.admin_catalogue import CatalogueState
+from bookmyseat.state.admin_catalog import CatalogState
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.home import HomeState
@@ -62,7 +62,7 @@ ADMIN_ROUTES = [
     ),
     (outbox_page, "/admin/outbox", "email outbox", [AdminState.guard, OutboxState.load]),
     (scan_page, "/admin/scan", "door scanner", [AdminState.guard]),
-    (catalogue_page, "/admin/catalogue", "catalogue", [AdminState.guard, CatalogueState.load]),
+    (catalog_page, "/admin/catalog", "catalog", [AdminState.guard, CatalogState.load]),
     (audit_page, "/admin/audit", "audit log", [AdminState.guard, AuditState.load]),
 ]
 STRIPE_ROUTES = [

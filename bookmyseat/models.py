@@ -8,6 +8,8 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bookmyseat.settings import DEFAULT_TIMEZONE
+
 
 def utcnow() -> datetime:
     """Aware UTC now (SQLModel's UTCDateTime columns refuse naive datetimes)."""
@@ -49,9 +51,11 @@ class OutboxStatus(StrEnum):
 
 
 class SeatCategory(StrEnum):
-    RECLINER = "Recliner"
-    PRIME = "Prime"
+    """The seat categories a screen's rows may have, cheapest first (forms list them so)."""
+
     CLASSIC = "Classic"
+    PRIME = "Prime"
+    RECLINER = "Recliner"
 
 
 class User(SQLModel, table=True):
@@ -102,7 +106,7 @@ class Cinema(SQLModel, table=True):
     name: str = Field(max_length=120, unique=True)
     city: str = Field(max_length=80, index=True)
     address: str = Field(default="", max_length=300)
-    timezone: str = Field(default="Asia/Kolkata", max_length=64)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
 
 
 class Screen(SQLModel, table=True):

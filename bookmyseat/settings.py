@@ -10,6 +10,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TIMEZONE = "Asia/Kolkata"  # the site's, and a new cinema's unless staff say otherwise
 
 
 def _int(name: str, default: int) -> int:
@@ -61,10 +62,6 @@ class Settings:
         """The demo gateway exists only while Stripe is not configured: no bypass in production."""
         return not (self.stripe_secret_key and self.stripe_webhook_secret)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 # Posters uploaded in the admin area, served by /api/posters (the build's assets are fixed).
 UPLOADED_POSTERS = (
@@ -110,7 +107,7 @@ def load_settings() -> Settings:
         cancel_cutoff_minutes=_int("BOOKMYSEAT_CANCEL_CUTOFF_MINUTES", 120),
         convenience_fee_paise_per_seat=_int("BOOKMYSEAT_FEE_PAISE_PER_SEAT", 3000),
         currency=_str("BOOKMYSEAT_CURRENCY", "inr").lower(),
-        default_timezone=_str("BOOKMYSEAT_TIMEZONE", "Asia/Kolkata"),
+        default_timezone=_str("BOOKMYSEAT_TIMEZONE", DEFAULT_TIMEZONE),
         environment=_str("BOOKMYSEAT_ENV", "development"),
         secret_key=_str("BOOKMYSEAT_SECRET_KEY", "dev-only-not-secret-change-me"),
         stripe_secret_key=_str("STRIPE_SECRET_KEY"),

@@ -1,4 +1,4 @@
-"""Admin catalogue changes: overlapping showtimes refused, layouts round-trip, movies checked."""
+"""Admin catalog changes: overlapping showtimes refused, layouts round-trip, movies checked."""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ def test_movies_are_checked_and_audited(world: World, boss: Account) -> None:
     assert '"runtime_minutes": 130' in edited.before and '"runtime_minutes": 140' in edited.after
 
 
-def test_auditors_cannot_change_the_catalogue(world: World) -> None:
+def test_auditors_cannot_change_the_catalog(world: World) -> None:
     auditor = Account(world.alice, "alice", "alice@example.com", "", Role.AUDITOR)
     screen, movie = screen_and_movie(world)
     with pytest.raises(AccessDenied):

@@ -20,7 +20,7 @@ from bookmyseat.state.admin import (
 
 SECTIONS = [  # the admin area's own menu
     ("Dashboard", "/admin"),
-    ("Catalogue", "/admin/catalogue"),
+    ("Catalog", "/admin/catalog"),
     ("Bookings", "/admin/bookings"),
     ("Email outbox", "/admin/outbox"),
     ("Door scanner", "/admin/scan"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 
 import plotly.graph_objects as go
 import reflex as rx
@@ -14,14 +14,14 @@ from bookmyseat.services.booking import errors
 from bookmyseat.services.catalog.venues import cinema_names
 from bookmyseat.services.mail.resend import ResendRefused
 from bookmyseat.services.money import format_money
+from bookmyseat.services.reporting.ranges import CUSTOM, DEFAULT_RANGE, RANGES, range_window
 from bookmyseat.services.staff import actions
 from bookmyseat.services.staff.access import AccessDenied, require_staff
+from bookmyseat.services.staff.audit import AUDIT_PAGE_SIZE
 from bookmyseat.services.staff.door import VALID
 from bookmyseat.state import admin_charts
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import rupees
-
-RANGES = {"Today": 0, "7 days": 7, "30 days": 30, "Custom": -1}
 
 
 class AdminState(AuthState):
@@ -72,7 +72,7 @@ class DashboardState(AdminState):
     activity: list[ActivityLine] = []
     activity_page: int = 0
     activity_more: bool = False
-    range_name: str = "7 days"
+    range_name: str = DEFAULT_RANGE
     custom_from: str = ""
     custom_to: str = ""
     cinema: str = "All cinemas"
@@ -87,15 +87,7 @@ class DashboardState(AdminState):
     _cinema_ids: dict[str, int] = {}
 
     def _window(self) -> tuple[datetime, datetime]:
-        today = datetime.now(UTC).date()
-        days = RANGES.get(self.range_name, 7)
-        if days >= 0:
-            return _start_of(today - timedelta(days=days)), _start_of(today + timedelta(days=1))
-        try:
-            start, end = date.fromisoformat(self.custom_from), date.fromisoformat(self.custom_to)
-        except ValueError:
-            start, end = today - timedelta(days=7), today
-        return _start_of(start), _start_of(end + timedelta(days=1))
+        return range_window(self.range_name, self.custom_from, self.custom_to)
 
     @rx.event
     async def load(self):
@@ -105,8 +97,8 @@ class DashboardState(AdminState):
 
     @rx.event
     async def set_range(self, name: str):
-        self.range_name = name if name in RANGES else "7 days"
-        if self.range_name != "Custom":
+        self.range_name = name if name in RANGES else DEFAULT_RANGE
+        if self.range_name != CUSTOM:
             return DashboardState.refresh
         return None
 
@@ -177,10 +169,6 @@ class DashboardState(AdminState):
         except AccessDenied as exc:
             return rx.toast.error(exc.message)
         return rx.download(data=text, filename=f"bookings-{start.date()}-{end.date()}.csv")
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), UTC)
 
 
 @dataclasses.dataclass
@@ -366,7 +354,7 @@ class AuditState(AdminState):
 
     @rx.var
     def pages(self) -> int:
-        return max(1, -(-self.total // 50))
+        return max(1, -(-self.total // AUDIT_PAGE_SIZE))
 
     @rx.event
     async def load(self):

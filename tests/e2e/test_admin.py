@@ -88,7 +88,7 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
     expect(admin.get_by_test_id("activity").first).to_contain_text("Paid")
     admin.screenshot(path=str(ARTIFACTS / "admin-dashboard.png"), full_page=True)
 
-    admin.get_by_role("link", name="Catalogue").click()
+    admin.get_by_role("link", name="Catalog").click()
     layout = admin.get_by_label("Seat layout")
     layout.fill("A Classic WSS_SS\n-\nB Prime SSXS")
     expect(admin.get_by_test_id("layout-preview").locator(".seat")).to_have_count(9)
@@ -112,7 +112,7 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
     expect(admin.get_by_text("Showtime scheduled.")).to_be_visible()
     schedule("2027-03-15T11:00")
     expect(admin.get_by_text(re.compile("Audi 2 is busy then"))).to_be_visible()
-    admin.screenshot(path=str(ARTIFACTS / "admin-catalogue.png"), full_page=True)
+    admin.screenshot(path=str(ARTIFACTS / "admin-catalog.png"), full_page=True)
 
     boats = admin.get_by_role("row").filter(has_text="Paper Boats")
     boats.get_by_role("button", name="Edit").click()

@@ -13,7 +13,7 @@ from tests.e2e.server import RunningApp
 
 ROUTES = {
     "/admin": "Dashboard",
-    "/admin/catalogue": "Catalogue",
+    "/admin/catalog": "Catalog",
     "/admin/bookings": "Bookings",
     "/admin/outbox": "Email outbox",
     "/admin/scan": "Door scanner",

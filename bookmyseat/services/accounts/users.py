@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import Role, User
+from bookmyseat.services.errors import CustomerError
 
 _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id with RFC 9106 parameters
 USERNAME = re.compile(r"^[a-z0-9_.]{3,30}$")
@@ -22,12 +23,13 @@ MIN_PASSWORD = 8
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-class AccountError(ValueError):
+class AccountError(CustomerError, ValueError):
     """A sign-up or login refusal; `field` names the form field it belongs to."""
+
+    code = "account_refused"
 
     def __init__(self, message: str, field: str = "") -> None:
         super().__init__(message)
-        self.message = message
         self.field = field
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bookmyseat.models import SeatCategory
+from bookmyseat.services.errors import CustomerError
 
 SEAT_CELLS = {"S", "W", "X"}
 GAP_CELL = "_"
@@ -20,8 +21,10 @@ ROW_LABEL = re.compile(r"^[A-Z]{1,2}$")
 MAX_ROW_WIDTH = 60
 
 
-class LayoutError(ValueError):
+class LayoutError(CustomerError, ValueError):
     """A layout that cannot be used; the message says what to fix."""
+
+    code = "layout_invalid"
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,50 @@
-"""Poster art drawn locally as SVG, so the demo needs no network and no image files in git."""
+"""Posters: uploads checked by their bytes and stored under unguessable names, and the demo's
+poster art drawn locally as SVG (no network, no image files in git)."""
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import textwrap
 from html import escape
 from pathlib import Path
+
+from bookmyseat.services.errors import CustomerError
+
+UPLOAD_MAX_BYTES = 2_000_000
+UPLOAD_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
+UPLOAD_URL = "/api/posters/"
+
+
+class PosterRefused(CustomerError):
+    code = "poster_refused"
+
+
+def poster_kind(data: bytes) -> str | None:
+    """The image type by its first bytes (the file name and browser's word are not trusted)."""
+    for magic, kind in UPLOAD_TYPES.items():
+        if data.startswith(magic) and (kind != "webp" or data[8:12] == b"WEBP"):
+            return kind
+    return None
+
+
+def check_upload(data: bytes) -> str:
+    """The uploaded image's type, or a refusal saying what is wrong with it."""
+    if len(data) > UPLOAD_MAX_BYTES:
+        raise PosterRefused(f"The poster must be at most {UPLOAD_MAX_BYTES // 1_000_000} MB.")
+    kind = poster_kind(data)
+    if kind is None:
+        raise PosterRefused("The poster must be a PNG, JPEG or WebP image.")
+    return kind
+
+
+def save_upload(folder: Path, slug: str, kind: str, data: bytes) -> str:
+    """Write a checked upload under a name nobody can guess; the URL it is served at."""
+    name = f"{slug}-{secrets.token_hex(6)}.{kind}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    return UPLOAD_URL + name
+
 
 PALETTES = [
     ("#1f1c2c", "#928dab"),

@@ -1,4 +1,4 @@
-"""Cinemas, screens with their seats, and showtimes with prices: the write side of the catalogue."""
+"""Cinemas, screens with their seats, and showtimes with prices: the write side of the catalog."""
 
 from __future__ import annotations
 

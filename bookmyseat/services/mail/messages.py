@@ -27,6 +27,7 @@ from bookmyseat.models import (
 )
 from bookmyseat.services.booking.records import booking_view
 from bookmyseat.services.mail.tickets import CalendarEntry, ics_bytes, qr_png, ticket_code
+from bookmyseat.services.money import format_money
 from bookmyseat.settings import Settings
 
 
@@ -79,12 +80,6 @@ def ticket_details(session: Session, booking_id: int) -> TicketDetails:
     )
 
 
-def money(paise: int, currency: str) -> str:
-    symbol = "₹" if currency.lower() == "inr" else currency.upper() + " "
-    rupees, rest = divmod(paise, 100)
-    return f"{symbol}{rupees:,}" + (f".{rest:02d}" if rest else "")
-
-
 def message_id(kind: str, reference: str, settings: Settings) -> str:
     domain = settings.sender_address.rpartition("@")[2] or "bookmyseat.local"
     return f"<{kind}.{reference}@{domain}>"
@@ -92,7 +87,7 @@ def message_id(kind: str, reference: str, settings: Settings) -> str:
 
 def _seat_lines(details: TicketDetails) -> list[str]:
     return [
-        f"{label} ({category}) {money(price, details.currency)}"
+        f"{label} ({category}) {format_money(price, details.currency)}"
         for label, category, price in details.seats
     ]
 
@@ -119,7 +114,7 @@ def _details_rows(details: TicketDetails, seats: bool = True) -> str:
     if seats:
         rows.append(("Seats", ", ".join(_seat_lines(details))))
     rows += [
-        ("Amount", money(details.total_paise, details.currency)),
+        ("Amount", format_money(details.total_paise, details.currency)),
         ("Booking", details.reference),
     ]
     cells = "".join(
@@ -155,7 +150,7 @@ def ticket_message(kind: str, to: str, details: TicketDetails, settings: Setting
             f"Address: {details.address}",
             f"When:    {details.local_start}",
             "Seats:   " + ", ".join(_seat_lines(details)),
-            f"Amount:  {money(details.total_paise, details.currency)}",
+            f"Amount:  {format_money(details.total_paise, details.currency)}",
             f"Booking: {details.reference}",
             "",
             f"Ticket code (show it at the door): {code}",
@@ -199,7 +194,7 @@ def _calendar_entry(details: TicketDetails) -> CalendarEntry:
 
 def notice_message(kind: str, to: str, details: TicketDetails, settings: Settings) -> EmailMessage:
     """Cancellation or late-payment refund: what happened and what the customer gets back."""
-    amount = money(details.total_paise, details.currency)
+    amount = format_money(details.total_paise, details.currency)
     if kind == "cancellation":
         subject = f"Booking {details.reference} cancelled"
         lead = (

@@ -15,6 +15,8 @@ PROVIDER = "demo"
 
 
 class DemoPaymentsDisabled(errors.BookingError):
+    code = "demo_payments_disabled"
+
     def __init__(self) -> None:
         super().__init__("Demo payments are switched off on this site.")
 

@@ -36,6 +36,7 @@ from bookmyseat.models import (
 )
 
 PAID = BookingStatus.PAID
+ACTIVITY_PAGE_SIZE = 20  # events a page of the recent-activity feed shows
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,7 @@ class Activity:
 
 
 def recent_activity(
-    *, page: int = 0, per_page: int = 20, engine: Engine | None = None
+    *, page: int = 0, per_page: int = ACTIVITY_PAGE_SIZE, engine: Engine | None = None
 ) -> tuple[list[Activity], bool]:
     """Newest first: payments, cancellations, refunds and failed emails; and whether there is
     an older page."""

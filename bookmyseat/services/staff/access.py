@@ -11,16 +11,15 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.models import Role
 from bookmyseat.services.accounts.users import Account
+from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.staff import audit
 
 READERS = frozenset({Role.ADMIN, Role.AUDITOR})
 WRITERS = frozenset({Role.ADMIN})
 
 
-class AccessDenied(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class AccessDenied(CustomerError):
+    code = "access_denied"
 
 
 def actor_of(account: Account | None) -> audit.Actor:

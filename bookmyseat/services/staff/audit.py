@@ -14,6 +14,8 @@ from bookmyseat.db import read_session, write_session
 from bookmyseat.models import AuditLog
 from bookmyseat.services.clock import resolve_now
 
+AUDIT_PAGE_SIZE = 50  # entries a page of the audit log shows
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -83,7 +85,7 @@ def entries(
     actor: str = "",
     entity: str = "",
     page: int = 0,
-    per_page: int = 50,
+    per_page: int = AUDIT_PAGE_SIZE,
     engine: Engine | None = None,
 ) -> tuple[list[AuditRow], int]:
     """Newest first, filtered; the page's rows and the number of matching entries."""

@@ -1,4 +1,4 @@
-"""Admin changes to the catalogue: movies, screens and their layouts, showtimes and prices.
+"""Admin changes to the catalog: movies, screens and their layouts, showtimes and prices.
 
 Each change checks the admin role, validates with messages a person can act on, and writes its
 audit entry (before and after) in the same transaction as the change.
@@ -9,13 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bookmyseat.db import write_session
-from bookmyseat.models import Cinema, Movie, Screen, Showtime, utcnow
+from bookmyseat.db import read_session, write_session
+from bookmyseat.models import Cinema, Movie, Screen, SeatCategory, Showtime, utcnow
 from bookmyseat.services.accounts.users import Account
+from bookmyseat.services.catalog import posters
 from bookmyseat.services.catalog.layouts import LayoutError, layout_categories, layout_json
 from bookmyseat.services.catalog.trailers import youtube_video_id
 from bookmyseat.services.catalog.venues import (
@@ -23,16 +26,18 @@ from bookmyseat.services.catalog.venues import (
     get_or_create_screen,
     get_or_create_showtime,
 )
+from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.staff import audit
 from bookmyseat.services.staff.access import actor_of, require_staff
+from bookmyseat.settings import DEFAULT_TIMEZONE, Settings, get_settings
 
 CERTIFICATES = ("U", "UA", "A", "S")
 
 
-class ManagementError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ManagementError(CustomerError, ValueError):
+    """A catalog change refused, saying what to fix."""
+
+    code = "catalog_change_refused"
 
 
 @dataclass(frozen=True)
@@ -225,16 +230,39 @@ def schedule_showtime(
 
 
 @dataclass(frozen=True)
-class CatalogueView:
-    movies: list[tuple[int, str, int, bool]]  # id, title, runtime, active
-    screens: list[tuple[int, str]]  # id, "Cinema · Screen"
-    cinemas: list[tuple[int, str]]
+class MovieRow:
+    id: int
+    title: str
+    runtime_minutes: int
+    is_active: bool
 
 
-def catalogue(account: Account | None, *, engine: Engine | None = None) -> CatalogueView:
-    require_staff(account, "the catalogue", engine=engine)
-    from bookmyseat.db import read_session
+@dataclass(frozen=True)
+class ScreenRow:
+    id: int
+    cinema: str
+    name: str
 
+
+@dataclass(frozen=True)
+class CinemaRow:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    movies: list[MovieRow]
+    screens: list[ScreenRow]
+    cinemas: list[CinemaRow]
+    default_timezone: str
+
+
+def catalog_overview(
+    account: Account | None, *, settings: Settings | None = None, engine: Engine | None = None
+) -> CatalogView:
+    """Every movie, screen and cinema, for the catalog page's lists and choices."""
+    require_staff(account, "the catalog", engine=engine)
     with read_session(engine) as session:
         movies = session.execute(
             select(Movie.id, Movie.title, Movie.runtime_minutes, Movie.is_active).order_by(
@@ -242,16 +270,30 @@ def catalogue(account: Account | None, *, engine: Engine | None = None) -> Catal
             )
         ).all()
         screens = session.execute(
-            select(Screen.id, Cinema.name, Screen.name)
+            select(Screen.id, Cinema.name.label("cinema"), Screen.name)
             .join(Cinema, Cinema.id == Screen.cinema_id)
             .order_by(Cinema.name, Screen.name)
         ).all()
         cinemas = session.execute(select(Cinema.id, Cinema.name).order_by(Cinema.name)).all()
-    return CatalogueView(
-        movies=[tuple(m) for m in movies],
-        screens=[(i, f"{c} · {s}") for i, c, s in screens],
-        cinemas=[tuple(c) for c in cinemas],
+    return CatalogView(
+        movies=[MovieRow(**m._mapping) for m in movies],
+        screens=[ScreenRow(**s._mapping) for s in screens],
+        cinemas=[CinemaRow(**c._mapping) for c in cinemas],
+        default_timezone=(settings or get_settings()).default_timezone,
     )
+
+
+def prices_from_rupees(entered: dict[str, str]) -> dict[str, int]:
+    """The scheduling form's prices (whole rupees, by seat category; blank for none) in paise."""
+    prices = {}
+    for category in SeatCategory:
+        raw = str(entered.get(category, "")).strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or len(raw) > 6:
+            raise ManagementError(f"The {category} price must be whole rupees.")
+        prices[str(category)] = int(raw) * 100
+    return prices
 
 
 def rows_from_text(text: str) -> list[dict]:
@@ -271,44 +313,26 @@ def rows_from_text(text: str) -> list[dict]:
     return rows
 
 
-POSTER_MAX_BYTES = 2_000_000
-POSTER_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
-
-
-def poster_kind(data: bytes) -> str | None:
-    """The image type by its first bytes (the file name and browser's word are not trusted)."""
-    for magic, kind in POSTER_TYPES.items():
-        if data.startswith(magic) and (kind != "webp" or data[8:12] == b"WEBP"):
-            return kind
-    return None
-
-
 def store_poster(
     account: Account | None,
     movie_id: int,
     data: bytes,
-    folder,  # noqa: ANN001 - a pathlib.Path where uploaded posters live
+    folder: Path,
     *,
     engine: Engine | None = None,
 ) -> str:
-    """Save an uploaded poster under an unguessable name and point the movie at it; its URL."""
-    import secrets
-
+    """Save an uploaded poster (checked by `catalog.posters`) and point the movie at it; its URL."""
     admin = require_staff(account, "a movie poster", write=True, engine=engine)
-    if len(data) > POSTER_MAX_BYTES:
-        raise ManagementError("The poster must be at most 2 MB.")
-    kind = poster_kind(data)
-    if kind is None:
-        raise ManagementError("The poster must be a PNG, JPEG or WebP image.")
+    try:
+        kind = posters.check_upload(data)
+    except posters.PosterRefused as exc:
+        raise ManagementError(exc.message) from exc
     with write_session(engine) as session:
         movie = session.get(Movie, movie_id)
         if movie is None:
             raise ManagementError("That movie does not exist.")
-        name = f"{movie.slug}-{secrets.token_hex(6)}.{kind}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
         before = {"poster_path": movie.poster_path}
-        movie.poster_path = f"/api/posters/{name}"
+        movie.poster_path = posters.save_upload(folder, movie.slug, kind, data)
         audit.add_entry(
             session,
             actor_of(admin),
@@ -326,21 +350,24 @@ def add_cinema(
     name: str,
     city: str,
     address: str,
-    timezone: str = "Asia/Kolkata",
+    timezone: str = "",
     *,
+    settings: Settings | None = None,
     engine: Engine | None = None,
 ) -> int:
-    """A new cinema (its screens come next, from the layout editor); its id."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+    """A new cinema (its screens come next, from the layout editor); its id. Without a time
+    zone it takes the site's."""
     admin = require_staff(account, "a cinema", write=True, engine=engine)
+    timezone = timezone.strip() or (settings or get_settings()).default_timezone
     name, city, address = name.strip(), city.strip(), address.strip()
     if not (name and city and address):
         raise ManagementError("A cinema needs a name, a city and an address.")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ManagementError(f"{timezone!r} is not a time zone (e.g. Asia/Kolkata).") from exc
+        raise ManagementError(
+            f"{timezone!r} is not a time zone (e.g. {DEFAULT_TIMEZONE})."
+        ) from exc
     with write_session(engine) as session:
         if session.execute(select(Cinema.id).where(Cinema.name == name)).first():
             raise ManagementError(f"A cinema called {name!r} exists already.")
@@ -363,8 +390,6 @@ def movie_fields(
 ) -> MovieFields:
     """A movie's editable fields, to fill the edit form."""
     require_staff(account, "a movie", engine=engine)
-    from bookmyseat.db import read_session
-
     with read_session(engine) as session:
         movie = session.get(Movie, movie_id)
         if movie is None:

@@ -1,4 +1,4 @@
-"""State of `/admin/catalogue`: movies, the screen layout editor with its live preview, and
+"""State of `/admin/catalog`: movies, the screen layout editor with its live preview, and
 scheduling showtimes. Handlers pass the account to `services.management`, which checks it."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import reflex as rx
 
+from bookmyseat.models import SeatCategory
+from bookmyseat.services.catalog import posters
 from bookmyseat.services.catalog.layouts import LayoutError, layout_json, parse_layout
 from bookmyseat.services.staff import catalog_management as management
 from bookmyseat.services.staff.access import AccessDenied
@@ -15,6 +17,7 @@ from bookmyseat.services.staff.catalog_management import ManagementError, MovieF
 from bookmyseat.settings import UPLOADED_POSTERS
 from bookmyseat.state.admin import AdminState
 
+SEAT_CATEGORIES = [str(c) for c in SeatCategory]
 SAMPLE_LAYOUT = "A Classic WSSS_SSSS\nB Classic SSSS_SSSS\n-\nC Prime SSSS_SSSX"
 
 
@@ -47,7 +50,7 @@ def _movie_fields(form: dict) -> MovieFields:
     )
 
 
-class CatalogueState(AdminState):
+class CatalogState(AdminState):
     movies: list[MovieLine] = []
     movie_titles: list[str] = []
     screens: list[str] = []
@@ -58,6 +61,7 @@ class CatalogueState(AdminState):
     edit: dict[str, str] = {}
     uploading: bool = False
     error: str = ""
+    default_timezone: str = ""
     _movie_ids: dict[str, int] = {}
     _screen_ids: dict[str, int] = {}
     _cinema_ids: dict[str, int] = {}
@@ -90,15 +94,18 @@ class CatalogueState(AdminState):
     @rx.event
     async def load(self):
         try:
-            view = await self._run(management.catalogue)
+            view = await self._run(management.catalog_overview)
         except AccessDenied as exc:
             return rx.toast.error(exc.message)
-        self.movies = [MovieLine(*m) for m in view.movies]
-        self._movie_ids = {title: i for i, title, _, active in view.movies if active}
+        self.movies = [
+            MovieLine(m.id, m.title, m.runtime_minutes, m.is_active) for m in view.movies
+        ]
+        self._movie_ids = {m.title: m.id for m in view.movies if m.is_active}
         self.movie_titles = list(self._movie_ids)
-        self._screen_ids = {name: i for i, name in view.screens}
+        self._screen_ids = {f"{s.cinema} · {s.name}": s.id for s in view.screens}
         self.screens = list(self._screen_ids)
-        self._cinema_ids = {name: i for i, name in view.cinemas}
+        self._cinema_ids = {c.name: c.id for c in view.cinemas}
+        self.default_timezone = view.default_timezone
         self.cinemas = list(self._cinema_ids)
         return None
 
@@ -114,7 +121,7 @@ class CatalogueState(AdminState):
             return
         self.uploading = True
         yield
-        data = await files[0].read(management.POSTER_MAX_BYTES + 1)
+        data = await files[0].read(posters.UPLOAD_MAX_BYTES + 1)
         try:
             await self._run(management.store_poster, movie, data, UPLOADED_POSTERS)
         except (AccessDenied, ManagementError) as exc:
@@ -134,7 +141,7 @@ class CatalogueState(AdminState):
             await self._run(call, *args)
         except (AccessDenied, ManagementError) as exc:
             return rx.toast.error(exc.message)
-        return [rx.toast.success(done), CatalogueState.load]
+        return [rx.toast.success(done), CatalogState.load]
 
     @rx.event
     async def open_edit(self, movie_id: int):
@@ -167,7 +174,7 @@ class CatalogueState(AdminState):
         except (AccessDenied, ManagementError) as exc:
             return rx.toast.error(exc.message)
         self.editing_id = 0
-        return [rx.toast.success(f"{fields.title} saved."), CatalogueState.load]
+        return [rx.toast.success(f"{fields.title} saved."), CatalogState.load]
 
     @rx.event
     async def add_cinema(self, form: dict):
@@ -177,7 +184,7 @@ class CatalogueState(AdminState):
             name,
             str(form.get("city", ""))[:80],
             str(form.get("address", ""))[:300],
-            str(form.get("timezone", "")).strip()[:64] or "Asia/Kolkata",
+            str(form.get("timezone", "")).strip()[:64],
             done=f"{name} added.",
         )
 
@@ -212,13 +219,10 @@ class CatalogueState(AdminState):
             return rx.toast.error("Give the start as a date and time (UTC).")
         if movie is None or screen is None:
             return rx.toast.error("Choose a movie and a screen.")
-        prices = {}
-        for category in ("Classic", "Prime", "Recliner"):
-            raw = str(form.get(category, "")).strip()
-            if raw:
-                if not raw.isdigit():
-                    return rx.toast.error(f"The {category} price must be whole rupees.")
-                prices[category] = int(raw) * 100
+        try:
+            prices = management.prices_from_rupees(form)
+        except ManagementError as exc:
+            return rx.toast.error(exc.message)
         return await self._change(
             management.schedule_showtime,
             movie,

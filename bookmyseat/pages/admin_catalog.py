@@ -1,4 +1,4 @@
-"""`/admin/catalogue`: movies, the screen layout editor with a live preview, showtimes."""
+"""`/admin/catalog`: movies, the screen layout editor with a live preview, showtimes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import reflex as rx
 
 from bookmyseat.pages.admin import admin_shell, table_of
 from bookmyseat.state.admin import AdminState
-from bookmyseat.state.admin_catalogue import CatalogueState, MovieLine, PreviewSeat
+from bookmyseat.state.admin_catalog import SEAT_CATEGORIES, CatalogState, MovieLine, PreviewSeat
 
 
 def movie_line(movie: MovieLine) -> rx.Component:
@@ -18,13 +18,13 @@ def movie_line(movie: MovieLine) -> rx.Component:
             rx.cond(
                 AdminState.is_admin,
                 rx.button(
-                    "Edit", size="1", variant="soft", on_click=CatalogueState.open_edit(movie.id)
+                    "Edit", size="1", variant="soft", on_click=CatalogState.open_edit(movie.id)
                 ),
             ),
             rx.cond(
                 movie.active & AdminState.is_admin,
                 rx.button(
-                    "Retire", size="1", variant="soft", on_click=CatalogueState.retire(movie.id)
+                    "Retire", size="1", variant="soft", on_click=CatalogState.retire(movie.id)
                 ),
             ),
         ),
@@ -32,7 +32,7 @@ def movie_line(movie: MovieLine) -> rx.Component:
 
 
 def edit_dialog() -> rx.Component:
-    edit = CatalogueState.edit
+    edit = CatalogState.edit
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Edit movie"),
@@ -59,11 +59,11 @@ def edit_dialog() -> rx.Component:
                     ),
                     width="100%",
                 ),
-                on_submit=CatalogueState.save_edit,
+                on_submit=CatalogState.save_edit,
             ),
         ),
-        open=CatalogueState.editing_id != 0,
-        on_open_change=CatalogueState.close_edit,
+        open=CatalogState.editing_id != 0,
+        on_open_change=CatalogState.close_edit,
     )
 
 
@@ -81,16 +81,16 @@ def _field(label: str, name: str, **props) -> rx.Component:  # noqa: ANN003
     )
 
 
-def catalogue_page() -> rx.Component:
+def catalog_page() -> rx.Component:
     movies = rx.card(
         rx.heading("Movies", size="4"),
-        table_of(["Title", "Runtime", "Status", ""], rx.foreach(CatalogueState.movies, movie_line)),
+        table_of(["Title", "Runtime", "Status", ""], rx.foreach(CatalogState.movies, movie_line)),
         rx.flex(
             rx.select(
-                CatalogueState.movie_titles,
+                CatalogState.movie_titles,
                 placeholder="Poster for…",
-                value=CatalogueState.poster_movie,
-                on_change=CatalogueState.set_poster_movie,
+                value=CatalogState.poster_movie,
+                on_change=CatalogState.set_poster_movie,
             ),
             rx.upload(
                 rx.text("Drop a PNG, JPEG or WebP poster here, or click (2 MB at most)", size="2"),
@@ -107,8 +107,8 @@ def catalogue_page() -> rx.Component:
             rx.text(rx.selected_files("poster").join(", "), size="1"),
             rx.button(
                 "Upload poster",
-                loading=CatalogueState.uploading,
-                on_click=CatalogueState.upload_poster(rx.upload_files(upload_id="poster")),
+                loading=CatalogState.uploading,
+                on_click=CatalogState.upload_poster(rx.upload_files(upload_id="poster")),
             ),
             gap="3",
             align="center",
@@ -127,7 +127,7 @@ def catalogue_page() -> rx.Component:
                 gap="3",
                 align="end",
             ),
-            on_submit=CatalogueState.add_movie,
+            on_submit=CatalogState.add_movie,
             reset_on_submit=True,
         ),
         width="100%",
@@ -135,14 +135,14 @@ def catalogue_page() -> rx.Component:
     screens = rx.card(
         rx.heading("New screen: layout editor", size="4"),
         rx.text(
-            "One row a line: label, category (Classic, Prime, Recliner), cells. S seat, "
+            f"One row a line: label, category ({', '.join(SEAT_CATEGORIES)}), cells. S seat, "
             "W wheelchair space, X blocked seat, _ aisle; a line with - is a gap between rows.",
             size="2",
         ),
         rx.flex(
             rx.text_area(
-                value=CatalogueState.layout_text,
-                on_change=CatalogueState.set_layout_text,
+                value=CatalogState.layout_text,
+                on_change=CatalogState.set_layout_text,
                 aria_label="Seat layout",
                 rows="8",
                 font_family="monospace",
@@ -151,14 +151,14 @@ def catalogue_page() -> rx.Component:
             rx.vstack(
                 rx.text("Preview", size="2", weight="bold"),
                 rx.el.div(
-                    rx.foreach(CatalogueState.preview, preview_seat),
+                    rx.foreach(CatalogState.preview, preview_seat),
                     class_name="seat-grid",
                     data_testid="layout-preview",
                 ),
                 rx.cond(
-                    CatalogueState.layout_problem != "",
+                    CatalogState.layout_problem != "",
                     rx.text(
-                        CatalogueState.layout_problem, color_scheme="red", size="2", role="alert"
+                        CatalogState.layout_problem, color_scheme="red", size="2", role="alert"
                     ),
                 ),
             ),
@@ -170,25 +170,25 @@ def catalogue_page() -> rx.Component:
                 _field("New cinema", "name"),
                 _field("City", "city"),
                 _field("Address", "address"),
-                _field("Time zone", "timezone", default_value="Asia/Kolkata"),
+                _field("Time zone", "timezone", placeholder=CatalogState.default_timezone),
                 rx.button("Add cinema", type="submit", variant="soft"),
                 gap="3",
                 align="end",
                 wrap="wrap",
             ),
-            on_submit=CatalogueState.add_cinema,
+            on_submit=CatalogState.add_cinema,
             reset_on_submit=True,
         ),
         rx.form(
             rx.flex(
-                rx.select(CatalogueState.cinemas, name="cinema", placeholder="Cinema"),
+                rx.select(CatalogState.cinemas, name="cinema", placeholder="Cinema"),
                 _field("Screen name", "name"),
                 rx.button("Add screen", type="submit"),
                 gap="3",
                 align="end",
                 wrap="wrap",
             ),
-            on_submit=CatalogueState.add_screen,
+            on_submit=CatalogState.add_screen,
         ),
         width="100%",
     )
@@ -196,19 +196,17 @@ def catalogue_page() -> rx.Component:
         rx.heading("Schedule a showtime", size="4"),
         rx.form(
             rx.flex(
-                rx.select(CatalogueState.movie_titles, name="movie", placeholder="Movie"),
-                rx.select(CatalogueState.screens, name="screen", placeholder="Screen"),
+                rx.select(CatalogState.movie_titles, name="movie", placeholder="Movie"),
+                rx.select(CatalogState.screens, name="screen", placeholder="Screen"),
                 _field("Starts (UTC)", "starts_at", type="datetime-local"),
-                _field("Classic ₹", "Classic", type="number"),
-                _field("Prime ₹", "Prime", type="number"),
-                _field("Recliner ₹", "Recliner", type="number"),
+                *[_field(f"{c} ₹", c, type="number") for c in SEAT_CATEGORIES],
                 rx.button("Schedule", type="submit"),
                 gap="3",
                 align="end",
                 wrap="wrap",
             ),
-            on_submit=CatalogueState.schedule,
+            on_submit=CatalogState.schedule,
         ),
         width="100%",
     )
-    return admin_shell("Catalogue", movies, screens, showtimes, edit_dialog())
+    return admin_shell("Catalog", movies, screens, showtimes, edit_dialog())

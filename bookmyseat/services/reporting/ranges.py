@@ -1,0 +1,32 @@
+"""The dashboard's date ranges: named spans ending today, or a custom pair of days.
+
+A range is whole UTC days, [start of the first day, start of the day after the last); a custom
+range that cannot be read falls back to the last seven days.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+CUSTOM = "Custom"
+DEFAULT_RANGE = "7 days"
+RANGES = {"Today": 0, "7 days": 7, "30 days": 30, CUSTOM: -1}  # name → days back from today
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), UTC)
+
+
+def range_window(
+    name: str, custom_from: str = "", custom_to: str = "", *, today: date | None = None
+) -> tuple[datetime, datetime]:
+    """The [start, end) of a named range, or of the custom days given as ISO dates."""
+    today = today or datetime.now(UTC).date()
+    days = RANGES.get(name, RANGES[DEFAULT_RANGE])
+    if days >= 0:
+        return _start_of(today - timedelta(days=days)), _start_of(today + timedelta(days=1))
+    try:
+        start, end = date.fromisoformat(custom_from), date.fromisoformat(custom_to)
+    except ValueError:
+        start, end = today - timedelta(days=RANGES[DEFAULT_RANGE]), today
+    return _start_of(start), _start_of(end + timedelta(days=1))
