@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine
 
-from bookmyseat import db  # noqa: E402
-from bookmyseat.models import (  # noqa: E402
+from bookmyseat import db, migrations
+from bookmyseat.models import (
     LIVE_BOOKING_STATUSES,
     Booking,
     BookingSeat,
@@ -37,15 +37,15 @@ from bookmyseat.models import (  # noqa: E402
     User,
     utcnow,
 )
-from bookmyseat.services import errors  # noqa: E402
-from bookmyseat.services.booking.holds import hold_seats  # noqa: E402
-from bookmyseat.services.catalog.venues import (  # noqa: E402
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.holds import hold_seats
+from bookmyseat.services.catalog.venues import (
     get_or_create_cinema,
     get_or_create_screen,
     get_or_create_showtime,
 )
-from bookmyseat.services.demo.data import PRICES, _big_layout  # noqa: E402
-from bookmyseat.settings import load_settings  # noqa: E402
+from bookmyseat.services.demo.data import PRICES, _big_layout
+from bookmyseat.settings import load_settings
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -167,7 +167,7 @@ def floor(engine: Engine, floor_show: int, users: list[int], choices: list[list[
 
 
 def bench(name: str, engine: Engine, customers: int, workers: int) -> str:
-    db.migrate(engine)
+    migrations.migrate(engine)
     show, floor_show, users, choices, _ = setup(engine, customers)
     elapsed, latencies, won, lost = run_race(engine, show, users, choices, workers)
     floor_s = floor(engine, floor_show, users, choices)

@@ -23,14 +23,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy import insert, text
+from sqlalchemy.engine import Engine
 
-from bookmyseat import db  # noqa: E402
-from bookmyseat.models import Showtime, User  # noqa: E402
-from bookmyseat.services import analytics, sales_rollup  # noqa: E402
-from bookmyseat.services.demo.data import load_demo_data  # noqa: E402
-from tests.databases import postgres_database  # noqa: E402
+from bookmyseat import db, migrations
+from bookmyseat.models import Showtime, User
+from bookmyseat.services.demo.data import load_demo_data
+from bookmyseat.services.reporting import analytics
+from bookmyseat.services.reporting import rollups as sales_rollup
+from tests.databases import postgres_database
 
 YEAR = timedelta(days=365)
 SLOTS = (4, 7, 10, 13, 15, 17, 19, 21)  # hours (UTC) of the showtimes: room for the sales
@@ -153,7 +154,7 @@ def floor_ms(engine: Engine, start: datetime, end: datetime) -> float:
         return (time.perf_counter() - began) * 1000
 
 
-def timed(fn, repeat: int) -> float:  # noqa: ANN001
+def timed(fn, repeat: int) -> float:
     samples = []
     for _ in range(repeat):
         began = time.perf_counter()
@@ -197,7 +198,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         engine = db.make_engine(f"sqlite:///{Path(folder) / 'dashboard.db'}")
-        db.migrate(engine)
+        migrations.migrate(engine)
         run("sqlite", engine, args.bookings, args.repeat)
         engine.dispose()
     if not args.skip_pg:

@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.databases import REDIS_TEST_URL, redis_available  # noqa: E402
-from tests.e2e.helpers import open_seat_map, sign_in  # noqa: E402
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from tests.databases import REDIS_TEST_URL, redis_available
+from tests.e2e.helpers import open_seat_map, sign_in
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, running_app
 
 # Counts websocket messages as they arrive, so a test can await "the next answer".
 WEBSOCKET_PROBE = """

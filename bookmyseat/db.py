@@ -1,4 +1,4 @@
-"""Engine and sessions in one place: SQLite pragmas, PostgreSQL, migrations.
+"""Engine and sessions in one place: SQLite pragmas, PostgreSQL, dialect-neutral inserts.
 
 SQLite ignores `SELECT ... FOR UPDATE`, so every write transaction starts with `BEGIN IMMEDIATE`
 (taken through `write_session`): two writers never both read a state that one of them then changes.
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
-from bookmyseat.settings import PROJECT_ROOT, get_settings
+from bookmyseat.settings import get_settings
 
 _WRITE_OPTION = "bookmyseat_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -43,7 +43,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
 
 def _install_sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record) -> None:
         # Let us issue BEGIN ourselves (the driver's own BEGIN is always DEFERRED).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -54,7 +54,7 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # noqa: ANN001
+    def _on_begin(connection) -> None:
         immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -118,27 +118,3 @@ def insert_ignoring_conflicts(
     `returning` for the rows that went in (sent as one multi-row statement)."""
     stmt = _insert_ignoring(session.get_bind().dialect.name, table, returning)
     return list(session.execute(stmt, rows).scalars())
-
-
-ALEMBIC_DIR = PROJECT_ROOT / "alembic"
-
-
-def migrate(engine: Engine | None = None, revision: str = "head") -> None:
-    """Apply the committed alembic migrations (the same scripts `reflex db migrate` runs)."""
-    from alembic.config import Config
-    from alembic.runtime.environment import EnvironmentContext
-    from alembic.script import ScriptDirectory
-
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ALEMBIC_DIR))
-    script = ScriptDirectory.from_config(config)
-
-    def upgrade(rev, _context):  # noqa: ANN001
-        return script._upgrade_revs(revision, rev)
-
-    with (engine or get_engine()).connect() as connection:
-        with EnvironmentContext(config, script, fn=upgrade) as env:
-            env.configure(connection=connection, render_as_batch=True)
-            with env.begin_transaction():
-                env.run_migrations()
-        connection.commit()

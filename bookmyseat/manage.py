@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from bookmyseat import db
+from bookmyseat import migrations
 from bookmyseat.services.booking.holds import expire_lapsed_holds
 from bookmyseat.services.demo.data import load_demo_data
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
 
     if args.command == "migrate":
-        db.migrate()
+        migrations.migrate()
         print("Database is at the latest migration.")
     elif args.command == "demo-data":
         try:

@@ -25,7 +25,7 @@ async def sweep_lapsed_holds() -> None:
             expired = await asyncio.to_thread(expire_lapsed_holds)
             if expired:
                 log.info("Expired %d lapsed holds", expired)
-        except Exception:  # noqa: BLE001 - a failed sweep is retried at the next tick
+        except Exception:  # a failed sweep is retried at the next tick
             log.exception("Sweeping lapsed holds failed")
         await asyncio.sleep(SWEEP_EVERY_SECONDS)
 
@@ -45,7 +45,7 @@ async def send_outbox() -> None:
     while True:
         try:
             await asyncio.to_thread(deliver_due)
-        except Exception:  # noqa: BLE001 - a failed round is retried at the next tick
+        except Exception:  # a failed round is retried at the next tick
             log.exception("Sending the email outbox failed")
         await asyncio.sleep(SEND_MAIL_EVERY_SECONDS)
 
@@ -59,6 +59,6 @@ async def stripe_housekeeping() -> None:
         for job in (expire_lapsed_sessions, send_pending_refunds):
             try:
                 await asyncio.to_thread(job)
-            except Exception:  # noqa: BLE001 - Stripe or the database may be away; next round
+            except Exception:  # Stripe or the database may be away; next round
                 log.exception("Stripe housekeeping (%s) failed", job.__name__)
         await asyncio.sleep(STRIPE_HOUSEKEEPING_EVERY_SECONDS)

@@ -31,7 +31,7 @@ os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 
 
 @pytest.fixture(scope="session")
-def sqlite_engine(tmp_path_factory) -> Iterator[Engine]:  # noqa: ANN001
+def sqlite_engine(tmp_path_factory) -> Iterator[Engine]:
     with sqlite_database(tmp_path_factory.mktemp("sqlite")) as engine:
         yield engine
 
@@ -43,7 +43,7 @@ def postgresql_engine() -> Iterator[Engine]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request) -> Iterator[Engine]:  # noqa: ANN001
+def engine(request) -> Iterator[Engine]:
     """An empty, migrated database; every test using it runs on both databases."""
     engine = request.getfixturevalue(f"{request.param}_engine")
     empty_tables(engine)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from bookmyseat import db
+from bookmyseat import db, migrations
 from bookmyseat.models import ALL_TABLES
 
 PG_ADMIN_URL = os.environ.get(
@@ -29,7 +29,7 @@ def postgres_available() -> str | None:
             conn.execute(text("select 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+    except Exception as exc:  # any failure means "not available"
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
@@ -50,7 +50,7 @@ def require_postgres() -> None:
 def sqlite_database(directory: Path) -> Iterator[Engine]:
     path = directory / f"bms-{uuid.uuid4().hex[:8]}.db"
     engine = db.make_engine(f"sqlite:///{path}", pool_size=40)
-    db.migrate(engine)
+    migrations.migrate(engine)
     try:
         yield engine
     finally:
@@ -67,7 +67,7 @@ def postgres_database() -> Iterator[Engine]:
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     engine = db.make_engine(url, pool_size=40)
     try:
-        db.migrate(engine)
+        migrations.migrate(engine)
         yield engine
     finally:
         engine.dispose()
@@ -97,7 +97,7 @@ def redis_available() -> str | None:
     try:
         redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2).ping()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+    except Exception as exc:  # any failure means "not available"
         return f"{type(exc).__name__}: {exc}"
 
 

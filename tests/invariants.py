@@ -57,7 +57,7 @@ def claims_match_live_bookings(engine: Engine) -> None:
     assert claims == lines
 
 
-def _rollup_rows(conn) -> dict:  # noqa: ANN001 - a Connection
+def _rollup_rows(conn) -> dict:  # a Connection
     """The sales roll-ups as plain data (zero rows left out, hours as 'YYYY-MM-DD HH')."""
     from bookmyseat.models import SalesHour, SalesMovieDay, SalesShowtime
 

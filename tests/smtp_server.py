@@ -30,13 +30,13 @@ class Mailbox:
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.reject:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+    async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=default)
         with self.lock:
             self.messages.append(message)
@@ -55,7 +55,7 @@ class Authenticator:
         self.user, self.password = user, password
         self.tried: list[tuple[str, str]] = []
 
-    def __call__(self, server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN204
+    def __call__(self, server, session, envelope, mechanism, auth_data):
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         tried = (auth_data.login.decode(), auth_data.password.decode())

@@ -13,7 +13,7 @@ SECRET = "whsec_test_secret"
 
 
 @pytest.fixture
-def standin():  # noqa: ANN201
+def standin():
     with stripe_standin() as server:
         yield server
 

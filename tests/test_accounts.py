@@ -15,7 +15,7 @@ from bookmyseat.services.accounts.users import (
 )
 
 
-def test_signup_stores_an_argon2id_hash_and_logs_in(engine) -> None:  # noqa: ANN001
+def test_signup_stores_an_argon2id_hash_and_logs_in(engine) -> None:
     account = create_user("Priya_K", " Priya@Example.com ", "chai&toast9", engine=engine)
     assert (account.username, account.email, account.role) == (
         "priya_k",
@@ -32,7 +32,7 @@ def test_signup_stores_an_argon2id_hash_and_logs_in(engine) -> None:  # noqa: AN
     assert get_account(account.id, engine=engine) == account
 
 
-def test_duplicate_username_or_email_is_refused(engine) -> None:  # noqa: ANN001
+def test_duplicate_username_or_email_is_refused(engine) -> None:
     create_user("ravi", "ravi@example.com", "masala-dosa1", engine=engine)
     with pytest.raises(AccountError, match="username is taken") as caught:
         create_user("RAVI", "other@example.com", "masala-dosa1", engine=engine)

@@ -11,7 +11,7 @@ from bookmyseat.services.reporting.analytics import dashboard, kpis
 from tests.conftest import World
 
 
-def pay_at(world: World, user: int, labels: tuple[str, ...], when) -> str:  # noqa: ANN001
+def pay_at(world: World, user: int, labels: tuple[str, ...], when) -> str:
     view = world.hold(user, *labels, now=when - timedelta(minutes=1))
     confirm_payment(
         view.reference,

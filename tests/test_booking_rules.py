@@ -32,7 +32,7 @@ def statuses(world: World, viewer: int | None = None) -> dict[str, str]:
     }
 
 
-def count(engine, model, *where) -> int:  # noqa: ANN001
+def count(engine, model, *where) -> int:
     with read_session(engine) as session:
         return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
@@ -48,7 +48,7 @@ def test_seat_map_lists_every_seat_with_status_and_price(world: World) -> None:
     assert by_label["A4"].grid_col == 4  # the aisle column is kept on the map
 
 
-def test_hold_claims_seats_and_prices_them_on_the_server(world: World, settings) -> None:  # noqa: ANN001
+def test_hold_claims_seats_and_prices_them_on_the_server(world: World, settings) -> None:
     now = utcnow()
     view = world.hold(world.alice, "A1", "C2", now=now)
     assert view.status == "held"
@@ -67,7 +67,7 @@ def test_hold_claims_seats_and_prices_them_on_the_server(world: World, settings)
     assert count(world.engine, SeatClaim) == 2
 
 
-def test_taken_seat_is_refused_with_its_label(world: World, settings) -> None:  # noqa: ANN001
+def test_taken_seat_is_refused_with_its_label(world: World, settings) -> None:
     world.hold(world.alice, "A1", "A2")
     with pytest.raises(errors.SeatUnavailable) as caught:
         world.hold(world.bob, "A2", "A4")
@@ -78,7 +78,7 @@ def test_taken_seat_is_refused_with_its_label(world: World, settings) -> None:  
     assert count(world.engine, Booking, Booking.user_id == world.bob) == 0
 
 
-def test_several_taken_seats_are_all_named(world: World, settings) -> None:  # noqa: ANN001
+def test_several_taken_seats_are_all_named(world: World, settings) -> None:
     world.hold(world.alice, "B2", "B3")
     with pytest.raises(errors.SeatUnavailable, match="Seats B2, B3 were just taken"):
         world.hold(world.bob, "B2", "B3", "B4")
@@ -91,13 +91,13 @@ def test_several_taken_seats_are_all_named(world: World, settings) -> None:  # n
         (("A3",), errors.SeatBlocked, "Seat A3 is not available for booking."),
     ],
 )
-def test_bad_seat_choices_are_refused(world: World, settings, labels, error, message) -> None:  # noqa: ANN001
+def test_bad_seat_choices_are_refused(world: World, settings, labels, error, message) -> None:
     with pytest.raises(error, match=message):
         world.hold(world.alice, *labels)
     assert count(world.engine, Booking) == 0
 
 
-def test_at_most_ten_seats(world: World, settings) -> None:  # noqa: ANN001
+def test_at_most_ten_seats(world: World, settings) -> None:
     eleven = [s for label, s in world.seats.items() if label != "A3"][:11]
     with pytest.raises(errors.TooManySeats, match="at most 10 seats"):
         hold_seats(world.alice, world.showtime_id, eleven, settings=settings, engine=world.engine)
@@ -107,7 +107,7 @@ def test_at_most_ten_seats(world: World, settings) -> None:  # noqa: ANN001
     assert len(ten.seat_labels) == 10
 
 
-def test_seat_of_another_screen_or_unknown_seat_is_refused(world: World, settings) -> None:  # noqa: ANN001
+def test_seat_of_another_screen_or_unknown_seat_is_refused(world: World, settings) -> None:
     with pytest.raises(errors.SeatNotFound):
         hold_seats(
             world.alice,
@@ -120,7 +120,7 @@ def test_seat_of_another_screen_or_unknown_seat_is_refused(world: World, setting
         hold_seats(world.alice, world.showtime_id, [999999], settings=settings, engine=world.engine)
 
 
-def test_started_cancelled_or_unknown_showtime_is_refused(world: World, settings) -> None:  # noqa: ANN001
+def test_started_cancelled_or_unknown_showtime_is_refused(world: World, settings) -> None:
     late = world.starts_at + timedelta(seconds=1)
     with pytest.raises(errors.ShowtimeStarted):
         world.hold(world.alice, "A1", now=late)
@@ -132,7 +132,7 @@ def test_started_cancelled_or_unknown_showtime_is_refused(world: World, settings
         world.hold(world.alice, "A1")
 
 
-def test_seat_without_a_price_is_not_on_sale(world: World, settings) -> None:  # noqa: ANN001
+def test_seat_without_a_price_is_not_on_sale(world: World, settings) -> None:
     from bookmyseat.models import ShowtimePrice
 
     with write_session(world.engine) as session:
@@ -142,7 +142,7 @@ def test_seat_without_a_price_is_not_on_sale(world: World, settings) -> None:  #
         world.hold(world.alice, "C1")
 
 
-def test_release_frees_seats_and_is_idempotent(world: World, settings) -> None:  # noqa: ANN001
+def test_release_frees_seats_and_is_idempotent(world: World, settings) -> None:
     held = world.hold(world.alice, "A1")
     with pytest.raises(errors.BookingNotFound):
         release_hold(held.reference, user_id=world.bob, engine=world.engine)
@@ -156,7 +156,7 @@ def test_release_frees_seats_and_is_idempotent(world: World, settings) -> None: 
     assert again.status == "held"
 
 
-def test_booking_is_private_to_its_owner(world: World, settings) -> None:  # noqa: ANN001
+def test_booking_is_private_to_its_owner(world: World, settings) -> None:
     held = world.hold(world.alice, "A1")
     assert get_booking(held.reference, user_id=world.alice, engine=world.engine).seat_labels == [
         "A1"
@@ -167,7 +167,7 @@ def test_booking_is_private_to_its_owner(world: World, settings) -> None:  # noq
 
 def test_lapsed_hold_is_released_on_demand_when_someone_else_wants_the_seat(
     world: World,
-    settings,  # noqa: ANN001
+    settings,
 ) -> None:
     now = utcnow()
     lapsed = world.hold(world.alice, "A1", "A2", now=now)
@@ -182,7 +182,7 @@ def test_lapsed_hold_is_released_on_demand_when_someone_else_wants_the_seat(
     assert count(world.engine, SeatClaim) == 1
 
 
-def test_pending_payment_and_its_expiry(world: World, settings) -> None:  # noqa: ANN001
+def test_pending_payment_and_its_expiry(world: World, settings) -> None:
     now = utcnow()
     held = world.hold(world.alice, "A1", now=now)
     pending = mark_pending_payment(
@@ -196,7 +196,7 @@ def test_pending_payment_and_its_expiry(world: World, settings) -> None:  # noqa
     assert get_booking(other.reference, engine=world.engine).status == "expired"
 
 
-def test_booking_seat_lines_keep_the_price_charged(world: World, settings) -> None:  # noqa: ANN001
+def test_booking_seat_lines_keep_the_price_charged(world: World, settings) -> None:
     world.settings = replace(settings, convenience_fee_paise_per_seat=0)
     view = world.hold(world.alice, "C1")
     assert view.total_paise == 30000
@@ -206,7 +206,7 @@ def test_booking_seat_lines_keep_the_price_charged(world: World, settings) -> No
     assert count(world.engine, Payment) == count(world.engine, EmailOutbox) == 0
 
 
-def test_unknown_user_cannot_hold(world: World, settings) -> None:  # noqa: ANN001
+def test_unknown_user_cannot_hold(world: World, settings) -> None:
     with pytest.raises(errors.BookingError, match="sign in again"):
         hold_seats(
             424242, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine

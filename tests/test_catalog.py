@@ -10,11 +10,11 @@ from bookmyseat.services.demo.data import load_demo_data
 DAY = date(2030, 1, 1)
 
 
-def titles(cards) -> set[str]:  # noqa: ANN001
+def titles(cards) -> set[str]:
     return {c.title for c in cards}
 
 
-def test_search_and_filters_combine(engine, settings) -> None:  # noqa: ANN001
+def test_search_and_filters_combine(engine, settings) -> None:
     load_demo_data(today=DAY, settings=settings, engine=engine)
     everything = titles(list_movies(engine=engine))
     assert titles(list_movies(search="MONSOON", engine=engine)) == {"The Monsoon Express"}

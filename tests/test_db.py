@@ -12,7 +12,7 @@ from bookmyseat.settings import normalize_database_url
 from tests.databases import sqlite_database
 
 
-def test_sqlite_write_session_holds_the_write_lock_from_its_first_read(tmp_path) -> None:  # noqa: ANN001
+def test_sqlite_write_session_holds_the_write_lock_from_its_first_read(tmp_path) -> None:
     with sqlite_database(tmp_path) as engine:
         path = engine.url.database
         inside = threading.Event()
@@ -38,7 +38,7 @@ def test_sqlite_write_session_holds_the_write_lock_from_its_first_read(tmp_path)
         other.close()
 
 
-def test_sqlite_connections_use_wal_and_a_busy_timeout(tmp_path) -> None:  # noqa: ANN001
+def test_sqlite_connections_use_wal_and_a_busy_timeout(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with read_session(engine) as session:
         conn = session.connection()

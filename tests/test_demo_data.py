@@ -16,7 +16,7 @@ from bookmyseat.services.catalog.listings import list_movies
 from bookmyseat.services.demo.data import POSTER_DIR, load_demo_data
 
 
-def table_counts(engine) -> dict[str, int]:  # noqa: ANN001
+def table_counts(engine) -> dict[str, int]:
     with read_session(engine) as session:
         return {
             model.__name__: session.execute(select(func.count()).select_from(model)).scalar_one()
@@ -24,7 +24,7 @@ def table_counts(engine) -> dict[str, int]:  # noqa: ANN001
         }
 
 
-def test_demo_data_is_complete_and_idempotent(engine, settings) -> None:  # noqa: ANN001
+def test_demo_data_is_complete_and_idempotent(engine, settings) -> None:
     today = date(2030, 1, 1)  # a fixed day in the future: every show is still to come
     load_demo_data(today=today, settings=settings, engine=engine)
     first = table_counts(engine)
@@ -57,7 +57,7 @@ def test_demo_data_is_complete_and_idempotent(engine, settings) -> None:  # noqa
     assert len(list_movies(engine=engine)) == first["Movie"]
 
 
-def test_demo_data_refuses_production(engine, settings) -> None:  # noqa: ANN001
+def test_demo_data_refuses_production(engine, settings) -> None:
     with pytest.raises(RuntimeError, match="production"):
         load_demo_data(settings=replace(settings, environment="production"), engine=engine)
     assert table_counts(engine)["User"] == 0

@@ -61,13 +61,13 @@ def outbox_rows(world: World) -> list[EmailOutbox]:
         return list(session.execute(select(EmailOutbox).order_by(EmailOutbox.id)).scalars())
 
 
-def part(message: EmailMessage, content_type: str):  # noqa: ANN201
+def part(message: EmailMessage, content_type: str):
     found = [p for p in message.walk() if p.get_content_type() == content_type]
     assert found, f"no {content_type} part in {[p.get_content_type() for p in message.walk()]}"
     return found[0]
 
 
-def test_a_paid_booking_arrives_as_an_e_ticket(world: World, settings: Settings, caplog) -> None:  # noqa: ANN001
+def test_a_paid_booking_arrives_as_an_e_ticket(world: World, settings: Settings, caplog) -> None:
     view = world.hold(world.alice, "C1", "C2")
     world.pay(view)
     port = free_port()
@@ -158,7 +158,7 @@ def many_paid_bookings(world: World, count: int) -> list[str]:
 def test_smtp_down_then_back_delivers_each_message_once_with_three_senders(
     world: World,
     settings: Settings,
-    caplog,  # noqa: ANN001
+    caplog,
 ) -> None:
     references = many_paid_bookings(world, 20)
     port = free_port()  # nothing listens here yet: the server is down
@@ -226,12 +226,12 @@ def test_a_refused_recipient_fails_with_the_reason_and_leaves_the_booking(
 def test_without_smtp_settings_nothing_is_attempted_and_the_outbox_keeps_it(
     world: World,
     settings: Settings,
-    caplog,  # noqa: ANN001
+    caplog,
 ) -> None:
     view = world.hold(world.alice, "C1")
     world.pay(view)
 
-    def must_not_send(message, settings):  # noqa: ANN001, ANN202
+    def must_not_send(message, settings):
         raise AssertionError("a send was attempted without SMTP settings")
 
     caplog.set_level(logging.INFO, logger="bookmyseat.outbox")
@@ -271,7 +271,7 @@ def test_transient_failures_back_off_and_give_up_after_24_hours(
     world.pay(world.hold(world.alice, "C1"))
     attempts = []
 
-    def flaky(message, settings):  # noqa: ANN001, ANN202
+    def flaky(message, settings):
         attempts.append(message["Message-ID"])
         raise TransientMailError("421 try again later")
 

@@ -17,7 +17,7 @@ from bookmyseat.services.accounts.login_sessions import (
 from bookmyseat.services.accounts.users import create_user
 
 
-def test_token_signs_in_until_ended_or_expired(engine) -> None:  # noqa: ANN001
+def test_token_signs_in_until_ended_or_expired(engine) -> None:
     account = create_user("meera", "meera@example.com", "filter-coffee1", engine=engine)
     now = utcnow()
     token = start_session(account.id, now=now, engine=engine)
@@ -34,7 +34,7 @@ def test_token_signs_in_until_ended_or_expired(engine) -> None:  # noqa: ANN001
     assert account_for_token(token, now=now, engine=engine) is None
 
 
-def test_disabled_account_is_signed_out(engine) -> None:  # noqa: ANN001
+def test_disabled_account_is_signed_out(engine) -> None:
     account = create_user("kiran", "kiran@example.com", "filter-coffee1", engine=engine)
     token = start_session(account.id, engine=engine)
     with write_session(engine) as session:

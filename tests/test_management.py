@@ -157,7 +157,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def test_a_poster_upload_is_checked_stored_and_served(
     world: World, boss: Account, tmp_path, monkeypatch
-) -> None:  # noqa: ANN001, E501
+) -> None:
     from starlette.testclient import TestClient
 
     from bookmyseat import api

@@ -9,7 +9,7 @@ from bookmyseat.services.booking.my_bookings import my_bookings
 from tests.conftest import World
 
 
-def test_my_bookings(world: World, settings) -> None:  # noqa: ANN001
+def test_my_bookings(world: World, settings) -> None:
     paid = world.hold(world.alice, "A1", "A2")
     world.pay(paid, "p1")
     held = world.hold(world.alice, "C1")

@@ -18,7 +18,7 @@ from tests.conftest import World
 from tests.test_booking_rules import count, statuses
 
 
-def pay(world: World, reference: str, amount: int, *, ref: str = "pay_1", now=None, currency="inr"):  # noqa: ANN001, ANN201
+def pay(world: World, reference: str, amount: int, *, ref: str = "pay_1", now=None, currency="inr"):
     return confirm_payment(
         reference,
         amount_paise=amount,
@@ -30,12 +30,12 @@ def pay(world: World, reference: str, amount: int, *, ref: str = "pay_1", now=No
     )
 
 
-def table_rows(engine, model) -> list[tuple]:  # noqa: ANN001
+def table_rows(engine, model) -> list[tuple]:
     with read_session(engine) as session:
         return [tuple(r) for r in session.execute(select(model.__table__)).all()]
 
 
-def test_confirm_marks_paid_queues_one_email_and_is_idempotent(world: World, settings) -> None:  # noqa: ANN001
+def test_confirm_marks_paid_queues_one_email_and_is_idempotent(world: World, settings) -> None:
     held = world.hold(world.alice, "A1", "A2")
     first = pay(world, held.reference, held.total_paise)
     assert first.result == "paid" and first.is_paid
@@ -54,7 +54,7 @@ def test_confirm_marks_paid_queues_one_email_and_is_idempotent(world: World, set
     assert statuses(world)["A1"] == "sold"
 
 
-def test_wrong_amount_or_currency_is_flagged_and_issues_no_tickets(world: World, settings) -> None:  # noqa: ANN001
+def test_wrong_amount_or_currency_is_flagged_and_issues_no_tickets(world: World, settings) -> None:
     held = world.hold(world.alice, "A1")
     short = pay(world, held.reference, held.total_paise - 1, ref="pay_short")
     assert short.result == "flagged" and not short.is_paid
@@ -68,7 +68,7 @@ def test_wrong_amount_or_currency_is_flagged_and_issues_no_tickets(world: World,
     assert flagged == ["flagged", "flagged"]
 
 
-def test_second_payment_for_a_paid_booking_is_kept_for_refund(world: World, settings) -> None:  # noqa: ANN001
+def test_second_payment_for_a_paid_booking_is_kept_for_refund(world: World, settings) -> None:
     held = world.hold(world.alice, "A1")
     pay(world, held.reference, held.total_paise, ref="pay_a")
     dup = pay(world, held.reference, held.total_paise, ref="pay_b")
@@ -77,7 +77,7 @@ def test_second_payment_for_a_paid_booking_is_kept_for_refund(world: World, sett
     assert count(world.engine, Payment, Payment.status == "refund_pending") == 1
 
 
-def test_late_payment_reclaims_free_seats(world: World, settings) -> None:  # noqa: ANN001
+def test_late_payment_reclaims_free_seats(world: World, settings) -> None:
     now = utcnow()
     held = world.hold(world.alice, "A1", now=now)
     later = now + timedelta(minutes=15)
@@ -88,7 +88,7 @@ def test_late_payment_reclaims_free_seats(world: World, settings) -> None:  # no
     assert statuses(world)["A1"] == "sold"
 
 
-def test_late_payment_with_seats_resold_needs_a_refund(world: World, settings) -> None:  # noqa: ANN001
+def test_late_payment_with_seats_resold_needs_a_refund(world: World, settings) -> None:
     now = utcnow()
     held = world.hold(world.alice, "A1", "A2", now=now)
     later = now + timedelta(minutes=15)
@@ -107,7 +107,7 @@ def test_late_payment_with_seats_resold_needs_a_refund(world: World, settings) -
     assert pay(world, held.reference, held.total_paise, now=later).result == "refund_needed"
 
 
-def test_customer_cancels_before_cutoff_and_seats_are_released(world: World, settings) -> None:  # noqa: ANN001
+def test_customer_cancels_before_cutoff_and_seats_are_released(world: World, settings) -> None:
     held = world.hold(world.alice, "A1")
     pay(world, held.reference, held.total_paise)
     with pytest.raises(errors.BookingNotFound):
@@ -135,7 +135,7 @@ def _outbox(world: World) -> list[EmailOutbox]:
         return list(session.execute(select(EmailOutbox)).scalars())
 
 
-def test_cancel_after_cutoff_is_refused_for_customers_but_not_staff(world: World, settings) -> None:  # noqa: ANN001
+def test_cancel_after_cutoff_is_refused_for_customers_but_not_staff(world: World, settings) -> None:
     held = world.hold(world.alice, "A1")
     pay(world, held.reference, held.total_paise)
     too_late = world.starts_at - timedelta(minutes=119)
@@ -154,7 +154,7 @@ def test_cancel_after_cutoff_is_refused_for_customers_but_not_staff(world: World
     assert staff.status == "cancelled"
 
 
-def test_cancel_of_an_unpaid_hold_releases_it(world: World, settings) -> None:  # noqa: ANN001
+def test_cancel_of_an_unpaid_hold_releases_it(world: World, settings) -> None:
     held = world.hold(world.alice, "C1")
     assert (
         cancel_booking(
@@ -168,7 +168,7 @@ def test_cancel_of_an_unpaid_hold_releases_it(world: World, settings) -> None:  
 
 def test_sweeper_expires_lapsed_holds_and_a_second_run_changes_nothing(
     world: World,
-    settings,  # noqa: ANN001
+    settings,
 ) -> None:
     start = utcnow()
     lapsing = world.hold(world.alice, "A1", "A2", now=start)

@@ -33,7 +33,7 @@ from tests.invariants import (
 SEATS = ["A1", "A2", "A4", "B1", "B2", "C1", "C2"]
 
 
-def run_machine(engine, app_settings, examples: int) -> None:  # noqa: ANN001
+def run_machine(engine, app_settings, examples: int) -> None:
     class BookingMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
@@ -135,9 +135,9 @@ def run_machine(engine, app_settings, examples: int) -> None:  # noqa: ANN001
     )
 
 
-def test_random_sequences_keep_the_invariants_sqlite(sqlite_engine, settings) -> None:  # noqa: ANN001
+def test_random_sequences_keep_the_invariants_sqlite(sqlite_engine, settings) -> None:
     run_machine(sqlite_engine, settings, examples=100)
 
 
-def test_random_sequences_keep_the_invariants_postgresql(postgresql_engine, settings) -> None:  # noqa: ANN001
+def test_random_sequences_keep_the_invariants_postgresql(postgresql_engine, settings) -> None:
     run_machine(postgresql_engine, settings, examples=50)

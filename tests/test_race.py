@@ -22,7 +22,7 @@ from tests.invariants import claims_match_live_bookings, double_sold_seats
 THREADS = 24
 
 
-def race(world: World, settings, choices: list[list[int]]) -> list[tuple[list[int], str]]:  # noqa: ANN001
+def race(world: World, settings, choices: list[list[int]]) -> list[tuple[list[int], str]]:
     """Run one hold per choice, all threads released at once; returns (seats, outcome)."""
     barrier = threading.Barrier(len(choices))
     results: list[tuple[list[int], str]] = [([], "")] * len(choices)
@@ -35,7 +35,7 @@ def race(world: World, settings, choices: list[list[int]]) -> list[tuple[list[in
             results[i] = (choices[i], "won")
         except errors.SeatUnavailable:
             results[i] = (choices[i], "lost")
-        except Exception as exc:  # noqa: BLE001 - reported in the assertion below
+        except Exception as exc:  # reported in the assertion below
             results[i] = (choices[i], f"error: {exc!r}")
 
     threads = [threading.Thread(target=customer, args=(i,)) for i in range(len(choices))]
@@ -51,7 +51,7 @@ def single_seat_choices(world: World) -> list[list[int]]:
     return [[seats[i % len(seats)]] for i in range(THREADS)]
 
 
-def test_exactly_one_winner_per_seat(world: World, settings) -> None:  # noqa: ANN001
+def test_exactly_one_winner_per_seat(world: World, settings) -> None:
     results = race(world, settings, single_seat_choices(world))
     assert not [r for r in results if r[1].startswith("error")], results
     winners = Counter(seats[0] for seats, outcome in results if outcome == "won")
@@ -60,7 +60,7 @@ def test_exactly_one_winner_per_seat(world: World, settings) -> None:  # noqa: A
     claims_match_live_bookings(world.engine)
 
 
-def test_overlapping_multi_seat_holds_never_share_a_seat(world: World, settings) -> None:  # noqa: ANN001
+def test_overlapping_multi_seat_holds_never_share_a_seat(world: World, settings) -> None:
     pool = world.ids("A1", "A2", "A4", "B2", "B3", "C1", "C2")
     rng = random.Random(7)
     choices = [rng.sample(pool, rng.randint(1, 3)) for _ in range(THREADS)]
@@ -75,7 +75,7 @@ def test_overlapping_multi_seat_holds_never_share_a_seat(world: World, settings)
 
 
 @pytest.fixture
-def unguarded(world: World):  # noqa: ANN201
+def unguarded(world: World):
     """The same database with the unique index on seat claims dropped, restored afterwards."""
     engine: Engine = world.engine
     with engine.begin() as conn:
@@ -93,7 +93,7 @@ def unguarded(world: World):  # noqa: ANN201
 
 def test_negative_control_without_the_guard_the_harness_sees_a_double_sale(
     unguarded: World,
-    settings,  # noqa: ANN001
+    settings,
 ) -> None:
     results = race(unguarded, settings, single_seat_choices(unguarded))
     winners = Counter(seats[0] for seats, outcome in results if outcome == "won")

@@ -11,7 +11,7 @@ from bookmyseat.services.catalog.showtimes import movie_detail, movie_showtimes
 from tests.conftest import World, make_world
 
 
-def slot(world: World, **kwargs):  # noqa: ANN003, ANN201
+def slot(world: World, **kwargs):
     slots = {s.id: s for s in movie_showtimes(_movie_id(world), engine=world.engine, **kwargs)}
     return slots[world.showtime_id]
 
@@ -42,7 +42,7 @@ def test_seats_left_count_live_holds_and_sales_but_not_blocked_or_lapsed(world: 
     assert slot(world, now=later).seats_left == 12
 
 
-def test_sold_out_and_started_shows_are_listed_but_not_bookable(engine, settings) -> None:  # noqa: ANN001
+def test_sold_out_and_started_shows_are_listed_but_not_bookable(engine, settings) -> None:
     # The show starts at noon (cinema time) tomorrow, so "5 minutes after it started" is the same
     # local day whatever the hour the test runs at.
     india = ZoneInfo("Asia/Kolkata")

@@ -34,7 +34,7 @@ from tests.stripe_payments_helpers import SECRET
 from tests.stripe_standin import StripeStandIn, event_payload
 
 
-def deliver(world: World, settings: Settings, event_type: str, obj: dict, **sign) -> int:  # noqa: ANN003
+def deliver(world: World, settings: Settings, event_type: str, obj: dict, **sign) -> int:
     payload = event_payload(event_type, obj, sign.pop("event_id", None))
     header = stripe.WebhookSignature.generate_signature_header(
         payload, sign.pop("secret", SECRET), sign.pop("timestamp", None)
@@ -42,7 +42,7 @@ def deliver(world: World, settings: Settings, event_type: str, obj: dict, **sign
     return handle_webhook(payload.encode(), header, settings=settings, engine=world.engine).status
 
 
-def checkout(world: World, settings: Settings, *labels: str, user: int | None = None, now=None):  # noqa: ANN001, ANN201
+def checkout(world: World, settings: Settings, *labels: str, user: int | None = None, now=None):
     view = world.hold(user or world.alice, *labels, now=now)
     url = stripe_payments.start_checkout(
         view.reference, user or world.alice, now=now, settings=settings, engine=world.engine
@@ -51,7 +51,7 @@ def checkout(world: World, settings: Settings, *labels: str, user: int | None = 
     return view, session_id
 
 
-def count(world: World, model, *where) -> int:  # noqa: ANN001
+def count(world: World, model, *where) -> int:
     with read_session(world.engine) as session:
         return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
@@ -60,7 +60,7 @@ def status_of(world: World, reference: str) -> str:
     return get_booking(reference, engine=world.engine).status
 
 
-def test_the_gateway_is_chosen_by_the_settings(world: World, settings, stripe_settings) -> None:  # noqa: ANN001
+def test_the_gateway_is_chosen_by_the_settings(world: World, settings, stripe_settings) -> None:
     view = world.hold(world.alice, "C1")
     assert begin_payment(
         view.reference, world.alice, settings=replace(settings, stripe_secret_key="")
@@ -169,7 +169,7 @@ def test_a_forged_or_stale_webhook_gets_400_and_changes_nothing(
     assert count(world, Payment) == 0 and count(world, ProviderEvent) == 0
 
 
-def test_the_webhook_route_answers_over_http(world: World, stripe_settings, monkeypatch) -> None:  # noqa: ANN001
+def test_the_webhook_route_answers_over_http(world: World, stripe_settings, monkeypatch) -> None:
     from starlette.testclient import TestClient
 
     from bookmyseat import api
@@ -192,7 +192,7 @@ def test_the_webhook_route_answers_over_http(world: World, stripe_settings, monk
     assert client.get("/api/stripe/webhook").status_code == 405
 
 
-def test_an_expired_session_releases_the_seats(world: World, stripe_settings, standin) -> None:  # noqa: ANN001
+def test_an_expired_session_releases_the_seats(world: World, stripe_settings, standin) -> None:
     view, session_id = checkout(world, stripe_settings, "C1")
     assert (
         deliver(world, stripe_settings, "checkout.session.expired", standin.expire(session_id))
@@ -233,7 +233,7 @@ def test_a_lapsed_hold_expires_its_session_then_a_late_payment_is_refunded_once(
 
 def test_a_late_payment_for_seats_still_free_is_accepted(
     world: World, stripe_settings, standin
-) -> None:  # noqa: ANN001
+) -> None:
     view, session_id = checkout(world, stripe_settings, "C1", now=utcnow() - timedelta(minutes=15))
     expire_lapsed_holds(engine=world.engine)
     assert (
@@ -243,7 +243,7 @@ def test_a_late_payment_for_seats_still_free_is_accepted(
     assert status_of(world, view.reference) == BookingStatus.PAID and standin.refunds == []
 
 
-def test_a_delayed_payment_waits_then_is_paid(world: World, stripe_settings, standin) -> None:  # noqa: ANN001
+def test_a_delayed_payment_waits_then_is_paid(world: World, stripe_settings, standin) -> None:
     view, session_id = checkout(world, stripe_settings, "C1")
     assert (
         deliver(
@@ -264,7 +264,7 @@ def test_a_delayed_payment_waits_then_is_paid(world: World, stripe_settings, sta
 
 def test_a_failed_delayed_payment_releases_the_seats(
     world: World, stripe_settings, standin
-) -> None:  # noqa: ANN001
+) -> None:
     view, session_id = checkout(world, stripe_settings, "C1")
     deliver(
         world, stripe_settings, "checkout.session.completed", standin.complete_unpaid(session_id)
@@ -277,7 +277,7 @@ def test_a_failed_delayed_payment_releases_the_seats(
 
 def test_a_wrong_amount_is_flagged_and_issues_no_tickets(
     world: World, stripe_settings, standin
-) -> None:  # noqa: ANN001
+) -> None:
     view, session_id = checkout(world, stripe_settings, "C1")
     session = standin.pay(session_id, amount=100)
     assert deliver(world, stripe_settings, "checkout.session.completed", session) == 200
@@ -315,7 +315,7 @@ def test_cancelling_a_paid_booking_twice_refunds_once_then_stripe_confirms(
 
 def test_a_transient_failure_answers_500_and_the_retry_fulfils(
     world: World, stripe_settings, standin
-) -> None:  # noqa: ANN001
+) -> None:
     view, session_id = checkout(world, stripe_settings, "C1")
     session = standin.pay(session_id)
     standin.fail_next = 10  # Stripe down for longer than the SDK's own retries

@@ -7,7 +7,7 @@ import asyncio
 from bookmyseat import tasks
 
 
-def test_sweeper_repeats_and_survives_a_failing_sweep(monkeypatch) -> None:  # noqa: ANN001
+def test_sweeper_repeats_and_survives_a_failing_sweep(monkeypatch) -> None:
     calls: list[int] = []
 
     def flaky_sweep() -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 
-def trailer_modal(title: rx.Var, src: rx.Var, is_open: rx.Var, on_open_change) -> rx.Component:  # noqa: ANN001
+def trailer_modal(title: rx.Var, src: rx.Var, is_open: rx.Var, on_open_change) -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(
             rx.button(rx.icon("play"), "Watch trailer", size="3", variant="soft"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from bookmyseat.components.navbar import navbar
+from bookmyseat.components.layout import page
 from bookmyseat.state.admin import (
     RANGES,
     AdminBookingsState,
@@ -30,31 +30,28 @@ SECTIONS = [  # the admin area's own menu
 
 def admin_shell(title: str, *content: rx.Component) -> rx.Component:
     """The admin menu and page; nothing of it shows until the server has let the account in."""
-    return rx.box(
-        navbar(),
-        rx.container(
-            rx.cond(
-                AdminState.is_staff,
-                rx.vstack(
-                    rx.hstack(
-                        *[rx.link(name, href=href, size="2") for name, href in SECTIONS],
-                        rx.cond(
-                            ~AdminState.is_admin,
-                            rx.badge("Auditor: read only", color_scheme="amber"),
-                        ),
-                        wrap="wrap",
-                        spacing="4",
+    return page(
+        rx.cond(
+            AdminState.is_staff,
+            rx.vstack(
+                rx.hstack(
+                    *[rx.link(name, href=href, size="2") for name, href in SECTIONS],
+                    rx.cond(
+                        ~AdminState.is_admin,
+                        rx.badge("Auditor: read only", color_scheme="amber"),
                     ),
-                    rx.heading(title, size="7", as_="h1"),
-                    *content,
+                    wrap="wrap",
                     spacing="4",
-                    padding_y="1.5em",
-                    width="100%",
                 ),
-                rx.text("Checking your access…", padding_y="2em", role="status"),
+                rx.heading(title, size="7", as_="h1"),
+                *content,
+                spacing="4",
+                padding_y="1.5em",
+                width="100%",
             ),
-            size="4",
+            rx.text("Checking your access…", padding_y="2em", role="status"),
         ),
+        size="4",
     )
 
 

@@ -75,7 +75,7 @@ def preview_seat(seat: PreviewSeat) -> rx.Component:
     )
 
 
-def _field(label: str, name: str, **props) -> rx.Component:  # noqa: ANN003
+def _field(label: str, name: str, **props) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="2"), rx.input(name=name, aria_label=label, **props), spacing="1"
     )

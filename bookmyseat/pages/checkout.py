@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from bookmyseat.components.navbar import navbar
+from bookmyseat.components.layout import found_or_not, page
 from bookmyseat.state.checkout import CheckoutState, LineRow
 
 
@@ -34,81 +34,74 @@ def ended_notice() -> rx.Component:
 
 
 def checkout_page() -> rx.Component:
-    return rx.box(
-        navbar(),
-        rx.container(
-            rx.cond(
-                CheckoutState.found,
-                rx.vstack(
-                    rx.heading("Checkout", size="7", as_="h1"),
-                    rx.text(CheckoutState.title, weight="bold", size="4"),
-                    rx.text(CheckoutState.venue + " · " + CheckoutState.when, size="2"),
-                    rx.cond(
-                        CheckoutState.is_live,
-                        rx.callout(
-                            rx.text(
-                                "Seats held for you for ",
-                                rx.text.strong(CheckoutState.countdown, data_testid="countdown"),
-                            ),
-                            icon="timer",
+    return page(
+        found_or_not(
+            CheckoutState.found,
+            rx.vstack(
+                rx.heading("Checkout", size="7", as_="h1"),
+                rx.text(CheckoutState.title, weight="bold", size="4"),
+                rx.text(CheckoutState.venue + " · " + CheckoutState.when, size="2"),
+                rx.cond(
+                    CheckoutState.is_live,
+                    rx.callout(
+                        rx.text(
+                            "Seats held for you for ",
+                            rx.text.strong(CheckoutState.countdown, data_testid="countdown"),
                         ),
-                        rx.cond(CheckoutState.status != "", ended_notice()),
+                        icon="timer",
                     ),
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell("Seat"),
-                                rx.table.column_header_cell("Category"),
-                                rx.table.column_header_cell("Price", text_align="right"),
-                            )
-                        ),
-                        rx.table.body(
-                            rx.foreach(CheckoutState.lines, line),
-                            rx.table.row(
-                                rx.table.cell("Convenience fee", col_span=2),
-                                rx.table.cell(CheckoutState.fee, text_align="right"),
-                            ),
-                            rx.table.row(
-                                rx.table.cell(rx.text.strong("Total"), col_span=2),
-                                rx.table.cell(
-                                    rx.text.strong(CheckoutState.total),
-                                    text_align="right",
-                                    data_testid="total",
-                                ),
-                            ),
-                        ),
-                        width="100%",
-                    ),
-                    rx.hstack(
-                        rx.button(
-                            "Pay " + CheckoutState.total,
-                            size="3",
-                            on_click=CheckoutState.pay,
-                            loading=CheckoutState.paying,
-                            disabled=~CheckoutState.is_live,
-                        ),
-                        rx.button(
-                            "Release seats",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=CheckoutState.release,
-                            loading=CheckoutState.busy,
-                            disabled=~CheckoutState.is_live,
-                        ),
-                        align="center",
-                    ),
-                    spacing="3",
-                    padding_y="1.5em",
-                    max_width="40em",
+                    rx.cond(CheckoutState.status != "", ended_notice()),
                 ),
-                rx.vstack(
-                    rx.heading("Booking not found", size="6"),
-                    rx.link("Back home", href="/"),
-                    padding_y="2em",
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Seat"),
+                            rx.table.column_header_cell("Category"),
+                            rx.table.column_header_cell("Price", text_align="right"),
+                        )
+                    ),
+                    rx.table.body(
+                        rx.foreach(CheckoutState.lines, line),
+                        rx.table.row(
+                            rx.table.cell("Convenience fee", col_span=2),
+                            rx.table.cell(CheckoutState.fee, text_align="right"),
+                        ),
+                        rx.table.row(
+                            rx.table.cell(rx.text.strong("Total"), col_span=2),
+                            rx.table.cell(
+                                rx.text.strong(CheckoutState.total),
+                                text_align="right",
+                                data_testid="total",
+                            ),
+                        ),
+                    ),
+                    width="100%",
                 ),
+                rx.hstack(
+                    rx.button(
+                        "Pay " + CheckoutState.total,
+                        size="3",
+                        on_click=CheckoutState.pay,
+                        loading=CheckoutState.paying,
+                        disabled=~CheckoutState.is_live,
+                    ),
+                    rx.button(
+                        "Release seats",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=CheckoutState.release,
+                        loading=CheckoutState.busy,
+                        disabled=~CheckoutState.is_live,
+                    ),
+                    align="center",
+                ),
+                spacing="3",
+                padding_y="1.5em",
+                max_width="40em",
             ),
-            size="3",
+            "Booking not found",
         ),
+        size="3",
         on_mount=CheckoutState.tick,
         on_unmount=CheckoutState.leave,
     )

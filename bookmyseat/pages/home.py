@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from bookmyseat.components.layout import page
 from bookmyseat.components.movie_card import movie_card
-from bookmyseat.components.navbar import navbar
 from bookmyseat.state.home import HomeState
 
 
@@ -23,54 +23,51 @@ def filter_select(label: str, name: str, options: rx.Var, value: rx.Var) -> rx.C
 
 
 def home() -> rx.Component:
-    return rx.box(
-        navbar(),
-        rx.container(
-            rx.vstack(
-                rx.heading("Now showing", size="7", as_="h1"),
-                rx.flex(
-                    rx.input(
-                        rx.input.slot(rx.icon("search")),
-                        placeholder="Search movies, cast or genres",
-                        value=HomeState.search,
-                        on_change=HomeState.set_search.debounce(250),
-                        aria_label="Search movies",
-                        width="100%",
-                        max_width="24em",
-                    ),
-                    filter_select("City", "city", HomeState.cities, HomeState.city),
-                    filter_select("Date", "day", HomeState.days, HomeState.day),
-                    filter_select("Genre", "genre", HomeState.genres, HomeState.genre),
-                    filter_select("Language", "language", HomeState.languages, HomeState.language),
-                    rx.cond(
-                        HomeState.filtered,
-                        rx.button("Clear", variant="ghost", on_click=HomeState.clear_filters),
-                    ),
-                    wrap="wrap",
-                    spacing="3",
-                    align="end",
+    return page(
+        rx.vstack(
+            rx.heading("Now showing", size="7", as_="h1"),
+            rx.flex(
+                rx.input(
+                    rx.input.slot(rx.icon("search")),
+                    placeholder="Search movies, cast or genres",
+                    value=HomeState.search,
+                    on_change=HomeState.set_search.debounce(250),
+                    aria_label="Search movies",
+                    width="100%",
+                    max_width="24em",
+                ),
+                filter_select("City", "city", HomeState.cities, HomeState.city),
+                filter_select("Date", "day", HomeState.days, HomeState.day),
+                filter_select("Genre", "genre", HomeState.genres, HomeState.genre),
+                filter_select("Language", "language", HomeState.languages, HomeState.language),
+                rx.cond(
+                    HomeState.filtered,
+                    rx.button("Clear", variant="ghost", on_click=HomeState.clear_filters),
+                ),
+                wrap="wrap",
+                spacing="3",
+                align="end",
+                width="100%",
+            ),
+            rx.cond(
+                HomeState.movies.length() > 0,
+                rx.grid(
+                    rx.foreach(HomeState.movies, movie_card),
+                    columns=rx.breakpoints(initial="2", sm="3", md="4", lg="5"),
+                    spacing="4",
                     width="100%",
                 ),
                 rx.cond(
-                    HomeState.movies.length() > 0,
-                    rx.grid(
-                        rx.foreach(HomeState.movies, movie_card),
-                        columns=rx.breakpoints(initial="2", sm="3", md="4", lg="5"),
-                        spacing="4",
-                        width="100%",
-                    ),
-                    rx.cond(
-                        HomeState.loading,
-                        rx.spinner(),
-                        rx.callout(
-                            "No movies match your search and filters. Try clearing some.",
-                            icon="info",
-                        ),
+                    HomeState.loading,
+                    rx.spinner(),
+                    rx.callout(
+                        "No movies match your search and filters. Try clearing some.",
+                        icon="info",
                     ),
                 ),
-                spacing="5",
-                padding_y="1.5em",
             ),
-            size="4",
+            spacing="5",
+            padding_y="1.5em",
         ),
+        size="4",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from bookmyseat.components.navbar import navbar
+from bookmyseat.components.layout import found_or_not, page
 from bookmyseat.components.trailer_modal import trailer_modal
 from bookmyseat.state.movie import CinemaGroup, DayGroup, MovieState, ShowRow
 
@@ -103,34 +103,28 @@ def details() -> rx.Component:
 
 
 def movie_page() -> rx.Component:
-    return rx.box(
-        navbar(),
-        rx.container(
-            rx.cond(
-                MovieState.found,
-                rx.vstack(
-                    details(),
-                    rx.heading("Showtimes", size="6", as_="h2", margin_top="1em"),
+    return page(
+        found_or_not(
+            MovieState.found,
+            rx.vstack(
+                details(),
+                rx.heading("Showtimes", size="6", as_="h2", margin_top="1em"),
+                rx.cond(
+                    MovieState.loading,
+                    rx.spinner(),
                     rx.cond(
-                        MovieState.loading,
-                        rx.spinner(),
-                        rx.cond(
-                            MovieState.days.length() > 0,
-                            rx.vstack(
-                                rx.foreach(MovieState.days, day_section), spacing="5", width="100%"
-                            ),
-                            rx.callout("No showtimes in the next 7 days.", icon="info"),
+                        MovieState.days.length() > 0,
+                        rx.vstack(
+                            rx.foreach(MovieState.days, day_section), spacing="5", width="100%"
                         ),
+                        rx.callout("No showtimes in the next 7 days.", icon="info"),
                     ),
-                    spacing="4",
-                    padding_y="1.5em",
                 ),
-                rx.vstack(
-                    rx.heading("Movie not found", size="7"),
-                    rx.link("See what is showing", href="/"),
-                    padding_y="2em",
-                ),
+                spacing="4",
+                padding_y="1.5em",
             ),
-            size="4",
+            "Movie not found",
+            link_text="See what is showing",
         ),
+        size="4",
     )

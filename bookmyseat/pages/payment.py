@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from bookmyseat.components.navbar import navbar
+from bookmyseat.components.layout import found_or_not, page
 from bookmyseat.state.payment import (
     BookingPageState,
     ConfirmationState,
@@ -36,20 +36,13 @@ def booking_details(state: type[BookingPageState]) -> rx.Component:
 
 
 def framed(state: type[BookingPageState], body: rx.Component) -> rx.Component:
-    return rx.box(
-        navbar(),
-        rx.container(
-            rx.cond(
-                state.found,
-                body,
-                rx.vstack(
-                    rx.heading("Booking not found", size="6"),
-                    rx.link("Back home", href="/"),
-                    padding_y="2em",
-                ),
-            ),
-            size="2",
+    return page(
+        found_or_not(
+            state.found,
+            body,
+            "Booking not found",
         ),
+        size="2",
     )
 
 
@@ -175,26 +168,23 @@ def booking_row(row: MyBookingRow) -> rx.Component:
 def my_bookings_page() -> rx.Component:
     upcoming = rx.foreach(MyBookingsState.rows, lambda r: rx.cond(r.upcoming, booking_row(r), ""))
     past = rx.foreach(MyBookingsState.rows, lambda r: rx.cond(r.upcoming, "", booking_row(r)))
-    return rx.box(
-        navbar(),
-        rx.container(
-            rx.vstack(
-                rx.heading("My bookings", size="7", as_="h1"),
-                rx.cond(
-                    MyBookingsState.rows.length() > 0,
-                    rx.vstack(
-                        rx.heading("Upcoming", size="5", as_="h2"),
-                        upcoming,
-                        rx.heading("Past", size="5", as_="h2"),
-                        past,
-                        spacing="3",
-                        width="100%",
-                    ),
-                    rx.hstack(rx.text("No bookings yet."), rx.link("Find a show", href="/")),
+    return page(
+        rx.vstack(
+            rx.heading("My bookings", size="7", as_="h1"),
+            rx.cond(
+                MyBookingsState.rows.length() > 0,
+                rx.vstack(
+                    rx.heading("Upcoming", size="5", as_="h2"),
+                    upcoming,
+                    rx.heading("Past", size="5", as_="h2"),
+                    past,
+                    spacing="3",
+                    width="100%",
                 ),
-                spacing="4",
-                padding_y="1.5em",
+                rx.hstack(rx.text("No bookings yet."), rx.link("Find a show", href="/")),
             ),
-            size="3",
+            spacing="4",
+            padding_y="1.5em",
         ),
+        size="3",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from bookmyseat.components.navbar import navbar
+from bookmyseat.components.layout import found_or_not, page
 from bookmyseat.components.seat_map import seat_map_view
 from bookmyseat.state.seat_map import SeatMapState
 
@@ -51,36 +51,29 @@ def summary_bar() -> rx.Component:
 
 
 def showtime_page() -> rx.Component:
-    return rx.box(
-        navbar(),
-        rx.container(
-            rx.cond(
-                SeatMapState.found,
-                rx.vstack(
-                    rx.link("← " + SeatMapState.title, href="/movies/" + SeatMapState.movie_slug),
-                    rx.heading(SeatMapState.title, size="6", as_="h1"),
-                    rx.text(SeatMapState.venue, size="2"),
-                    rx.text(SeatMapState.when, size="2", color_scheme="gray"),
-                    rx.flex(
-                        rx.foreach(
-                            SeatMapState.categories, lambda c: rx.badge(c, variant="soft", size="2")
-                        ),
-                        spacing="2",
-                        wrap="wrap",
+    return page(
+        found_or_not(
+            SeatMapState.found,
+            rx.vstack(
+                rx.link("← " + SeatMapState.title, href="/movies/" + SeatMapState.movie_slug),
+                rx.heading(SeatMapState.title, size="6", as_="h1"),
+                rx.text(SeatMapState.venue, size="2"),
+                rx.text(SeatMapState.when, size="2", color_scheme="gray"),
+                rx.flex(
+                    rx.foreach(
+                        SeatMapState.categories, lambda c: rx.badge(c, variant="soft", size="2")
                     ),
-                    seat_map_view(),
-                    summary_bar(),
-                    spacing="3",
-                    padding_y="1em",
+                    spacing="2",
+                    wrap="wrap",
                 ),
-                rx.vstack(
-                    rx.heading("Show not found", size="6"),
-                    rx.link("Back home", href="/"),
-                    padding_y="2em",
-                ),
+                seat_map_view(),
+                summary_bar(),
+                spacing="3",
+                padding_y="1em",
             ),
-            size="4",
+            "Show not found",
         ),
+        size="4",
         # Live updates run while the page is mounted (closing the tab ends them too).
         on_mount=SeatMapState.watch,
         on_unmount=SeatMapState.stop_watching,

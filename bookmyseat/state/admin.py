@@ -46,7 +46,7 @@ class AdminState(AuthState):
         self.is_staff = True
         return None
 
-    async def _run(self, staff_action, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    async def _run(self, staff_action, *args, **kwargs):
         """Call a staff action (from services.admin) as the signed-in account, in a thread."""
         account = await self.current_account()
         return await asyncio.to_thread(staff_action, account, *args, **kwargs)

@@ -136,7 +136,7 @@ class CatalogState(AdminState):
     def set_layout_text(self, text: str):
         self.layout_text = text[:4000]
 
-    async def _change(self, call, *args, done: str):  # noqa: ANN001, ANN002, ANN202
+    async def _change(self, call, *args, done: str):
         try:
             await self._run(call, *args)
         except (AccessDenied, ManagementError) as exc:

@@ -57,56 +57,57 @@ class AuthState(rx.State):
         return [rx.redirect("/"), rx.toast.info("You are signed out.")]
 
 
-class LoginState(AuthState):
-    """`/login`."""
+class AccountFormState(AuthState):
+    """A sign-in or sign-up form: one submission at a time, its refusal shown above it, and on
+    success the browser signed in and sent where it was going."""
 
     error: str = ""
     busy: bool = False
 
+    async def _account_from(self, form: dict) -> Account:
+        """The account the form names (raises AccountError saying what is wrong)."""
+        raise NotImplementedError
+
+    def _welcome(self, account: Account) -> list:
+        return []
+
     @rx.event
     async def submit(self, form: dict):
-        self.busy = True
-        self.error = ""
+        self.busy, self.error = True, ""
         yield
+        try:
+            account = await self._account_from(form)
+        except AccountError as exc:
+            self.busy, self.error = False, exc.message
+            return
+        self.busy = False
+        await self._sign_in(account)
+        yield [rx.redirect(safe_next(self.router.page.params.get("next"))), *self._welcome(account)]
+
+
+class LoginState(AccountFormState):
+    """`/login`."""
+
+    async def _account_from(self, form: dict) -> Account:
         login = str(form.get("login", ""))[:254]
         password = str(form.get("password", ""))[:128]
         account = await asyncio.to_thread(authenticate, login, password)
-        self.busy = False
         if account is None:
-            self.error = "That username or email and password do not match."
-            return
-        await self._sign_in(account)
-        yield rx.redirect(safe_next(self.router.page.params.get("next")))
+            raise AccountError("That username or email and password do not match.")
+        return account
 
 
-class SignupState(AuthState):
+class SignupState(AccountFormState):
     """`/signup`."""
 
-    error: str = ""
-    busy: bool = False
+    async def _account_from(self, form: dict) -> Account:
+        return await asyncio.to_thread(
+            create_user,
+            str(form.get("username", ""))[:40],
+            str(form.get("email", ""))[:254],
+            str(form.get("password", ""))[:1000],
+            password_again=str(form.get("confirm", ""))[:1000],
+        )
 
-    @rx.event
-    async def submit(self, form: dict):
-        self.busy = True
-        self.error = ""
-        yield
-        password = str(form.get("password", ""))
-        if password != str(form.get("confirm", "")):
-            self.busy = False
-            self.error = "The two passwords differ."
-            return
-        try:
-            account = await asyncio.to_thread(
-                create_user,
-                str(form.get("username", ""))[:40],
-                str(form.get("email", ""))[:254],
-                password,
-            )
-        except AccountError as exc:
-            self.busy = False
-            self.error = exc.message
-            return
-        self.busy = False
-        await self._sign_in(account)
-        yield rx.redirect(safe_next(self.router.page.params.get("next")))
-        yield rx.toast.success(f"Welcome to BookMySeat, {account.username}!")
+    def _welcome(self, account: Account) -> list:
+        return [rx.toast.success(f"Welcome to BookMySeat, {account.username}!")]

@@ -11,12 +11,11 @@ from bookmyseat.models import BookingStatus, utcnow
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.holds import expire_lapsed_holds, release_hold
 from bookmyseat.services.booking.records import BookingView, get_booking
+from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.catalog.showtimes import showtime_summary
 from bookmyseat.services.payments.gateway import begin_payment
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import day_and_time, rupees
-
-LIVE = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT)
 
 
 @dataclasses.dataclass
@@ -58,7 +57,7 @@ class CheckoutState(AuthState):
 
     @rx.var
     def is_live(self) -> bool:
-        return self.status in LIVE and self.seconds_left > 0
+        return self.status in UNPAID_LIVE and self.seconds_left > 0
 
     def _fill(self, view: BookingView) -> None:
         self.reference = view.reference
@@ -68,7 +67,7 @@ class CheckoutState(AuthState):
         self.fee = rupees(view.fee_paise)
         self.total = rupees(view.total_paise)
         left = (view.hold_expires_at - utcnow()).total_seconds()
-        self.seconds_left = int(left) if view.status in LIVE else 0
+        self.seconds_left = int(left) if view.status in UNPAID_LIVE else 0
 
     @rx.event
     async def load(self):
@@ -122,7 +121,7 @@ class CheckoutState(AuthState):
             while not ran_out:
                 await asyncio.sleep(1)
                 async with self:
-                    if self.reference != reference or self.status not in LIVE:
+                    if self.reference != reference or self.status not in UNPAID_LIVE:
                         return  # paid, released, or the customer moved on to another booking
                     self.seconds_left -= 1
                     ran_out = self.seconds_left <= 0
@@ -143,7 +142,7 @@ class CheckoutState(AuthState):
             yield rx.toast.error(
                 "Your hold ran out and the seats were released. Please choose again."
             )
-        elif view.status in LIVE:
+        elif view.status in UNPAID_LIVE:
             yield CheckoutState.tick
 
     @rx.event

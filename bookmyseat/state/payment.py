@@ -7,11 +7,13 @@ import dataclasses
 
 import reflex as rx
 
+from bookmyseat.models import BookingStatus
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.holds import release_hold
 from bookmyseat.services.booking.my_bookings import my_bookings
 from bookmyseat.services.booking.records import BookingView, get_booking
+from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.catalog.showtimes import showtime_summary
 from bookmyseat.services.mail.resend import ResendRefused, queue_resend
 from bookmyseat.services.payments import demo as demo_payments
@@ -66,7 +68,7 @@ class BookingPageState(AuthState):
     busy: bool = False
     booking: BookingCard = BookingCard()
 
-    async def _load_booking(self, route: str):  # noqa: ANN202
+    async def _load_booking(self, route: str):
         """(account, None) with `booking` filled, or (None, a redirect or None if not found)."""
         reference = str(self.router.page.params.get("reference", ""))[:16]
         account = await self.current_account()
@@ -189,8 +191,8 @@ class MyBookingsState(AuthState):
                 amount=rupees(b.total_paise),
                 upcoming=b.upcoming,
                 cancellable=b.cancellable,
-                unpaid=b.status in ("held", "pending_payment"),
-                paid=b.status == "paid",
+                unpaid=b.status in UNPAID_LIVE,
+                paid=b.status == BookingStatus.PAID,
             )
             for b in bookings
         ]

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 
 import reflex as rx
+from reflex.utils.prerequisites import get_app
 
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.availability import SeatState, seat_map
@@ -34,9 +35,7 @@ WATCH_LIMIT_SECONDS = 3 * 3600
 
 
 @functools.cache
-def _app():  # noqa: ANN202 - the rx.App, looked up once (get_app edits sys.path on every call)
-    from reflex.utils.prerequisites import get_app
-
+def _app():  # the rx.App, looked up once (get_app edits sys.path on every call)
     return get_app().app
 
 

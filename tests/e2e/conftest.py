@@ -26,7 +26,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 PORT = int(os.environ.get("BOOKMYSEAT_E2E_PORT", "3137"))  # prod serves both ends on one port
 
 
-def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
+def pytest_collection_modifyitems(items) -> None:
     """Mark the browser tests (this hook sees every collected item, so filter by folder)."""
     here = Path(__file__).parent
     for item in items:
@@ -45,7 +45,7 @@ def e2e_redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory) -> Iterator[RunningApp]:  # noqa: ANN001
+def app_server(tmp_path_factory) -> Iterator[RunningApp]:
     try:
         with running_app(tmp_path_factory.mktemp("e2e"), PORT, redis_url=e2e_redis_url()) as app:
             yield app
@@ -59,7 +59,7 @@ def app_url(app_server: RunningApp) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
+def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
@@ -71,13 +71,13 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def new_page(browser, request) -> Iterator[Callable[..., object]]:  # noqa: ANN001
+def new_page(browser, request) -> Iterator[Callable[..., object]]:
     """Open pages in contexts of their own (separate cookies: separate customers). Each is
     screenshotted at the end, and a JavaScript error on any of them fails the test."""
     opened = []
     errors: list[str] = []
 
-    def open_page(width: int = 1280, height: int = 900, color_scheme: str = "light"):  # noqa: ANN202
+    def open_page(width: int = 1280, height: int = 900, color_scheme: str = "light"):
         context = browser.new_context(
             viewport={"width": width, "height": height}, color_scheme=color_scheme
         )
@@ -98,5 +98,5 @@ def new_page(browser, request) -> Iterator[Callable[..., object]]:  # noqa: ANN0
 
 
 @pytest.fixture
-def page(new_page):  # noqa: ANN001, ANN201
+def page(new_page):
     return new_page()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import ARTIFACTS
 
 
-def test_signup_logout_and_login_returns_to_the_page(app_url: str, page) -> None:  # noqa: ANN001
+def test_signup_logout_and_login_returns_to_the_page(app_url: str, page) -> None:
     name = f"fan_{uuid.uuid4().hex[:6]}"
     page.goto(f"{app_url}/signup")
     page.get_by_label("Username").fill(name)
@@ -42,7 +42,7 @@ def test_signup_logout_and_login_returns_to_the_page(app_url: str, page) -> None
     page.screenshot(path=str(ARTIFACTS / "signed-in.png"))
 
 
-def test_login_refuses_an_offsite_next(app_url: str, page) -> None:  # noqa: ANN001
+def test_login_refuses_an_offsite_next(app_url: str, page) -> None:
     page.goto(f"{app_url}/login?next=//evil.example/")
     page.get_by_label("Username or email").fill("mzsp_")
     page.get_by_label("Password").fill("pass@123")

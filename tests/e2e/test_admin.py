@@ -54,7 +54,7 @@ def paid_booking(app: RunningApp, seat_index: int) -> str:
         engine.dispose()
 
 
-def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_path) -> None:  # noqa: ANN001
+def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_path) -> None:
     url = app_server.url
     to_refund, to_scan = paid_booking(app_server, 3), paid_booking(app_server, 4)
 

@@ -32,7 +32,7 @@ def refusals(app: RunningApp) -> int:
         engine.dispose()
 
 
-def test_every_admin_route_for_every_role(app_server: RunningApp, new_page) -> None:  # noqa: ANN001
+def test_every_admin_route_for_every_role(app_server: RunningApp, new_page) -> None:
     url = app_server.url
     before = refusals(app_server)
 

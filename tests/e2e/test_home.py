@@ -8,7 +8,7 @@ from bookmyseat.services.demo.data import DEMO_MOVIES
 from tests.e2e.conftest import ARTIFACTS
 
 
-def test_home_lists_the_demo_movies_and_search_narrows_them(app_url: str, page) -> None:  # noqa: ANN001
+def test_home_lists_the_demo_movies_and_search_narrows_them(app_url: str, page) -> None:
     page.goto(app_url)
     cards = page.get_by_test_id("movie-card")
     expect(cards).to_have_count(len(DEMO_MOVIES), timeout=30_000)
@@ -30,12 +30,12 @@ def test_home_lists_the_demo_movies_and_search_narrows_them(app_url: str, page) 
     expect(cards).to_have_count(len(DEMO_MOVIES))
 
 
-def choose(page, label: str, option: str) -> None:  # noqa: ANN001
+def choose(page, label: str, option: str) -> None:
     page.get_by_role("combobox", name=f"Filter by {label}").click()
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_filters_combine(app_url: str, page) -> None:  # noqa: ANN001
+def test_filters_combine(app_url: str, page) -> None:
     page.goto(app_url)
     cards = page.get_by_test_id("movie-card")
     expect(cards).to_have_count(len(DEMO_MOVIES), timeout=30_000)

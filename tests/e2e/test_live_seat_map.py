@@ -17,7 +17,7 @@ from tests.e2e.server import RunningApp
 LIVE_WITHIN_MS = 3000  # the goal is one second; the margin absorbs a slow CI machine
 
 
-def test_a_hold_in_one_browser_appears_in_the_other(app_server: RunningApp, new_page) -> None:  # noqa: ANN001
+def test_a_hold_in_one_browser_appears_in_the_other(app_server: RunningApp, new_page) -> None:
     url = app_server.url
     showtime = app_server.showtimes_on("Audi 1 IMAX")[1]
     first, second = new_page(), new_page()
@@ -61,7 +61,7 @@ def test_a_hold_in_one_browser_appears_in_the_other(app_server: RunningApp, new_
     expect(wanted_in_second).to_have_attribute("aria-pressed", "true")
 
 
-def test_an_expired_hold_returns_the_seats_and_says_so(app_server: RunningApp, new_page) -> None:  # noqa: ANN001
+def test_an_expired_hold_returns_the_seats_and_says_so(app_server: RunningApp, new_page) -> None:
     url = app_server.url
     showtime = app_server.showtimes_on("Audi 1 IMAX")[2]
     holder, watcher = new_page(), new_page()

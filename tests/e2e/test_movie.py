@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import ARTIFACTS
 
 
-def test_movie_page_trailer_and_showtimes(app_url: str, page) -> None:  # noqa: ANN001
+def test_movie_page_trailer_and_showtimes(app_url: str, page) -> None:
     page.goto(app_url)
     page.get_by_test_id("movie-card").filter(has_text="The Monsoon Express").click()
     expect(page).to_have_url(f"{app_url}/movies/the-monsoon-express")
@@ -33,7 +33,7 @@ def test_movie_page_trailer_and_showtimes(app_url: str, page) -> None:  # noqa: 
     page.screenshot(path=str(ARTIFACTS / "movie.png"), full_page=True)
 
 
-def test_movie_without_a_playable_trailer_has_no_button(app_url: str, page) -> None:  # noqa: ANN001
+def test_movie_without_a_playable_trailer_has_no_button(app_url: str, page) -> None:
     titles = {
         "paper-boats": "Paper Boats",
         "the-last-raga": "The Last Raga",
@@ -45,6 +45,6 @@ def test_movie_without_a_playable_trailer_has_no_button(app_url: str, page) -> N
         expect(page.get_by_role("button", name="Watch trailer")).to_have_count(0)
 
 
-def test_unknown_movie_says_so(app_url: str, page) -> None:  # noqa: ANN001
+def test_unknown_movie_says_so(app_url: str, page) -> None:
     page.goto(f"{app_url}/movies/no-such-film")
     expect(page.get_by_role("heading", name="Movie not found")).to_be_visible()

@@ -13,7 +13,7 @@ from tests.e2e.server import RunningApp
 PHONE = {"width": 390, "height": 844}
 
 
-def assert_fits(page, name: str) -> None:  # noqa: ANN001
+def assert_fits(page, name: str) -> None:
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{name} is {overflow}px wider than the phone's screen"
     assert "dark" in (page.locator("html").get_attribute("class") or ""), f"{name} is not dark"
@@ -24,7 +24,7 @@ def assert_fits(page, name: str) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("color_scheme", ["dark"])
 def test_customer_pages_fit_a_phone_in_dark_mode(
     app_server: RunningApp,
-    new_page,  # noqa: ANN001
+    new_page,
     color_scheme: str,
 ) -> None:
     url = app_server.url

@@ -11,7 +11,7 @@ from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import seat, sign_in
 
 
-def test_pick_hold_and_release(app_url: str, page) -> None:  # noqa: ANN001
+def test_pick_hold_and_release(app_url: str, page) -> None:
     page.goto(f"{app_url}/movies/orbit-of-silence")
     page.locator("a[href^='/showtimes/']").first.click()
     expect(page).to_have_url(re.compile(r"/showtimes/\d+$"))
@@ -57,12 +57,12 @@ def test_pick_hold_and_release(app_url: str, page) -> None:  # noqa: ANN001
     expect(page.locator("button[aria-label$=', held by you']")).to_have_count(0)
 
 
-def test_unknown_showtime_says_so(app_url: str, page) -> None:  # noqa: ANN001
+def test_unknown_showtime_says_so(app_url: str, page) -> None:
     page.goto(f"{app_url}/showtimes/999999")
     expect(page.get_by_role("heading", name="Show not found")).to_be_visible()
 
 
-def test_hold_decline_then_pay_with_the_demo_gateway(app_url: str, page) -> None:  # noqa: ANN001
+def test_hold_decline_then_pay_with_the_demo_gateway(app_url: str, page) -> None:
     page.goto(f"{app_url}/login?next=/movies/chai-and-chaos")
     sign_in(page, app_url)
     expect(page).to_have_url(f"{app_url}/movies/chai-and-chaos")

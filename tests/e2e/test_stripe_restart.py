@@ -50,7 +50,7 @@ def rows(database_url: str, sql: str) -> list:
         engine.dispose()
 
 
-def test_a_killed_app_fulfils_the_replayed_webhook_after_restart(tmp_path, new_page) -> None:  # noqa: ANN001
+def test_a_killed_app_fulfils_the_replayed_webhook_after_restart(tmp_path, new_page) -> None:
     with stripe_standin() as standin:
         env = {
             "STRIPE_SECRET_KEY": "sk_test_standin",

@@ -87,9 +87,13 @@ def create_user(
     *,
     full_name: str = "",
     role: Role = Role.CUSTOMER,
+    password_again: str | None = None,
     engine: Engine | None = None,
 ) -> Account:
-    """Create an account, or raise AccountError saying which field to fix."""
+    """Create an account, or raise AccountError saying which field to fix. A sign-up form passes
+    the repeated password as `password_again`."""
+    if password_again is not None and password_again != password:
+        raise AccountError("The two passwords differ.", "confirm")
     username, email = validate_signup(username, email, password)
     try:
         with write_session(engine) as session:

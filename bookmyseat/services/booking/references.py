@@ -11,7 +11,3 @@ REFERENCE_LENGTH = 8  # 30**8 ≈ 6.6e11 possibilities
 
 def new_reference() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(REFERENCE_LENGTH))
-
-
-def normalize_reference(text: str) -> str:
-    return "".join(ch for ch in text.upper() if ch in ALPHABET)

@@ -17,8 +17,12 @@ import logging
 import threading
 from collections.abc import Iterable
 
+import redis
+import redis.asyncio as aioredis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from bookmyseat.settings import get_settings
 
 log = logging.getLogger("bookmyseat.seat_events")
 
@@ -98,12 +102,10 @@ class SeatChangeHub:
 
 hub = SeatChangeHub()
 
-_redis_clients: dict[str, object] = {}
+_redis_clients: dict[str, redis.Redis] = {}
 
 
 def _redis_url() -> str:
-    from bookmyseat.settings import get_settings
-
     return get_settings().redis_url
 
 
@@ -115,15 +117,13 @@ def publish(showtime_ids: Iterable[int]) -> None:
         hub.notify(ids)
         return
     try:
-        import redis
-
         client = _redis_clients.get(url)
         if client is None:
             client = _redis_clients.setdefault(
                 url, redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
             )
         client.publish(CHANNEL, ",".join(map(str, ids)))
-    except Exception as exc:  # noqa: BLE001 - a lost notice is caught up by the viewers' timer
+    except Exception as exc:  # a lost notice is caught up by the viewers' timer
         log.warning("Could not publish seat changes for showtimes %s: %s", ids, exc)
         hub.notify(ids)
 
@@ -135,8 +135,6 @@ def parse_notice(data: bytes | str) -> list[int]:
 
 async def relay_from_redis(url: str, *, retry_seconds: float = 2.0) -> None:
     """Forever: hand every notice published on Redis to this process's hub."""
-    import redis.asyncio as aioredis
-
     while True:
         client = aioredis.Redis.from_url(url)
         try:
@@ -147,7 +145,7 @@ async def relay_from_redis(url: str, *, retry_seconds: float = 2.0) -> None:
                         hub.notify(parse_notice(message["data"]))
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - reconnect; viewers' timer covers the gap
+        except Exception as exc:  # reconnect; viewers' timer covers the gap
             log.warning("Seat-change relay lost Redis (%s); retrying", exc)
         finally:
             await client.aclose()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bookmyseat.db import read_session
 from bookmyseat.models import Cinema, Movie, Screen, Seat, Showtime, ShowtimePrice
 from bookmyseat.services.catalog.layouts import parse_layout
 
@@ -85,9 +87,7 @@ def get_or_create_showtime(
     return showtime
 
 
-def cinema_names(*, engine=None) -> dict[str, int]:  # noqa: ANN001
+def cinema_names(*, engine: Engine | None = None) -> dict[str, int]:
     """Every cinema's name and id, by name (for filters)."""
-    from bookmyseat.db import read_session
-
     with read_session(engine) as session:
         return dict(session.execute(select(Cinema.name, Cinema.id).order_by(Cinema.name)).all())

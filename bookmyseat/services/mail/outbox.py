@@ -65,7 +65,7 @@ def _due_ids(now: datetime, engine: Engine | None) -> list[int]:
         )
 
 
-def _claimable(now: datetime):  # noqa: ANN202 - a SQL expression
+def _claimable(now: datetime):  # a SQL expression
     return or_(
         and_(
             EmailOutbox.status.in_([OutboxStatus.PENDING, OutboxStatus.RETRY]),
@@ -130,7 +130,7 @@ def deliver_due(
             ).scalar_one()
             try:
                 message = build_message(session, row, settings)
-            except Exception as exc:  # noqa: BLE001 - a message we cannot build is a failure
+            except Exception as exc:  # a message we cannot build is a failure
                 message, build_error = None, f"could not build the message: {exc}"
         try:
             if message is None:
@@ -145,7 +145,7 @@ def deliver_due(
     return report
 
 
-def _record_failure(row, reference, exc, now, engine, rng, report) -> None:  # noqa: ANN001
+def _record_failure(row, reference, exc, now, engine, rng, report) -> None:
     reason = exc.reason[:480]
     retry_at = now + retry_delay(row.attempts, rng)  # attempts already counts this one
     if isinstance(exc, PermanentMailError) or retry_at > row.created_at + GIVE_UP_AFTER:

@@ -19,14 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import String, and_, extract, func, literal, select
+from sqlalchemy import String, and_, extract, func, literal, select, union_all
 from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session
 from bookmyseat.models import (
     Booking,
     BookingStatus,
+    EmailOutbox,
     Movie,
+    OutboxStatus,
     SalesHour,
     SalesMovieDay,
     SalesShowtime,
@@ -68,14 +70,14 @@ def whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return first, last if last == end else last + timedelta(days=1)
 
 
-def _hours(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+def _hours(start: datetime, end: datetime, cinema_id: int | None):
     conditions = [SalesHour.hour_start >= start, SalesHour.hour_start < end]
     if cinema_id is not None:
         conditions.append(SalesHour.cinema_id == cinema_id)
     return and_(*conditions)
 
 
-def _days(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+def _days(start: datetime, end: datetime, cinema_id: int | None):
     conditions = [
         SalesMovieDay.day >= start.date().isoformat(),
         SalesMovieDay.day < end.date().isoformat(),
@@ -85,11 +87,11 @@ def _days(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN20
     return and_(*conditions)
 
 
-def _total(column):  # noqa: ANN001, ANN202
+def _total(column):
     return func.coalesce(func.sum(column), 0)
 
 
-def _customers(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+def _customers(start: datetime, end: datetime, cinema_id: int | None):
     query = select(func.count(func.distinct(Booking.user_id))).where(
         Booking.status == PAID, Booking.paid_at >= start, Booking.paid_at < end
     )
@@ -138,7 +140,7 @@ def kpis(
     )
 
 
-def _capacity_per_screen():  # noqa: ANN202
+def _capacity_per_screen():
     return (
         select(Seat.screen_id, func.count().label("seats"))
         .where(~Seat.is_blocked)
@@ -147,7 +149,7 @@ def _capacity_per_screen():  # noqa: ANN202
     )
 
 
-def _showtimes_in_range(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+def _showtimes_in_range(start: datetime, end: datetime, cinema_id: int | None):
     capacity = _capacity_per_screen()
     query = (
         select()
@@ -162,7 +164,7 @@ def _showtimes_in_range(start: datetime, end: datetime, cinema_id: int | None): 
     return query, capacity
 
 
-def _occupancy_totals(start: datetime, end: datetime, cinema_id: int | None):  # noqa: ANN202
+def _occupancy_totals(start: datetime, end: datetime, cinema_id: int | None):
     query, capacity = _showtimes_in_range(start, end, cinema_id)
     return query.add_columns(_total(SalesShowtime.seats_sold), _total(capacity.c.seats))
 
@@ -265,13 +267,9 @@ def recent_activity(
 ) -> tuple[list[Activity], bool]:
     """Newest first: payments, cancellations, refunds and failed emails; and whether there is
     an older page."""
-    from sqlalchemy import literal, union_all
-
-    from bookmyseat.models import EmailOutbox, OutboxStatus
-
     newest = (max(0, page) + 1) * per_page + 1  # each kind needs at most this many rows
 
-    def latest(query, at):  # noqa: ANN001, ANN202 - each branch uses its own index, newest first
+    def latest(query, at):  # each branch uses its own index, newest first
         return query.order_by(at.desc()).limit(newest).subquery().select()
 
     events = union_all(

@@ -31,7 +31,7 @@ _MOVIE_DAY = SalesMovieDay.__table__
 _SHOWTIME = SalesShowtime.__table__
 
 
-def _add(session: Session, table, keys: dict, amounts: dict) -> None:  # noqa: ANN001
+def _add(session: Session, table, keys: dict, amounts: dict) -> None:
     """INSERT … ON CONFLICT DO UPDATE SET column = column + new: one statement, no race."""
     dialect = session.get_bind().dialect.name
     build = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -131,7 +131,7 @@ def rebuild(connection: Connection) -> None:
         .where(Booking.paid_at.is_not(None))
     )
 
-    def when(condition, value):  # noqa: ANN001, ANN202
+    def when(condition, value):
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
     connection.execute(

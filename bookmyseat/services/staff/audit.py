@@ -61,7 +61,7 @@ def add_entry(
     )
 
 
-def record(actor: Actor, action: str, *, engine: Engine | None = None, **fields) -> None:  # noqa: ANN003
+def record(actor: Actor, action: str, *, engine: Engine | None = None, **fields) -> None:
     """An entry on its own (for refusals, which change nothing else)."""
     with write_session(engine) as session:
         add_entry(session, actor, action, **fields)
