@@ -1,4 +1,5 @@
-"""Money, shown and exported. Amounts are integer minor units (paise) everywhere else.
+"""Money (and the counts beside it), shown and exported. Amounts are integer minor units
+(paise) everywhere else.
 
 One formatter for pages, emails and the admin area: Indian digit grouping (₹1,23,456.50), the
 paise shown only when there are any. Exports carry exact decimals, never floats.
@@ -22,6 +23,11 @@ def _indian_grouping(whole: int) -> str:
         groups.insert(0, head[-2:])
         head = head[:-2]
     return ",".join(([head] if head else []) + groups) + "," + tail
+
+
+def format_number(count: int) -> str:
+    """A whole number grouped the way amounts are: 1234567 → "12,34,567"."""
+    return ("-" if count < 0 else "") + _indian_grouping(abs(count))
 
 
 def format_money(paise: int | None, currency: str = "inr") -> str:

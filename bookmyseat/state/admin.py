@@ -13,7 +13,7 @@ import reflex as rx
 from bookmyseat.services.booking import errors
 from bookmyseat.services.catalog.venues import cinema_names
 from bookmyseat.services.mail.resend import ResendRefused
-from bookmyseat.services.money import format_money
+from bookmyseat.services.money import format_money, format_number
 from bookmyseat.services.reporting.ranges import CUSTOM, DEFAULT_RANGE, RANGES, range_window
 from bookmyseat.services.staff import actions
 from bookmyseat.services.staff.access import AccessDenied, require_staff
@@ -21,7 +21,6 @@ from bookmyseat.services.staff.audit import AUDIT_PAGE_SIZE
 from bookmyseat.services.staff.door import VALID
 from bookmyseat.state import admin_charts
 from bookmyseat.state.auth import AuthState
-from bookmyseat.state.formatting import rupees
 
 
 class AdminState(AuthState):
@@ -126,13 +125,13 @@ class DashboardState(AdminState):
             return
         k = data.kpis
         self.kpis = [
-            ["Bookings", f"{k.bookings:,}"],
-            ["Tickets", f"{k.tickets:,}"],
-            ["Revenue (net of refunds)", rupees(k.revenue_paise)],
-            ["Refunded", rupees(k.refunds_paise)],
+            ["Bookings", format_number(k.bookings)],
+            ["Tickets", format_number(k.tickets)],
+            ["Revenue (net of refunds)", format_money(k.revenue_paise)],
+            ["Refunded", format_money(k.refunds_paise)],
             ["Occupancy", f"{k.occupancy_pct}%"],
-            ["Average ticket", rupees(k.average_ticket_paise)],
-            ["Customers", f"{k.customers:,}"],
+            ["Average ticket", format_money(k.average_ticket_paise)],
+            ["Customers", format_number(k.customers)],
         ]
         self.revenue = admin_charts.revenue_by_day(data)
         self.movies = admin_charts.tickets_by_movie(data)
@@ -155,7 +154,7 @@ class DashboardState(AdminState):
                 a.at.strftime("%d %b %H:%M"),
                 ACTIVITY_WORDS.get(a.kind, a.kind) + (f": {a.detail}" if a.detail else ""),
                 a.reference,
-                rupees(a.amount_paise) if a.amount_paise else "",
+                format_money(a.amount_paise) if a.amount_paise else "",
             )
             for a in items
         ]
@@ -238,7 +237,7 @@ class AdminBookingsState(AdminState):
                 r.movie,
                 r.starts_at.strftime("%d %b %Y %H:%M UTC"),
                 r.seats,
-                rupees(r.total_paise),
+                format_money(r.total_paise),
             )
             for r in found
         ]

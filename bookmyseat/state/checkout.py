@@ -13,9 +13,10 @@ from bookmyseat.services.booking.holds import expire_lapsed_holds, release_hold
 from bookmyseat.services.booking.records import BookingView, get_booking
 from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.catalog.showtimes import showtime_summary
+from bookmyseat.services.money import format_money
 from bookmyseat.services.payments.gateway import begin_payment
 from bookmyseat.state.auth import AuthState
-from bookmyseat.state.formatting import day_and_time, rupees
+from bookmyseat.state.formatting import day_and_time
 
 
 @dataclasses.dataclass
@@ -63,9 +64,9 @@ class CheckoutState(AuthState):
         self.reference = view.reference
         self.status = view.status
         self.showtime_id = view.showtime_id
-        self.lines = [LineRow(x.label, x.category, rupees(x.price_paise)) for x in view.lines]
-        self.fee = rupees(view.fee_paise)
-        self.total = rupees(view.total_paise)
+        self.lines = [LineRow(x.label, x.category, format_money(x.price_paise)) for x in view.lines]
+        self.fee = format_money(view.fee_paise)
+        self.total = format_money(view.total_paise)
         left = (view.hold_expires_at - utcnow()).total_seconds()
         self.seconds_left = int(left) if view.status in UNPAID_LIVE else 0
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bookmyseat.services.money import format_money
-
-rupees = format_money  # the pages show the site's currency, rupees
-
 
 def runtime(minutes: int) -> str:
     return f"{minutes // 60}h {minutes % 60:02d}m"

@@ -10,7 +10,8 @@ import reflex as rx
 
 from bookmyseat.services.catalog.showtimes import ShowtimeSlot, movie_detail, movie_showtimes
 from bookmyseat.services.catalog.trailers import embed_url
-from bookmyseat.state.formatting import clock_time, runtime, rupees, short_date
+from bookmyseat.services.money import format_money
+from bookmyseat.state.formatting import clock_time, runtime, short_date
 
 STATUS_TEXT = {"bookable": "", "sold_out": "Sold out", "started": "Started"}
 
@@ -59,7 +60,7 @@ def group_slots(slots: list[ShowtimeSlot]) -> list[DayGroup]:
                             time=clock_time(s.starts_at),
                             format=s.format,
                             language=s.language,
-                            price=f"from {rupees(s.from_price_paise)}",
+                            price=f"from {format_money(s.from_price_paise)}",
                             seats_left=f"{s.seats_left} seats left",
                             status=STATUS_TEXT[s.status],
                             bookable=s.bookable,

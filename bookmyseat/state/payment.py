@@ -16,10 +16,11 @@ from bookmyseat.services.booking.records import BookingView, get_booking
 from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.catalog.showtimes import showtime_summary
 from bookmyseat.services.mail.resend import ResendRefused, queue_resend
+from bookmyseat.services.money import format_money
 from bookmyseat.services.payments import demo as demo_payments
 from bookmyseat.services.payments.refunds import refund_now_if_card_paid
 from bookmyseat.state.auth import AuthState
-from bookmyseat.state.formatting import day_and_time, full_day_and_time, rupees
+from bookmyseat.state.formatting import day_and_time, full_day_and_time
 
 STATUS_TEXT = {
     "held": "Seats held, not paid",
@@ -56,7 +57,7 @@ async def booking_card(view: BookingView) -> BookingCard:
         screen=summary.screen if summary else "",
         when=day_and_time(summary.starts_at) if summary else "",
         seats=", ".join(f"{x.label} ({x.category})" for x in view.lines),
-        amount=rupees(view.total_paise),
+        amount=format_money(view.total_paise),
         showtime_id=view.showtime_id,
     )
 
@@ -188,7 +189,7 @@ class MyBookingsState(AuthState):
                 place=f"{b.cinema} · {b.screen}",
                 when=full_day_and_time(b.starts_at),
                 seats=", ".join(b.seats),
-                amount=rupees(b.total_paise),
+                amount=format_money(b.total_paise),
                 upcoming=b.upcoming,
                 cancellable=b.cancellable,
                 unpaid=b.status in UNPAID_LIVE,

@@ -21,9 +21,10 @@ from bookmyseat.services.booking.availability import SeatState, seat_map
 from bookmyseat.services.booking.holds import hold_seats
 from bookmyseat.services.booking.seat_events import hub
 from bookmyseat.services.catalog.showtimes import showtime_summary
+from bookmyseat.services.money import format_money
 from bookmyseat.settings import get_settings
 from bookmyseat.state.auth import AuthState
-from bookmyseat.state.formatting import day_and_time, rupees
+from bookmyseat.state.formatting import day_and_time
 
 CODES = {"available": "a", "held": "h", "sold": "s", "blocked": "b"}
 # A viewer re-reads the seats at least this often, so a lost notice or a hold that simply ran
@@ -115,7 +116,7 @@ class SeatMapState(AuthState):
         self.movie_slug = summary.movie_slug
         self.venue = f"{summary.cinema}, {summary.city} · {summary.screen}"
         self.when = f"{day_and_time(summary.starts_at)} · {summary.format} · {summary.language}"
-        self.categories = [f"{c} {rupees(p)}" for c, p in reversed(summary.prices.items())]
+        self.categories = [f"{c} {format_money(p)}" for c, p in reversed(summary.prices.items())]
         self.seats = [
             SeatCell(
                 id=s.id,
@@ -124,10 +125,10 @@ class SeatMapState(AuthState):
                 grid_row=s.grid_row + 1,
                 grid_col=s.grid_col + 2,  # column 1 holds the row labels
                 category=s.category,
-                price=rupees(s.price_paise),
+                price=format_money(s.price_paise),
                 wheelchair=s.is_wheelchair,
                 aria=f"Row {s.row_label}, seat {s.number}, {s.category}"
-                + (f", {rupees(s.price_paise)}" if s.price_paise else "")
+                + (f", {format_money(s.price_paise)}" if s.price_paise else "")
                 + (", wheelchair space" if s.is_wheelchair else ""),
             )
             for i, s in enumerate(state)
@@ -146,7 +147,7 @@ class SeatMapState(AuthState):
     def _update_totals(self) -> None:
         chosen = sorted(self.selected, key=lambda s: self._index.get(s, 0))
         self.selected_labels = ", ".join(self._labels.get(s, "") for s in chosen)
-        self.total = rupees(sum(self._prices.get(s, 0) for s in self.selected))
+        self.total = format_money(sum(self._prices.get(s, 0) for s in self.selected))
 
     @rx.event
     def toggle(self, seat_id: int):

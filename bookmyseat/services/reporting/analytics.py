@@ -324,5 +324,10 @@ def recent_activity(
     )
     with read_session(engine) as session:
         rows = session.execute(query).all()
-    items = [Activity(r.at, r.kind, r.reference, int(r.amount), r.detail) for r in rows]
+    items = [
+        Activity(
+            at=r.at, kind=r.kind, reference=r.reference, amount_paise=int(r.amount), detail=r.detail
+        )
+        for r in rows
+    ]
     return items[:per_page], len(items) > per_page

@@ -107,6 +107,6 @@ def entries(
             .limit(per_page)
         ).scalars()
         return [
-            AuditRow(r.at, r.actor, r.action, r.entity, r.entity_id, r.before, r.after, r.detail)
+            AuditRow(**{name: getattr(r, name) for name in AuditRow.__dataclass_fields__})
             for r in rows
         ], total
