@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bookmyseat.state.auth import safe_next
+from bookmyseat.state.auth import LoginState, SignupState, safe_next
 
 
 @pytest.mark.parametrize(
@@ -22,3 +22,12 @@ from bookmyseat.state.auth import safe_next
 )
 def test_only_same_site_paths(target: str | None, expected: str) -> None:
     assert safe_next(target) == expected
+
+
+@pytest.mark.parametrize("form", [LoginState, SignupState])
+def test_each_form_has_its_own_submit_handler(form: type) -> None:
+    """A handler inherited from a plain parent state would run on the parent's instance, where
+    the form's own `_account_from` is not; the shared form is a mixin so each gets its copy."""
+    handler = form.event_handlers["submit"]
+    assert handler.state is form
+    assert {"error", "busy"} <= set(form.base_vars)

@@ -57,9 +57,10 @@ class AuthState(rx.State):
         return [rx.redirect("/"), rx.toast.info("You are signed out.")]
 
 
-class AccountFormState(AuthState):
+class AccountForm(rx.State, mixin=True):
     """A sign-in or sign-up form: one submission at a time, its refusal shown above it, and on
-    success the browser signed in and sent where it was going."""
+    success the browser signed in and sent where it was going. A mixin, because Reflex binds an
+    event handler to the class that defines it: each form gets its own `submit`."""
 
     error: str = ""
     busy: bool = False
@@ -85,7 +86,7 @@ class AccountFormState(AuthState):
         yield [rx.redirect(safe_next(self.router.page.params.get("next"))), *self._welcome(account)]
 
 
-class LoginState(AccountFormState):
+class LoginState(AccountForm, AuthState):
     """`/login`."""
 
     async def _account_from(self, form: dict) -> Account:
@@ -97,7 +98,7 @@ class LoginState(AccountFormState):
         return account
 
 
-class SignupState(AccountFormState):
+class SignupState(AccountForm, AuthState):
     """`/signup`."""
 
     async def _account_from(self, form: dict) -> Account:
