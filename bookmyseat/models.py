@@ -40,6 +40,7 @@ class PaymentStatus(StrEnum):
     REFUND_PENDING = "refund_pending"  # to be refunded (cancelled, or paid after a resale)
     REFUND_REQUESTED = "refund_requested"  # asked of the provider; REFUNDED when it confirms
     REFUNDED = "refunded"
+    REFUND_FAILED = "refund_failed"  # the provider refused the refund: staff must act
 
 
 class OutboxStatus(StrEnum):
@@ -216,7 +217,10 @@ class SeatClaim(SQLModel, table=True):
 
 
 class Payment(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("provider", "provider_ref", name="uq_payment_provider_ref"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_ref", name="uq_payment_provider_ref"),
+        Index("ix_payment_status_refund_due", "status", "refund_next_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     booking_id: int = Field(foreign_key="booking.id", index=True)
@@ -227,6 +231,12 @@ class Payment(SQLModel, table=True):
     status: str = Field(max_length=20)
     detail: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
+    # Refunding (see services.payments.refunds): each payment on its own schedule.
+    refund_attempts: int = 0
+    refund_next_at: datetime | None = None  # when a REFUND_PENDING payment is next asked for
+    refund_claimed_at: datetime | None = None  # when a sender marked it REFUND_REQUESTED
+    refund_id: str = Field(default="", max_length=255)  # the provider's refund, once it answered
+    refund_error: str = Field(default="", max_length=500)
 
 
 class CheckoutSession(SQLModel, table=True):
@@ -240,9 +250,10 @@ class CheckoutSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     booking_id: int = Field(foreign_key="booking.id", index=True)
     provider: str = Field(max_length=20)
-    session_id: str = Field(max_length=255)
+    session_id: str = Field(max_length=255)  # "pending-<booking>-<attempt>" until Stripe answers
     url: str = Field(default="", max_length=1000)
-    status: str = Field(default="open", max_length=20)  # open | complete | expired
+    status: str = Field(default="open", max_length=20)  # creating | open | complete | expired
+    attempt: int = 1  # the booking's n-th checkout: part of the idempotency key
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
 

@@ -39,6 +39,7 @@ class Settings:
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""  # empty: Stripe's own servers; tests point it at a stand-in
+    stripe_timeout_seconds: float = 20.0  # one request; the SDK retries twice more
     public_url: str = "http://localhost:3000"
     smtp_host: str = ""
     smtp_port: int = 587
@@ -113,6 +114,7 @@ def load_settings() -> Settings:
         stripe_secret_key=_str("STRIPE_SECRET_KEY"),
         stripe_webhook_secret=_str("STRIPE_WEBHOOK_SECRET"),
         stripe_api_base=_str("BOOKMYSEAT_STRIPE_API_BASE"),
+        stripe_timeout_seconds=float(_str("BOOKMYSEAT_STRIPE_TIMEOUT_SECONDS") or 20),
         public_url=_str("BOOKMYSEAT_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
         smtp_host=_str("BOOKMYSEAT_SMTP_HOST"),
         smtp_port=(port := _int("BOOKMYSEAT_SMTP_PORT", 587)),

@@ -9,7 +9,7 @@ from bookmyseat.services.booking.holds import expire_lapsed_holds
 from bookmyseat.services.booking.seat_events import relay_from_redis
 from bookmyseat.services.mail.outbox import deliver_due
 from bookmyseat.services.payments.refunds import send_pending_refunds
-from bookmyseat.services.payments.stripe_checkout import expire_lapsed_sessions
+from bookmyseat.services.payments.stripe_sessions import expire_lapsed_sessions
 from bookmyseat.settings import get_settings
 
 log = logging.getLogger("bookmyseat.tasks")

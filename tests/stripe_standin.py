@@ -1,12 +1,16 @@
 """A local stand-in for Stripe's API: the SDK talks to it through its base-address setting.
 
 It keeps Checkout Sessions, refunds and charges in memory, answers with Stripe-shaped JSON,
-honours Idempotency-Key like Stripe does, and records every request so tests can count them.
-Tests move a session along (paid, delayed, amount changed) with the helper methods.
+honours Idempotency-Key like Stripe does (the same answer again; an error if the parameters
+differ), and records every request so tests can count them. Tests move a session along (paid,
+delayed, amount changed) with the helper methods, and give it Stripe's bad days: a 500 for any
+request, answers that arrive after the client gave up (the work done all the same), and refunds
+that fail or are declined.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -28,6 +32,13 @@ class StripeStandIn:
     requests: list[tuple[str, str, dict]] = field(default_factory=list)
     idempotent: dict[str, tuple[int, dict]] = field(default_factory=dict)
     fail_next: int = 0  # answer this many requests with 500 (Stripe having a bad moment)
+    slow_next: int = 0  # do this many requests, but answer only after `slow_seconds`
+    slow_seconds: float = 0.0
+    # What the next refund requests meet, in order: "500" (nothing done), "timeout" (the refund
+    # is made but every answer comes too late), "card_declined" (Stripe refuses it).
+    refund_failures: list[str] = field(default_factory=list)
+    idempotent_params: dict[str, dict] = field(default_factory=dict)
+    _timing_out: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -75,16 +86,41 @@ class StripeStandIn:
         return charge
 
     # --- the HTTP API ---------------------------------------------------------------------
-    def handle(self, method: str, path: str, params: dict, key: str | None) -> tuple[int, dict]:
+    def handle(
+        self, method: str, path: str, params: dict, key: str | None
+    ) -> tuple[int, dict, float]:
+        """The status and body to answer with, and how long to wait before answering. Like
+        Stripe, a key's first answer is replayed for the same parameters, 500s included."""
+        delay = 0.0
+        if self.slow_next > 0:
+            self.slow_next -= 1
+            delay = self.slow_seconds
+        if key and key in self.idempotent_params:
+            if self.idempotent_params[key] != params:
+                return 400, _error("idempotency_error", IDEMPOTENCY_MISMATCH), delay
+            return (*self.idempotent[(method, path, key)], delay)
+        answer = self._answer(method, path, params)
+        if key:
+            self.idempotent[(method, path, key)] = answer
+            self.idempotent_params[key] = params
+        if answer[1].get("object") == "refund" and self._timing_out:
+            self._timing_out = False
+            self.slow_next += 2  # the SDK's own retries are answered too late as well
+            delay = self.slow_seconds
+        return (*answer, delay)
+
+    def _answer(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         if self.fail_next > 0:
             self.fail_next -= 1
             return 500, _error("api_error", "Something went wrong on Stripe's end.")
-        if key and (method, path, key) in self.idempotent:
-            return self.idempotent[(method, path, key)]
-        answer = self._route(method, path, params)
-        if key:
-            self.idempotent[(method, path, key)] = answer
-        return answer
+        if method == "POST" and path == "/v1/refunds" and self.refund_failures:
+            mode = self.refund_failures.pop(0)
+            if mode == "500":
+                return 500, _error("api_error", "Something went wrong on Stripe's end.")
+            if mode == "card_declined":
+                return 402, _error("card_error", "Your card was declined.", "card_declined")
+            self._timing_out = mode == "timeout"  # done at Stripe; the answer comes too late
+        return self._route(method, path, params)
 
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         if method == "POST" and path == "/v1/checkout/sessions":
@@ -102,6 +138,9 @@ class StripeStandIn:
                 return 400, _error("invalid_request_error", "Only open sessions can be expired.")
             session["status"] = "expired"
             return 200, session
+        if method == "GET" and path == "/v1/refunds":
+            mine = [r for r in self.refunds if r["payment_intent"] == params.get("payment_intent")]
+            return 200, {"object": "list", "data": mine[::-1], "has_more": False}
         if method == "POST" and path == "/v1/refunds":
             refund = {
                 "id": f"re_{next(self.ids)}",
@@ -148,8 +187,14 @@ class StripeStandIn:
         return session
 
 
-def _error(kind: str, message: str) -> dict:
-    return {"error": {"type": kind, "message": message}}
+IDEMPOTENCY_MISMATCH = (
+    "Keys for idempotent requests can only be used with the same parameters they were first used "
+    "with."
+)
+
+
+def _error(kind: str, message: str, code: str = "") -> dict:
+    return {"error": {"type": kind, "message": message, **({"code": code} if code else {})}}
 
 
 def event_payload(event_type: str, obj: dict, event_id: str | None = None) -> str:
@@ -178,16 +223,18 @@ def stripe_standin() -> Iterator[StripeStandIn]:
             params = dict(parse_qsl(raw or query, keep_blank_values=True))
             with standin.lock:
                 standin.requests.append((method, path, params))
-                status, body = standin.handle(
+                status, body, delay = standin.handle(
                     method, path, params, self.headers.get("Idempotency-Key")
                 )
+            time.sleep(delay)  # outside the lock: the client's retry is answered meanwhile
             data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Request-Id", f"req_{next(standin.ids)}")
-            self.end_headers()
-            self.wfile.write(data)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client gave up
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Request-Id", f"req_{next(standin.ids)}")
+                self.end_headers()
+                self.wfile.write(data)
 
         def do_GET(self) -> None:
             self._serve("GET")

@@ -9,9 +9,7 @@ from datetime import timedelta
 
 import pytest
 import stripe
-from sqlalchemy import func, select
 
-from bookmyseat.db import read_session
 from bookmyseat.models import (
     BookingStatus,
     EmailOutbox,
@@ -23,41 +21,14 @@ from bookmyseat.models import (
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.holds import expire_lapsed_holds
-from bookmyseat.services.booking.records import get_booking
-from bookmyseat.services.payments import refunds
+from bookmyseat.services.payments import refunds, stripe_sessions
 from bookmyseat.services.payments import stripe_checkout as stripe_payments
 from bookmyseat.services.payments.gateway import begin_payment
 from bookmyseat.services.payments.stripe_webhook import handle_webhook
 from bookmyseat.settings import Settings
 from tests.conftest import World
-from tests.stripe_payments_helpers import SECRET
+from tests.stripe_payments_helpers import SECRET, checkout, count, deliver, status_of
 from tests.stripe_standin import StripeStandIn, event_payload
-
-
-def deliver(world: World, settings: Settings, event_type: str, obj: dict, **sign) -> int:
-    payload = event_payload(event_type, obj, sign.pop("event_id", None))
-    header = stripe.WebhookSignature.generate_signature_header(
-        payload, sign.pop("secret", SECRET), sign.pop("timestamp", None)
-    )
-    return handle_webhook(payload.encode(), header, settings=settings, engine=world.engine).status
-
-
-def checkout(world: World, settings: Settings, *labels: str, user: int | None = None, now=None):
-    view = world.hold(user or world.alice, *labels, now=now)
-    url = stripe_payments.start_checkout(
-        view.reference, user or world.alice, now=now, settings=settings, engine=world.engine
-    )
-    session_id = url.rsplit("/", 1)[-1]
-    return view, session_id
-
-
-def count(world: World, model, *where) -> int:
-    with read_session(world.engine) as session:
-        return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
-
-
-def status_of(world: World, reference: str) -> str:
-    return get_booking(reference, engine=world.engine).status
 
 
 def test_the_gateway_is_chosen_by_the_settings(world: World, settings, stripe_settings) -> None:
@@ -111,7 +82,7 @@ def test_three_webhooks_and_the_success_page_at_once_pay_once(
     def success_page() -> None:
         barrier.wait()
         answers.append(
-            stripe_payments.fulfil_session(
+            stripe_sessions.fulfil_session(
                 session_id, settings=stripe_settings, engine=world.engine
             ).result
         )
@@ -209,7 +180,7 @@ def test_a_lapsed_hold_expires_its_session_then_a_late_payment_is_refunded_once(
     view, session_id = checkout(world, stripe_settings, "C1", now=start)
     expire_lapsed_holds(engine=world.engine)
     assert (
-        stripe_payments.expire_lapsed_sessions(settings=stripe_settings, engine=world.engine) == 1
+        stripe_sessions.expire_lapsed_sessions(settings=stripe_settings, engine=world.engine) == 1
     )
     assert standin.calls("POST", f"/v1/checkout/sessions/{session_id}/expire")
     world.pay(world.hold(world.bob, "C1"), provider_ref="pay_bob")  # resold

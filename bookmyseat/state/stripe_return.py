@@ -1,5 +1,5 @@
 """State of `/payments/stripe/success`: Stripe sends the customer back here after paying.
-What happened is decided by `payments.stripe_checkout.confirm_return`; this page says it."""
+What happened is decided by `payments.stripe_sessions.confirm_return`; this page says it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 
 import reflex as rx
 
-from bookmyseat.services.payments.stripe_checkout import confirm_return
+from bookmyseat.services.payments.stripe_sessions import confirm_return
 from bookmyseat.state.auth import AuthState
 
 MESSAGES = {

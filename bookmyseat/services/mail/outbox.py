@@ -24,6 +24,7 @@ from bookmyseat.models import Booking, EmailOutbox, OutboxStatus
 from bookmyseat.services.clock import resolve_now
 from bookmyseat.services.mail.messages import build_message
 from bookmyseat.services.mail.smtp import MailError, PermanentMailError, send_email
+from bookmyseat.services.retry import backoff
 from bookmyseat.settings import Settings, get_settings
 
 log = logging.getLogger("bookmyseat.outbox")
@@ -47,10 +48,8 @@ class DeliveryReport:
 
 
 def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
-    """Exponential backoff (1, 2, 4 … minutes, at most 4 hours) with ±20% jitter, so senders
-    that failed together do not all come back at the same second."""
-    base = min(FIRST_RETRY * 2 ** max(0, attempts - 1), LONGEST_WAIT)
-    return base * (rng or random).uniform(0.8, 1.2)
+    """1, 2, 4 … minutes, at most 4 hours (the shared backoff rule)."""
+    return backoff(attempts, first=FIRST_RETRY, longest=LONGEST_WAIT, rng=rng)
 
 
 def _due_ids(now: datetime, engine: Engine | None) -> list[int]:

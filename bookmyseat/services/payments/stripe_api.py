@@ -21,5 +21,8 @@ def stripe_client(settings: Settings) -> stripe.StripeClient:
     """A client for the configured key; `stripe_api_base` points it at another server (tests)."""
     base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
     return stripe.StripeClient(
-        settings.stripe_secret_key, base_addresses=base, max_network_retries=2
+        settings.stripe_secret_key,
+        base_addresses=base,
+        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=settings.stripe_timeout_seconds),
     )

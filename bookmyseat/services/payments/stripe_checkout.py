@@ -1,8 +1,9 @@
-"""Stripe Checkout: open a session per attempt, fulfil from the API's word, expire.
+"""Stripe Checkout: open a session per payment attempt, at most one of them open at a time.
 
-Webhook events and the success page are only triggers: the session (or charge) is always read
-back from Stripe before anything changes, and fulfilment is the engine's idempotent
-`confirm_payment`, so any number of triggers, in any order, pay a booking once.
+An attempt is written down before Stripe is asked (status "creating", its expiry and number
+fixed), so that a crash between Stripe creating the session and us saving it is repaired by the
+next try: it repeats the same request under the same idempotency key and gets the same session.
+What happens to a session afterwards (paid, expired, refunded) is `stripe_sessions`.
 """
 
 from __future__ import annotations
@@ -18,27 +19,29 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bookmyseat.db import read_session, write_session
-from bookmyseat.models import (
-    Booking,
-    BookingSeat,
-    CheckoutSession,
-    Movie,
-    Showtime,
-    User,
-)
+from bookmyseat.models import Booking, BookingSeat, CheckoutSession, Movie, Showtime, User
 from bookmyseat.services.booking import errors
-from bookmyseat.services.booking.fulfilment import confirm_payment
-from bookmyseat.services.booking.holds import mark_pending_payment, release_hold
-from bookmyseat.services.booking.records import PaymentOutcome
-from bookmyseat.services.booking.rules import claim_is_live_sql
+from bookmyseat.services.booking.holds import mark_pending_payment
+from bookmyseat.services.booking.records import locked_booking
 from bookmyseat.services.clock import resolve_now
-from bookmyseat.services.payments.refunds import send_pending_refunds
 from bookmyseat.services.payments.stripe_api import PROVIDER, PaymentServiceDown, stripe_client
+from bookmyseat.services.payments.stripe_sessions import fulfil_session, set_session_status
 from bookmyseat.settings import Settings, get_settings
 
 log = logging.getLogger("bookmyseat.stripe")
-# Stripe refuses a Checkout Session that expires sooner than 30 minutes after it is created.
-SESSION_LIFETIME = timedelta(minutes=31)
+# Stripe refuses a session that expires sooner than 30 minutes after it is created. Ours are ended
+# with the hold anyway (`stripe_sessions.expire_lapsed_sessions`); the margin lets a retry within
+# RETRY_WINDOW repeat the very same request.
+SESSION_LIFETIME = timedelta(minutes=45)
+RETRY_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    row_id: int
+    booking_id: int
+    number: int
+    expires_at: datetime
 
 
 def _line_items(session: Session, booking: Booking) -> list[dict]:
@@ -77,6 +80,59 @@ def _line_items(session: Session, booking: Booking) -> list[dict]:
     return items
 
 
+def _attempt(reference: str, user_id: int, now: datetime, engine: Engine | None) -> Attempt:
+    """This payment attempt: an unfinished one repeated (same number and expiry, so the same
+    request), or a new one written down before Stripe is asked."""
+    with write_session(engine) as session:
+        booking = locked_booking(session, reference, user_id)
+        unfinished = session.execute(
+            select(CheckoutSession).where(
+                CheckoutSession.booking_id == booking.id, CheckoutSession.status == "creating"
+            )
+        ).scalar_one_or_none()
+        if unfinished is not None:
+            if unfinished.created_at > now - RETRY_WINDOW:
+                return Attempt(unfinished.id, booking.id, unfinished.attempt, unfinished.expires_at)
+            unfinished.status = "abandoned"  # too old to repeat; a session it made is never shown
+        number = (
+            1
+            + session.execute(
+                select(func.count()).where(CheckoutSession.booking_id == booking.id)
+            ).scalar_one()
+        )
+        row = CheckoutSession(
+            booking_id=booking.id,
+            provider=PROVIDER,
+            session_id=f"pending-{booking.id}-{number}",
+            status="creating",
+            attempt=number,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+        session.add(row)
+        session.flush()
+        return Attempt(row.id, booking.id, number, row.expires_at)
+
+
+def _end_attempt(attempt: Attempt, engine: Engine | None) -> None:
+    """Stripe answered this attempt with an error: the next try is a new attempt (a new key)."""
+    with write_session(engine) as session:
+        session.execute(
+            update(CheckoutSession)
+            .where(CheckoutSession.id == attempt.row_id, CheckoutSession.status == "creating")
+            .values(status="abandoned")
+        )
+
+
+def _record_created(attempt: Attempt, checkout: stripe.checkout.Session, engine) -> None:
+    with write_session(engine) as session:
+        session.execute(
+            update(CheckoutSession)
+            .where(CheckoutSession.id == attempt.row_id)
+            .values(session_id=checkout.id, url=checkout.url or "", status="open")
+        )
+
+
 def start_checkout(
     reference: str,
     user_id: int,
@@ -89,20 +145,11 @@ def start_checkout(
     settings = settings or get_settings()
     now = resolve_now(now)
     mark_pending_payment(reference, user_id=user_id, now=now, engine=engine)
+    attempt = _attempt(reference, user_id, now, engine)
     with read_session(engine) as session:
-        booking = session.execute(
-            select(Booking).where(Booking.reference == reference)
-        ).scalar_one()
+        booking = session.get(Booking, attempt.booking_id)
         email = session.execute(select(User.email).where(User.id == booking.user_id)).scalar_one()
-        attempt = (
-            1
-            + session.execute(
-                select(func.count()).where(CheckoutSession.booking_id == booking.id)
-            ).scalar_one()
-        )
         items = _line_items(session, booking)
-    _close_earlier_sessions(booking.id, settings, engine)
-    expires_at = now + SESSION_LIFETIME
     params = {
         "mode": "payment",
         "line_items": items,
@@ -115,165 +162,66 @@ def start_checkout(
         "success_url": f"{settings.public_url}/payments/stripe/success?session_id="
         + "{CHECKOUT_SESSION_ID}",
         "cancel_url": f"{settings.public_url}/checkout/{reference}",
-        "expires_at": int(expires_at.timestamp()),
+        "expires_at": int(attempt.expires_at.timestamp()),
     }
+    client = stripe_client(settings)
     try:
-        checkout = stripe_client(settings).v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": f"checkout-{reference}-{attempt}"}
+        checkout = client.v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": f"checkout-{reference}-{attempt.number}"}
         )
-    except stripe.StripeError as exc:
-        log.warning("Stripe refused or missed a checkout for %s: %s", reference, exc)
+    except stripe.APIConnectionError as exc:  # it may have reached Stripe: the retry repeats it
+        log.warning("No answer from Stripe for the checkout of %s: %s", reference, exc)
         raise PaymentServiceDown() from exc
-    with write_session(engine) as session:
-        session.add(
-            CheckoutSession(
-                booking_id=booking.id,
-                provider=PROVIDER,
-                session_id=checkout.id,
-                url=checkout.url or "",
-                created_at=now,
-                expires_at=expires_at,
-            )
-        )
+    except stripe.StripeError as exc:  # Stripe answered, and replays that answer for this key
+        log.warning("Stripe refused the checkout of %s: %s", reference, exc)
+        _end_attempt(attempt, engine)
+        raise PaymentServiceDown() from exc
+    _record_created(attempt, checkout, engine)
+    _close_earlier_sessions(attempt, client, settings, engine)
     return checkout.url
 
 
-def _close_earlier_sessions(booking_id: int, settings: Settings, engine: Engine | None) -> None:
-    """A customer who came back from Stripe and pays again gets a new session; the earlier one is
-    expired first so that the booking cannot be paid twice. If it was paid meanwhile, fulfil it."""
+def _close_earlier_sessions(
+    attempt: Attempt, client: stripe.StripeClient, settings: Settings, engine: Engine | None
+) -> None:
+    """A customer who came back from Stripe and pays again: the earlier sessions are expired once
+    the new one exists (so their expiry never finds the booking without an open session), and
+    the booking cannot be paid twice. If one was paid meanwhile, it is fulfilled instead and the
+    new session closed."""
     with read_session(engine) as session:
         earlier = (
             session.execute(
                 select(CheckoutSession.session_id).where(
-                    CheckoutSession.booking_id == booking_id,
+                    CheckoutSession.booking_id == attempt.booking_id,
                     CheckoutSession.provider == PROVIDER,
                     CheckoutSession.status == "open",
+                    CheckoutSession.attempt < attempt.number,
                 )
             )
             .scalars()
             .all()
         )
-    client = stripe_client(settings)
     for session_id in earlier:
         try:
             client.v1.checkout.sessions.expire(session_id)
-            _set_session_status(session_id, "expired", engine)
+            set_session_status(session_id, "expired", engine)
         except stripe.InvalidRequestError:
             outcome = fulfil_session(session_id, settings=settings, engine=engine)
-            if outcome is not None:
-                raise errors.BookingError("This booking is already paid.") from None
-            _set_session_status(session_id, "expired", engine)
+            if outcome is None:
+                set_session_status(session_id, "expired", engine)
+                continue
+            _abandon_new_session(attempt, client, engine)
+            raise errors.BookingError("This booking is already paid.") from None
         except stripe.StripeError as exc:
             raise PaymentServiceDown() from exc
 
 
-def _set_session_status(session_id: str, status: str, engine: Engine | None) -> None:
-    with write_session(engine) as session:
-        session.execute(
-            update(CheckoutSession)
-            .where(CheckoutSession.provider == PROVIDER, CheckoutSession.session_id == session_id)
-            .values(status=status)
-        )
-
-
-def fulfil_session(
-    session_id: str, *, settings: Settings | None = None, engine: Engine | None = None
-) -> PaymentOutcome | None:
-    """Read the session back from Stripe and, if it is paid, fulfil its booking (idempotent).
-    None while a delayed payment method is still pending."""
-    settings = settings or get_settings()
-    checkout = stripe_client(settings).v1.checkout.sessions.retrieve(session_id)
-    reference = checkout.client_reference_id or (checkout.metadata or {}).get("reference")
-    if not reference:
-        raise errors.BookingNotFound()
-    if checkout.payment_status not in ("paid", "no_payment_required"):
-        return None
-    outcome = confirm_payment(
-        reference,
-        amount_paise=int(checkout.amount_total or 0),
-        currency=str(checkout.currency or ""),
-        provider=PROVIDER,
-        provider_ref=str(checkout.payment_intent or checkout.id),
-        engine=engine,
-    )
-    _set_session_status(session_id, "complete", engine)
-    if outcome.result == "refund_needed":
-        send_pending_refunds(settings=settings, engine=engine)
-    return outcome
-
-
-@dataclass(frozen=True)
-class ReturnOutcome:
-    """What the customer's return from Stripe found: `result` is paid (see the booking), pending
-    (a bank still processing), flagged, refund_needed, unconfirmed (Stripe did not answer) or
-    nothing (no card payment to confirm here)."""
-
-    result: str
-    reference: str = ""
-
-
-def confirm_return(
-    session_id: str, *, settings: Settings | None = None, engine: Engine | None = None
-) -> ReturnOutcome:
-    """The success page: the session id in the address is only a pointer, so the session is read
-    from Stripe and fulfilled (idempotently, as the webhook may do at the same moment)."""
-    settings = settings or get_settings()
-    if settings.demo_payments or not session_id.startswith("cs_"):
-        return ReturnOutcome("nothing")
-    try:
-        outcome = fulfil_session(session_id, settings=settings, engine=engine)
-    except (stripe.StripeError, errors.BookingError) as exc:
-        log.warning("Could not confirm Stripe session %s: %s", session_id, exc)
-        return ReturnOutcome("unconfirmed")
-    if outcome is None:
-        return ReturnOutcome("pending")
-    if outcome.is_paid or outcome.result == "duplicate":
-        return ReturnOutcome("paid", outcome.booking.reference)
-    return ReturnOutcome(outcome.result, outcome.booking.reference)
-
-
-def release_session(
-    session_id: str, *, settings: Settings | None = None, engine: Engine | None = None
-) -> None:
-    """An expired session, or a delayed payment that failed: give the seats back."""
-    settings = settings or get_settings()
-    checkout = stripe_client(settings).v1.checkout.sessions.retrieve(session_id)
-    if checkout.payment_status == "paid":
-        fulfil_session(session_id, settings=settings, engine=engine)
-        return
-    reference = checkout.client_reference_id
-    if reference:
-        release_hold(reference, engine=engine)
-    _set_session_status(session_id, "expired", engine)
-
-
-def expire_lapsed_sessions(
-    *, now: datetime | None = None, settings: Settings | None = None, engine: Engine | None = None
-) -> int:
-    """Our hold is shorter than Stripe's shortest session: when a hold ends, end its session
-    too, so the customer cannot pay for seats that are no longer theirs."""
-    settings = settings or get_settings()
-    now = resolve_now(now)
+def _abandon_new_session(attempt: Attempt, client: stripe.StripeClient, engine) -> None:
     with read_session(engine) as session:
-        open_sessions = (
-            session.execute(
-                select(CheckoutSession.session_id)
-                .join(Booking, Booking.id == CheckoutSession.booking_id)
-                .where(
-                    CheckoutSession.provider == PROVIDER,
-                    CheckoutSession.status == "open",
-                    ~claim_is_live_sql(now),  # the seats are no longer the customer's
-                )
-            )
-            .scalars()
-            .all()
-        )
-    client = stripe_client(settings)
-    for session_id in open_sessions:
-        try:
-            client.v1.checkout.sessions.expire(session_id)
-            status = "expired"
-        except stripe.InvalidRequestError:
-            status = client.v1.checkout.sessions.retrieve(session_id).status or "expired"
-        _set_session_status(session_id, status, engine)
-    return len(open_sessions)
+        session_id = session.get(CheckoutSession, attempt.row_id).session_id
+    try:
+        client.v1.checkout.sessions.expire(session_id)
+    except stripe.StripeError as exc:  # it expires on its own; housekeeping tries again
+        log.warning("Could not expire superseded session %s: %s", session_id, exc)
+    else:
+        set_session_status(session_id, "expired", engine)

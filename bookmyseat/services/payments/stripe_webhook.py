@@ -19,7 +19,7 @@ from bookmyseat.models import ProviderEvent
 from bookmyseat.services.booking import errors
 from bookmyseat.services.payments.refunds import record_refund
 from bookmyseat.services.payments.stripe_api import PROVIDER
-from bookmyseat.services.payments.stripe_checkout import fulfil_session, release_session
+from bookmyseat.services.payments.stripe_sessions import fulfil_session, release_session
 from bookmyseat.settings import Settings, get_settings
 
 log = logging.getLogger("bookmyseat.stripe")
