@@ -21,7 +21,14 @@ from sqlmodel import Session, create_engine
 from bookmyseat.settings import get_settings
 
 _WRITE_OPTION = "bookmyseat_write"
+MAX_ROW_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def is_row_id(value: object) -> bool:
+    """Whether `value` can name a row: ids from a client are checked with this before a query,
+    so a huge or negative one means "not found", never a database error."""
+    return type(value) is int and 0 < value <= MAX_ROW_ID
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:

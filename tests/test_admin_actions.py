@@ -14,7 +14,7 @@ from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.records import get_booking
 from bookmyseat.services.mail.tickets import ticket_code
 from bookmyseat.services.staff import actions as admin
-from bookmyseat.services.staff import audit
+from bookmyseat.services.staff import audit, exports
 from bookmyseat.services.staff.access import AccessDenied
 from bookmyseat.settings import Settings
 from bookmyseat.state.admin import detail_lines
@@ -50,7 +50,7 @@ def actions(world: World, settings: Settings, reference: str) -> dict:
         "audit log": (False, lambda a: admin.audit_log(a, engine=world.engine)),
         "csv": (
             False,
-            lambda a: admin.bookings_csv(
+            lambda a: exports.bookings_csv(
                 a, now - timedelta(days=1), now + timedelta(days=1), engine=world.engine
             ),
         ),
@@ -113,7 +113,7 @@ def test_staff_actions_do_what_they_say_and_are_logged(world: World, settings: S
     admin.retry_email(boss, failed.id, engine=world.engine)
     assert admin.list_outbox(boss, "pending", engine=world.engine)[0].id == failed.id
     now = utcnow()
-    csv = admin.bookings_csv(
+    csv = exports.bookings_csv(
         boss, now - timedelta(hours=1), now + timedelta(hours=1), engine=world.engine
     )
     assert csv.splitlines()[0].startswith("reference,status") and view.reference in csv

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import Cinema, Role, Screen, Seat, Showtime, User
 from bookmyseat.services.accounts.users import Account
-from bookmyseat.services.staff import audit
+from bookmyseat.services.staff import audit, scheduling
 from bookmyseat.services.staff import catalog_management as management
 from bookmyseat.services.staff.access import AccessDenied
 from bookmyseat.services.staff.catalog_management import ManagementError, MovieFields
@@ -38,11 +38,11 @@ def test_an_overlapping_showtime_is_refused(world: World, boss: Account) -> None
     screen, movie = screen_and_movie(world)  # the world's show: starts_at, runs 100 minutes
     after = world.starts_at + timedelta(minutes=100 + 20)  # its end plus the cleaning buffer
     with pytest.raises(ManagementError, match="busy then"):
-        management.schedule_showtime(
+        scheduling.schedule_showtime(
             boss, movie, screen, after - timedelta(minutes=1), PRICES, engine=world.engine
         )
     with pytest.raises(ManagementError, match="busy then"):
-        management.schedule_showtime(
+        scheduling.schedule_showtime(
             boss,
             movie,
             screen,
@@ -50,12 +50,12 @@ def test_an_overlapping_showtime_is_refused(world: World, boss: Account) -> None
             PRICES,
             engine=world.engine,
         )
-    new_id = management.schedule_showtime(boss, movie, screen, after, PRICES, engine=world.engine)
+    new_id = scheduling.schedule_showtime(boss, movie, screen, after, PRICES, engine=world.engine)
     assert new_id != world.showtime_id
     before = world.starts_at - timedelta(minutes=100 + 20)
-    management.schedule_showtime(boss, movie, screen, before, PRICES, engine=world.engine)
+    scheduling.schedule_showtime(boss, movie, screen, before, PRICES, engine=world.engine)
     with pytest.raises(ManagementError, match="price for Prime"):
-        management.schedule_showtime(
+        scheduling.schedule_showtime(
             boss,
             movie,
             screen,
@@ -76,7 +76,7 @@ def test_two_admins_scheduling_the_same_slot_get_one_show(world: World, boss: Ac
         barrier.wait()
         try:
             outcomes.append(
-                management.schedule_showtime(boss, movie, screen, slot, PRICES, engine=world.engine)
+                scheduling.schedule_showtime(boss, movie, screen, slot, PRICES, engine=world.engine)
             )
         except ManagementError:
             outcomes.append("refused")
@@ -97,7 +97,7 @@ def test_a_layout_round_trips_through_the_editor(world: World, boss: Account) ->
     ]
     with read_session(world.engine) as session:
         cinema = session.execute(select(Cinema.id)).scalars().first()
-    screen_id = management.add_screen(boss, cinema, "Screen 9", rows, engine=world.engine)
+    screen_id = scheduling.add_screen(boss, cinema, "Screen 9", rows, engine=world.engine)
     with read_session(world.engine) as session:
         screen = session.get(Screen, screen_id)
         seats = session.execute(select(Seat).where(Seat.screen_id == screen_id)).scalars().all()
@@ -105,7 +105,7 @@ def test_a_layout_round_trips_through_the_editor(world: World, boss: Account) ->
     assert len(seats) == 12 and sum(s.is_wheelchair for s in seats) == 1
     assert [s.label for s in seats if s.is_blocked] == ["A6"]
     with pytest.raises(ManagementError, match="unknown category"):
-        management.add_screen(
+        scheduling.add_screen(
             boss,
             cinema,
             "Screen 10",
@@ -113,7 +113,7 @@ def test_a_layout_round_trips_through_the_editor(world: World, boss: Account) ->
             engine=world.engine,
         )
     with pytest.raises(ManagementError, match="already has a screen"):
-        management.add_screen(boss, cinema, "Screen 9", rows, engine=world.engine)
+        scheduling.add_screen(boss, cinema, "Screen 9", rows, engine=world.engine)
 
 
 def test_movies_are_checked_and_audited(world: World, boss: Account) -> None:
@@ -144,7 +144,7 @@ def test_auditors_cannot_change_the_catalog(world: World) -> None:
     auditor = Account(world.alice, "alice", "alice@example.com", "", Role.AUDITOR)
     screen, movie = screen_and_movie(world)
     with pytest.raises(AccessDenied):
-        management.schedule_showtime(
+        scheduling.schedule_showtime(
             auditor, movie, screen, world.starts_at + timedelta(days=5), PRICES, engine=world.engine
         )
     with pytest.raises(AccessDenied):

@@ -10,12 +10,10 @@ from datetime import datetime
 import plotly.graph_objects as go
 import reflex as rx
 
-from bookmyseat.services.booking import errors
-from bookmyseat.services.catalog.venues import cinema_names
-from bookmyseat.services.mail.resend import ResendRefused
+from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.money import format_money, format_number
 from bookmyseat.services.reporting.ranges import CUSTOM, DEFAULT_RANGE, RANGES, range_window
-from bookmyseat.services.staff import actions
+from bookmyseat.services.staff import actions, exports
 from bookmyseat.services.staff.access import AccessDenied, require_staff
 from bookmyseat.services.staff.audit import AUDIT_PAGE_SIZE
 from bookmyseat.services.staff.door import VALID
@@ -90,7 +88,10 @@ class DashboardState(AdminState):
 
     @rx.event
     async def load(self):
-        self._cinema_ids = await asyncio.to_thread(cinema_names)
+        try:
+            self._cinema_ids = await self._run(actions.cinema_choices)
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
         self.cinemas = ["All cinemas", *self._cinema_ids]
         return DashboardState.refresh
 
@@ -116,10 +117,10 @@ class DashboardState(AdminState):
     async def refresh(self):
         self.loading = True
         yield
-        start, end = self._window()
         try:
+            start, end = self._window()
             data = await self._run(actions.dashboard, start, end, self._cinema_ids.get(self.cinema))
-        except AccessDenied as exc:
+        except CustomerError as exc:
             self.loading = False
             yield rx.toast.error(exc.message)
             return
@@ -146,7 +147,7 @@ class DashboardState(AdminState):
         page = max(0, self.activity_page + step)
         try:
             items, more = await self._run(actions.activity, page)
-        except AccessDenied as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         self.activity_page, self.activity_more = page, more
         self.activity = [
@@ -162,10 +163,10 @@ class DashboardState(AdminState):
 
     @rx.event
     async def export_csv(self):
-        start, end = self._window()
         try:
-            text = await self._run(actions.bookings_csv, start, end)
-        except AccessDenied as exc:
+            start, end = self._window()
+            text = await self._run(exports.bookings_csv, start, end)
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         return rx.download(data=text, filename=f"bookings-{start.date()}-{end.date()}.csv")
 
@@ -210,7 +211,7 @@ class AdminBookingsState(AdminState):
     async def view(self, reference: str):
         try:
             found = await self._run(actions.booking_detail, reference)
-        except (AccessDenied, errors.BookingError) as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         self.detail = detail_lines(found)
         self.viewing = reference
@@ -227,7 +228,7 @@ class AdminBookingsState(AdminState):
             self.query = str(form.get("query", ""))[:120]
         try:
             found = await self._run(actions.find_bookings, self.query)
-        except AccessDenied as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         self.rows = [
             BookingLine(
@@ -249,7 +250,7 @@ class AdminBookingsState(AdminState):
         yield
         try:
             status = await self._run(actions.cancel_as_staff, reference)
-        except (AccessDenied, errors.BookingError) as exc:
+        except CustomerError as exc:
             self.working = ""
             yield rx.toast.error(exc.message)
             return
@@ -261,7 +262,7 @@ class AdminBookingsState(AdminState):
     async def resend(self, reference: str):
         try:
             await self._run(actions.resend_as_staff, reference)
-        except (AccessDenied, ResendRefused, errors.BookingError) as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         return rx.toast.success(f"The ticket for {reference} will be emailed again.")
 
@@ -288,7 +289,7 @@ class OutboxState(AdminState):
         wanted = "" if self.status_filter == "all" else self.status_filter
         try:
             found = await self._run(actions.list_outbox, wanted)
-        except AccessDenied as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         self.rows = [
             OutboxLine(r.id, r.reference, r.kind, r.to_address, r.status, r.attempts, r.last_error)
@@ -300,7 +301,7 @@ class OutboxState(AdminState):
     async def retry(self, outbox_id: int):
         try:
             await self._run(actions.retry_email, outbox_id)
-        except AccessDenied as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         return [rx.toast.success("The email will be sent again."), OutboxState.load("")]
 
@@ -322,7 +323,7 @@ class ScanState(AdminState):
             result = await self._run(
                 actions.scan_ticket, code, int(showtime) if showtime.isdigit() else None
             )
-        except AccessDenied as exc:
+        except CustomerError as exc:
             self.scanning = False
             yield rx.toast.error(exc.message)
             return
@@ -361,7 +362,7 @@ class AuditState(AdminState):
             found, self.total = await self._run(
                 actions.audit_log, action=self.action, page=self.page
             )
-        except AccessDenied as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         self.rows = [
             AuditLine(

@@ -11,8 +11,9 @@ import reflex as rx
 from bookmyseat.models import SeatCategory
 from bookmyseat.services.catalog import posters
 from bookmyseat.services.catalog.layouts import LayoutError, layout_json, parse_layout
+from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.staff import catalog_management as management
-from bookmyseat.services.staff.access import AccessDenied
+from bookmyseat.services.staff import scheduling
 from bookmyseat.services.staff.catalog_management import ManagementError, MovieFields
 from bookmyseat.settings import UPLOADED_POSTERS
 from bookmyseat.state.admin import AdminState
@@ -69,7 +70,7 @@ class CatalogState(AdminState):
     @rx.var
     def preview(self) -> list[PreviewSeat]:
         try:
-            seats = parse_layout(layout_json(management.rows_from_text(self.layout_text)))
+            seats = parse_layout(layout_json(scheduling.rows_from_text(self.layout_text)))
         except (LayoutError, ManagementError):
             return []
         kinds = {(True, False): "w", (False, True): "b"}
@@ -86,7 +87,7 @@ class CatalogState(AdminState):
     @rx.var
     def layout_problem(self) -> str:
         try:
-            layout_json(management.rows_from_text(self.layout_text))
+            layout_json(scheduling.rows_from_text(self.layout_text))
         except (LayoutError, ManagementError) as exc:
             return str(exc)
         return ""
@@ -95,7 +96,7 @@ class CatalogState(AdminState):
     async def load(self):
         try:
             view = await self._run(management.catalog_overview)
-        except AccessDenied as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         self.movies = [
             MovieLine(m.id, m.title, m.runtime_minutes, m.is_active) for m in view.movies
@@ -124,7 +125,7 @@ class CatalogState(AdminState):
         data = await files[0].read(posters.UPLOAD_MAX_BYTES + 1)
         try:
             await self._run(management.store_poster, movie, data, UPLOADED_POSTERS)
-        except (AccessDenied, ManagementError) as exc:
+        except CustomerError as exc:
             self.uploading = False
             yield rx.toast.error(exc.message)
             return
@@ -139,7 +140,7 @@ class CatalogState(AdminState):
     async def _change(self, call, *args, done: str):
         try:
             await self._run(call, *args)
-        except (AccessDenied, ManagementError) as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         return [rx.toast.success(done), CatalogState.load]
 
@@ -147,7 +148,7 @@ class CatalogState(AdminState):
     async def open_edit(self, movie_id: int):
         try:
             fields = await self._run(management.movie_fields, movie_id)
-        except (AccessDenied, ManagementError) as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         self.edit = {
             "title": fields.title,
@@ -171,7 +172,7 @@ class CatalogState(AdminState):
         movie_id, fields = self.editing_id, _movie_fields(form)
         try:
             await self._run(management.save_movie, fields, movie_id)
-        except (AccessDenied, ManagementError) as exc:
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         self.editing_id = 0
         return [rx.toast.success(f"{fields.title} saved."), CatalogState.load]
@@ -200,14 +201,14 @@ class CatalogState(AdminState):
     @rx.event
     async def add_screen(self, form: dict):
         try:
-            rows = management.rows_from_text(self.layout_text)
-        except ManagementError as exc:
+            rows = scheduling.rows_from_text(self.layout_text)
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         cinema = self._cinema_ids.get(str(form.get("cinema", "")))
         if cinema is None:
             return rx.toast.error("Choose a cinema.")
         name = str(form.get("name", ""))[:60]
-        return await self._change(management.add_screen, cinema, name, rows, done=f"{name} added.")
+        return await self._change(scheduling.add_screen, cinema, name, rows, done=f"{name} added.")
 
     @rx.event
     async def schedule(self, form: dict):
@@ -220,11 +221,11 @@ class CatalogState(AdminState):
         if movie is None or screen is None:
             return rx.toast.error("Choose a movie and a screen.")
         try:
-            prices = management.prices_from_rupees(form)
-        except ManagementError as exc:
+            prices = scheduling.prices_from_rupees(form)
+        except CustomerError as exc:
             return rx.toast.error(exc.message)
         return await self._change(
-            management.schedule_showtime,
+            scheduling.schedule_showtime,
             movie,
             screen,
             starts_at,

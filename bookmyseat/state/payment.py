@@ -15,7 +15,8 @@ from bookmyseat.services.booking.my_bookings import my_bookings
 from bookmyseat.services.booking.records import BookingView, get_booking
 from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.catalog.showtimes import showtime_summary
-from bookmyseat.services.mail.resend import ResendRefused, queue_resend
+from bookmyseat.services.errors import CustomerError
+from bookmyseat.services.mail.resend import queue_resend
 from bookmyseat.services.money import format_money
 from bookmyseat.services.payments import demo as demo_payments
 from bookmyseat.services.payments.refunds import refund_now_if_card_paid
@@ -236,7 +237,7 @@ class MyBookingsState(AuthState):
         yield
         try:
             await asyncio.to_thread(queue_resend, reference, user_id=account.id)
-        except (errors.BookingError, ResendRefused) as exc:
+        except CustomerError as exc:
             self.resending = ""
             yield rx.toast.error(exc.message)
             return

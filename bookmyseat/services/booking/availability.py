@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine, Row
 
-from bookmyseat.db import read_session
+from bookmyseat.db import is_row_id, read_session
 from bookmyseat.models import Booking, BookingStatus, Seat, SeatClaim, Showtime, ShowtimePrice
 from bookmyseat.services.booking.rules import claim_is_live
 from bookmyseat.services.clock import resolve_now
@@ -38,6 +38,8 @@ def seat_map(
 ) -> list[SeatState]:
     """Every seat of the showtime's screen with its status and price, in one query."""
     now = resolve_now(now)
+    if not is_row_id(showtime_id):
+        return []
     showtime_screen = select(Showtime.screen_id).where(Showtime.id == showtime_id)
     query = (
         select(

@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bookmyseat.db import insert_ignoring_conflicts, write_session
+from bookmyseat.db import insert_ignoring_conflicts, is_row_id, write_session
 from bookmyseat.models import (
     Booking,
     BookingSeat,
@@ -124,11 +124,15 @@ def hold_seats(
     """
     settings = settings or get_settings()
     now = resolve_now(now)
+    if not is_row_id(showtime_id):
+        raise errors.ShowtimeNotFound()
     wanted = sorted(set(seat_ids))
     if not wanted:
         raise errors.NoSeatsChosen()
     if len(wanted) > settings.max_seats_per_booking:
         raise errors.TooManySeats(settings.max_seats_per_booking)
+    if not all(is_row_id(s) for s in wanted):
+        raise errors.SeatNotFound(next(s for s in wanted if not is_row_id(s)))
 
     with write_session(engine) as session:
         rows = session.execute(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bookmyseat.db import read_session
+from bookmyseat.db import is_row_id, read_session
 from bookmyseat.models import (
     Booking,
     Cinema,
@@ -79,6 +79,8 @@ def movie_showtimes(
     engine: Engine | None = None,
 ) -> list[ShowtimeSlot]:
     """Showtimes from the start of today (past ones included, marked) for `days` days."""
+    if not is_row_id(movie_id):
+        return []
     now = now or utcnow()
     window_start = now - timedelta(hours=12)
     capacity = (
@@ -169,6 +171,8 @@ class ShowtimeSummary:
 
 def showtime_summary(showtime_id: int, *, engine: Engine | None = None) -> ShowtimeSummary | None:
     """What the seat map page shows above the map; None for an unknown or cancelled show."""
+    if not is_row_id(showtime_id):
+        return None
     with read_session(engine) as session:
         row = session.execute(
             select(Showtime, Movie, Screen.name, Cinema.name, Cinema.city, Cinema.timezone)

@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 
-from bookmyseat.db import read_session, write_session
+from bookmyseat.db import is_row_id, read_session, write_session
 from bookmyseat.models import Booking, EmailOutbox, OutboxStatus
 from bookmyseat.services.clock import resolve_now
 from bookmyseat.services.mail.messages import build_message
@@ -186,6 +186,8 @@ def _log_held(due: list[int], engine: Engine | None) -> None:
 def retry_failed(outbox_id: int, *, now: datetime | None = None, engine: Engine | None = None):
     """Staff: send a failed message again from now (a fresh 24 hours of retries)."""
     now = resolve_now(now)
+    if not is_row_id(outbox_id):
+        return
     with write_session(engine) as session:
         session.execute(
             update(EmailOutbox)

@@ -39,6 +39,7 @@ from bookmyseat.models import (
 
 PAID = BookingStatus.PAID
 ACTIVITY_PAGE_SIZE = 20  # events a page of the recent-activity feed shows
+LAST_PAGE = 500  # the feed pages back this far (10,000 events); older ones are in the CSV
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,8 @@ def recent_activity(
 ) -> tuple[list[Activity], bool]:
     """Newest first: payments, cancellations, refunds and failed emails; and whether there is
     an older page."""
-    newest = (max(0, page) + 1) * per_page + 1  # each kind needs at most this many rows
+    page = min(max(0, page), LAST_PAGE)
+    newest = (page + 1) * per_page + 1  # each kind needs at most this many rows
 
     def latest(query, at):  # each branch uses its own index, newest first
         return query.order_by(at.desc()).limit(newest).subquery().select()
@@ -319,7 +321,7 @@ def recent_activity(
     query = (
         select(events)
         .order_by(events.c.at.desc(), events.c.reference)
-        .offset(max(0, page) * per_page)
+        .offset(page * per_page)
         .limit(per_page + 1)
     )
     with read_session(engine) as session:

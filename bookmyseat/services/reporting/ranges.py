@@ -1,16 +1,24 @@
 """The dashboard's date ranges: named spans ending today, or a custom pair of days.
 
-A range is whole UTC days, [start of the first day, start of the day after the last); a custom
-range that cannot be read falls back to the last seven days.
+A range is whole UTC days, [start of the first day, start of the day after the last). A custom
+range that cannot be read falls back to the last seven days; one that ends before it starts or
+spans more than MAX_DAYS is refused with a message.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from bookmyseat.services.errors import CustomerError
+
 CUSTOM = "Custom"
 DEFAULT_RANGE = "7 days"
 RANGES = {"Today": 0, "7 days": 7, "30 days": 30, CUSTOM: -1}  # name → days back from today
+MAX_DAYS = 3 * 366  # the longest custom range (the roll-ups make longer ones cheap, not readable)
+
+
+class RangeRefused(CustomerError):
+    code = "range_refused"
 
 
 def _start_of(day: date) -> datetime:
@@ -29,4 +37,8 @@ def range_window(
         start, end = date.fromisoformat(custom_from), date.fromisoformat(custom_to)
     except ValueError:
         start, end = today - timedelta(days=RANGES[DEFAULT_RANGE]), today
+    if end < start:
+        raise RangeRefused("The range ends before it starts.")
+    if (end - start).days >= MAX_DAYS or end >= date.max - timedelta(days=1):
+        raise RangeRefused(f"Choose a range of at most {MAX_DAYS} days.")
     return _start_of(start), _start_of(end + timedelta(days=1))

@@ -6,21 +6,19 @@ role check cannot be forgotten in a handler, and the role × action matrix is te
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.engine import Engine
 
-from bookmyseat.db import read_session
+from bookmyseat.db import read_session, write_session
 from bookmyseat.models import Booking, EmailOutbox, Movie, Payment, Showtime, User
 from bookmyseat.services.accounts.users import Account
-from bookmyseat.services.booking.cancellation import cancel_booking
-from bookmyseat.services.booking.records import TicketLine, get_booking
+from bookmyseat.services.booking.cancellation import cancel_locked
+from bookmyseat.services.booking.records import TicketLine, get_booking, locked_booking
+from bookmyseat.services.catalog.venues import cinema_names
 from bookmyseat.services.mail import outbox, resend
-from bookmyseat.services.money import as_decimal
 from bookmyseat.services.reporting import analytics
 from bookmyseat.services.staff import audit, door
 from bookmyseat.services.staff.access import actor_of, require_staff
@@ -43,6 +41,12 @@ def dashboard(
     return analytics.dashboard(start, end, cinema_id, engine=engine)
 
 
+def cinema_choices(account: Account | None, *, engine: Engine | None = None) -> dict[str, int]:
+    """The dashboard's cinema filter: every cinema's id by name."""
+    require_staff(account, "the dashboard", engine=engine)
+    return cinema_names(engine=engine)
+
+
 def activity(
     account: Account | None, page: int = 0, *, engine: Engine | None = None
 ) -> tuple[list[analytics.Activity], bool]:
@@ -62,7 +66,7 @@ class BookingRow:
     total_paise: int
 
 
-def _bookings_with(*columns: ColumnElement) -> Select:
+def bookings_with(*columns: ColumnElement) -> Select:
     """Bookings joined to their customer and movie, selecting `columns`."""
     return (
         select(*columns)
@@ -90,7 +94,7 @@ def find_bookings(
     )
     with read_session(engine) as session:
         rows = session.execute(
-            _bookings_with(
+            bookings_with(
                 Booking.reference,
                 Booking.status,
                 User.username.label("customer"),
@@ -167,19 +171,22 @@ def booking_detail(
 def cancel_as_staff(
     account: Account | None, reference: str, *, engine: Engine | None = None
 ) -> str:
-    """Cancel any booking (no cut-off for staff); a paid one is refunded. Its new status."""
+    """Cancel any booking (no cut-off for staff); a paid one is refunded. Its new status. The
+    audit entry commits with the cancellation, or neither does."""
     staff = require_staff(account, f"booking {reference} (cancel)", write=True, engine=engine)
-    before = get_booking(reference, engine=engine)
-    after = cancel_booking(reference, user_id=None, engine=engine)
-    audit.record(
-        actor_of(staff),
-        "booking_cancelled",
-        entity="booking",
-        entity_id=reference,
-        before={"status": before.status},
-        after={"status": after.status},
-        engine=engine,
-    )
+    with write_session(engine) as session:
+        booking = locked_booking(session, reference, None)
+        before = booking.status
+        after = cancel_locked(session, booking, by_customer=False)
+        audit.add_entry(
+            session,
+            actor_of(staff),
+            "booking_cancelled",
+            entity="booking",
+            entity_id=reference,
+            before={"status": before},
+            after={"status": after.status},
+        )
     return after.status
 
 
@@ -265,40 +272,3 @@ def audit_log(
 ) -> tuple[list[audit.AuditRow], int]:
     require_staff(account, "the audit log", engine=engine)
     return audit.entries(action=action, page=page, engine=engine)
-
-
-def bookings_csv(
-    account: Account | None, start: datetime, end: datetime, *, engine: Engine | None = None
-) -> str:
-    """The bookings paid in [start, end) as CSV, one line a booking."""
-    require_staff(account, "the bookings export", engine=engine)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["reference", "status", "paid_at", "customer", "movie", "seats", "total_inr"])
-    with read_session(engine) as session:
-        rows = session.execute(
-            _bookings_with(
-                Booking.reference,
-                Booking.status,
-                Booking.paid_at,
-                User.username,
-                Movie.title,
-                Booking.seat_count,
-                Booking.total_paise,
-            )
-            .where(Booking.paid_at >= start, Booking.paid_at < end)
-            .order_by(Booking.paid_at)
-        )
-        for row in rows:
-            writer.writerow(
-                [
-                    row.reference,
-                    row.status,
-                    row.paid_at.isoformat(),
-                    row.username,
-                    row.title,
-                    row.seat_count,
-                    as_decimal(row.total_paise),
-                ]
-            )
-    return buffer.getvalue()

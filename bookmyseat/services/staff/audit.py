@@ -15,6 +15,7 @@ from bookmyseat.models import AuditLog
 from bookmyseat.services.clock import resolve_now
 
 AUDIT_PAGE_SIZE = 50  # entries a page of the audit log shows
+LAST_PAGE = 100_000  # no client can ask for an offset the database cannot take
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def entries(
             select(AuditLog)
             .where(*conditions)
             .order_by(AuditLog.at.desc(), AuditLog.id.desc())
-            .offset(max(0, page) * per_page)
+            .offset(min(max(0, page), LAST_PAGE) * per_page)
             .limit(per_page)
         ).scalars()
         return [

@@ -1,4 +1,5 @@
-"""Admin changes to the catalog: movies, screens and their layouts, showtimes and prices.
+"""Admin changes to the catalog: movies, cinemas and posters (screens and showtimes are
+`scheduling`).
 
 Each change checks the admin role, validates with messages a person can act on, and writes its
 audit entry (before and after) in the same transaction as the change.
@@ -8,24 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from bookmyseat.db import read_session, write_session
-from bookmyseat.models import Cinema, Movie, Screen, SeatCategory, Showtime, utcnow
+from bookmyseat.db import is_row_id, read_session, write_session
+from bookmyseat.models import Cinema, Movie, Screen
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.catalog import posters
-from bookmyseat.services.catalog.layouts import LayoutError, layout_categories, layout_json
 from bookmyseat.services.catalog.trailers import youtube_video_id
-from bookmyseat.services.catalog.venues import (
-    CLEANING_BUFFER_MINUTES,
-    get_or_create_screen,
-    get_or_create_showtime,
-)
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.staff import audit
 from bookmyseat.services.staff.access import actor_of, require_staff
@@ -50,6 +45,19 @@ class MovieFields:
     runtime_minutes: int = 120
     cast_members: str = ""
     trailer_url: str = ""
+
+
+def existing_row(
+    session: Session, model: type, row_id: object, missing: str, *, lock: bool = False
+):
+    """The row of `model` with this id (locked for the transaction if asked), or a refusal that
+    says `missing`: an id from a form may be anything."""
+    if not is_row_id(row_id):
+        raise ManagementError(missing)
+    found = session.get(model, row_id, with_for_update=lock)
+    if found is None:
+        raise ManagementError(missing)
+    return found
 
 
 def slug_for(title: str) -> str:
@@ -88,9 +96,7 @@ def save_movie(
             session.flush()
             before = None
         else:
-            movie = session.get(Movie, movie_id)
-            if movie is None:
-                raise ManagementError("That movie does not exist.")
+            movie = existing_row(session, Movie, movie_id, "That movie does not exist.")
             before = {key: getattr(movie, key) for key in values}
             for key, value in values.items():
                 setattr(movie, key, value)
@@ -110,9 +116,7 @@ def retire_movie(account: Account | None, movie_id: int, *, engine: Engine | Non
     """Off the listings; its bookings and history stay."""
     admin = require_staff(account, "a movie (retire)", write=True, engine=engine)
     with write_session(engine) as session:
-        movie = session.get(Movie, movie_id)
-        if movie is None:
-            raise ManagementError("That movie does not exist.")
+        movie = existing_row(session, Movie, movie_id, "That movie does not exist.")
         movie.is_active = False
         audit.add_entry(
             session,
@@ -123,110 +127,6 @@ def retire_movie(account: Account | None, movie_id: int, *, engine: Engine | Non
             before={"is_active": True},
             after={"is_active": False},
         )
-
-
-def add_screen(
-    account: Account | None,
-    cinema_id: int,
-    name: str,
-    rows: list[dict],
-    *,
-    engine: Engine | None = None,
-) -> int:
-    """A new screen from the layout editor's rows (validated); its id."""
-    admin = require_staff(account, "a screen", write=True, engine=engine)
-    if not name.strip():
-        raise ManagementError("A screen needs a name.")
-    try:
-        layout = layout_json(rows)
-    except LayoutError as exc:
-        raise ManagementError(str(exc)) from exc
-    with write_session(engine) as session:
-        cinema = session.get(Cinema, cinema_id)
-        if cinema is None:
-            raise ManagementError("That cinema does not exist.")
-        taken = select(Screen.id).where(Screen.cinema_id == cinema_id, Screen.name == name.strip())
-        if session.execute(taken).first():
-            raise ManagementError(f"{cinema.name} already has a screen called {name.strip()!r}.")
-        screen = get_or_create_screen(session, cinema, name.strip(), layout)
-        audit.add_entry(
-            session,
-            actor_of(admin),
-            "screen_created",
-            entity="screen",
-            entity_id=screen.id,
-            after={"name": screen.name, "layout": rows},
-        )
-        return screen.id
-
-
-def schedule_showtime(
-    account: Account | None,
-    movie_id: int,
-    screen_id: int,
-    starts_at: datetime,
-    prices: dict[str, int],
-    *,
-    format: str = "2D",
-    language: str = "",
-    now: datetime | None = None,
-    engine: Engine | None = None,
-) -> int:
-    """A showtime on a screen, refused if it overlaps another there (with the cleaning buffer
-    between shows) or lacks a price for a category of the screen's seats; its id."""
-    admin = require_staff(account, "a showtime", write=True, engine=engine)
-    now = now or utcnow()
-    if starts_at <= now:
-        raise ManagementError("A new showtime must start in the future.")
-    buffer = timedelta(minutes=CLEANING_BUFFER_MINUTES)
-    with write_session(engine) as session:
-        # Lock the screen: two admins scheduling on it at once queue here (SQLite's write
-        # transactions are IMMEDIATE already), so the overlap check below cannot race.
-        screen = session.execute(
-            select(Screen).where(Screen.id == screen_id).with_for_update()
-        ).scalar_one_or_none()
-        movie = session.get(Movie, movie_id)
-        if screen is None or movie is None:
-            raise ManagementError("Choose a movie and a screen that exist.")
-        missing = [c for c in layout_categories(screen.layout) if prices.get(c, 0) <= 0]
-        if missing:
-            raise ManagementError(f"Give a price for {', '.join(missing)} seats.")
-        ends_at = starts_at + timedelta(minutes=movie.runtime_minutes)
-        clash = session.execute(
-            select(Showtime.starts_at, Movie.title)
-            .join(Movie, Movie.id == Showtime.movie_id)
-            .where(
-                Showtime.screen_id == screen_id,
-                ~Showtime.is_cancelled,
-                Showtime.starts_at < ends_at + buffer,
-                Showtime.ends_at > starts_at - buffer,  # arithmetic in Python: SQLite has none
-            )
-            .limit(1)
-        ).first()
-        if clash is not None:
-            raise ManagementError(
-                f"{screen.name} is busy then: {clash.title} starts at "
-                f"{clash.starts_at:%d %b %H:%M} UTC (shows need {CLEANING_BUFFER_MINUTES} "
-                "minutes between them for cleaning)."
-            )
-        priced = {category: paise for category, paise in prices.items() if paise > 0}
-        showtime = get_or_create_showtime(
-            session, movie, screen, starts_at, priced, format=format, language=language
-        )
-        audit.add_entry(
-            session,
-            actor_of(admin),
-            "showtime_created",
-            entity="showtime",
-            entity_id=showtime.id,
-            after={
-                "movie": movie.title,
-                "screen": screen.name,
-                "starts_at": starts_at,
-                "prices": prices,
-            },
-        )
-        return showtime.id
 
 
 @dataclass(frozen=True)
@@ -283,36 +183,6 @@ def catalog_overview(
     )
 
 
-def prices_from_rupees(entered: dict[str, str]) -> dict[str, int]:
-    """The scheduling form's prices (whole rupees, by seat category; blank for none) in paise."""
-    prices = {}
-    for category in SeatCategory:
-        raw = str(entered.get(category, "")).strip()
-        if not raw:
-            continue
-        if not raw.isdigit() or len(raw) > 6:
-            raise ManagementError(f"The {category} price must be whole rupees.")
-        prices[str(category)] = int(raw) * 100
-    return prices
-
-
-def rows_from_text(text: str) -> list[dict]:
-    """The layout editor's text: one row a line, `A Classic WSS_SSX`; `-` or an empty line is a
-    gap between rows."""
-    rows: list[dict] = []
-    for number, line in enumerate(text.strip().splitlines(), start=1):
-        parts = line.split()
-        if not parts or parts == ["-"]:
-            rows.append({"gap": True})
-            continue
-        if len(parts) != 3:
-            raise ManagementError(
-                f"Line {number}: write a row as `label category cells`, e.g. `A Classic SSS_SS`."
-            )
-        rows.append({"label": parts[0].upper(), "category": parts[1].title(), "cells": parts[2]})
-    return rows
-
-
 def store_poster(
     account: Account | None,
     movie_id: int,
@@ -328,9 +198,7 @@ def store_poster(
     except posters.PosterRefused as exc:
         raise ManagementError(exc.message) from exc
     with write_session(engine) as session:
-        movie = session.get(Movie, movie_id)
-        if movie is None:
-            raise ManagementError("That movie does not exist.")
+        movie = existing_row(session, Movie, movie_id, "That movie does not exist.")
         before = {"poster_path": movie.poster_path}
         movie.poster_path = posters.save_upload(folder, movie.slug, kind, data)
         audit.add_entry(
@@ -391,9 +259,7 @@ def movie_fields(
     """A movie's editable fields, to fill the edit form."""
     require_staff(account, "a movie", engine=engine)
     with read_session(engine) as session:
-        movie = session.get(Movie, movie_id)
-        if movie is None:
-            raise ManagementError("That movie does not exist.")
+        movie = existing_row(session, Movie, movie_id, "That movie does not exist.")
         return MovieFields(
             title=movie.title,
             synopsis=movie.synopsis,
