@@ -34,7 +34,7 @@ from bookmyseat.state.admin import (
     OutboxState,
 )
 from bookmyseat.state.admin_catalog import CatalogState
-from bookmyseat.state.auth import AuthState
+from bookmyseat.state.auth import AuthState, LoginState, SignupState
 from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.home import HomeState
 from bookmyseat.state.movie import MovieState
@@ -81,15 +81,15 @@ def routes(demo_payments: bool) -> list[tuple]:
         (confirmation_page, "/bookings/[reference]", "your booking", ConfirmationState.load),
         (my_bookings_page, "/bookings", "my bookings", MyBookingsState.load),
         (home, "/", "now showing", HomeState.load),
-        (login_page, "/login", "sign in", None),
-        (signup_page, "/signup", "create an account", None),
+        (login_page, "/login", "sign in", LoginState.remember_next),
+        (signup_page, "/signup", "create an account", SignupState.remember_next),
         *ADMIN_ROUTES,
     ]
 
 
 app = rx.App(
     stylesheets=["/seatmap.css"],
-    head_components=[rx.script(src="/camera_scan.js")],
+    head_components=[rx.script(src="/camera_scan.js"), rx.script(src="/countdown.js")],
     api_transformer=api,
 )
 for page, route, title, load in routes(get_settings().demo_payments):

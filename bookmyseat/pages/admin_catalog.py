@@ -6,7 +6,13 @@ import reflex as rx
 
 from bookmyseat.pages.admin import admin_shell, table_of
 from bookmyseat.state.admin import AdminState
-from bookmyseat.state.admin_catalog import SEAT_CATEGORIES, CatalogState, MovieLine, PreviewSeat
+from bookmyseat.state.admin_catalog import (
+    MOVIE_FORM,
+    SEAT_CATEGORIES,
+    CatalogState,
+    MovieLine,
+    PreviewSeat,
+)
 
 
 def movie_line(movie: MovieLine) -> rx.Component:
@@ -38,21 +44,10 @@ def edit_dialog() -> rx.Component:
             rx.dialog.title("Edit movie"),
             rx.form(
                 rx.vstack(
-                    _field("Title", "title", default_value=edit["title"]),
-                    _field("Runtime (minutes)", "runtime", default_value=edit["runtime"]),
-                    _field(
-                        "Certificate (U, UA, A, S)",
-                        "certificate",
-                        default_value=edit["certificate"],
-                    ),
-                    _field("Language", "language", default_value=edit["language"]),
-                    _field("Genres", "genres", default_value=edit["genres"]),
-                    _field(
-                        "Trailer (YouTube link)", "trailer_url", default_value=edit["trailer_url"]
-                    ),
-                    rx.text_area(
-                        name="synopsis", default_value=edit["synopsis"], aria_label="Synopsis"
-                    ),
+                    *[
+                        movie_field(name, label, default_value=edit[name])
+                        for name, label, _ in MOVIE_FORM
+                    ],
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
                         rx.button("Save", type="submit"),
@@ -65,6 +60,20 @@ def edit_dialog() -> rx.Component:
         open=CatalogState.editing_id != 0,
         on_open_change=CatalogState.close_edit,
     )
+
+
+def movie_field(name: str, label: str, **props) -> rx.Component:
+    """One field of the movie form (the synopsis is a text area)."""
+    if name == "synopsis":
+        return rx.vstack(
+            rx.text(label, size="2"),
+            rx.text_area(name=name, aria_label=label, width="100%", **props),
+            spacing="1",
+            width="100%",
+        )
+    if name == "runtime_minutes":
+        props.setdefault("type", "number")
+    return _field(label, name, **props)
 
 
 def preview_seat(seat: PreviewSeat) -> rx.Component:
@@ -116,12 +125,7 @@ def catalog_page() -> rx.Component:
         ),
         rx.form(
             rx.flex(
-                _field("Title", "title"),
-                _field("Runtime (minutes)", "runtime", type="number"),
-                _field("Certificate (U, UA, A, S)", "certificate", default_value="UA"),
-                _field("Language", "language"),
-                _field("Genres", "genres"),
-                _field("Trailer (YouTube link)", "trailer_url"),
+                *[movie_field(name, label) for name, label, _ in MOVIE_FORM],
                 rx.button("Add movie", type="submit"),
                 wrap="wrap",
                 gap="3",

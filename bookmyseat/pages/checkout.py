@@ -46,7 +46,23 @@ def checkout_page() -> rx.Component:
                     rx.callout(
                         rx.text(
                             "Seats held for you for ",
-                            rx.text.strong(CheckoutState.countdown, data_testid="countdown"),
+                            # Counted down in the browser (assets/countdown.js), which presses
+                            # the hidden button below at zero.
+                            rx.text.strong(
+                                CheckoutState.countdown,
+                                data_testid="countdown",
+                                data_countdown_seconds=CheckoutState.seconds_left,
+                                data_countdown_key=CheckoutState.reference,
+                                data_countdown_ended="hold-ran-out",
+                                role="timer",
+                            ),
+                        ),
+                        rx.el.button(
+                            id="hold-ran-out",
+                            on_click=CheckoutState.hold_ran_out,
+                            hidden=True,
+                            aria_hidden="true",
+                            tab_index=-1,
                         ),
                         icon="timer",
                     ),
@@ -102,6 +118,5 @@ def checkout_page() -> rx.Component:
             "Booking not found",
         ),
         size="3",
-        on_mount=CheckoutState.tick,
         on_unmount=CheckoutState.leave,
     )

@@ -50,6 +50,12 @@ def summary_bar() -> rx.Component:
     )
 
 
+def live_updates() -> rx.Component:
+    """Starts the map's live updates each time the tab is hydrated: on arrival, and again after a
+    reconnect or a backend restart (which re-hydrate the tab but mount nothing anew)."""
+    return rx.cond(rx.State.is_hydrated, rx.box(on_mount=SeatMapState.watch, display="none"))
+
+
 def showtime_page() -> rx.Component:
     return page(
         found_or_not(
@@ -68,13 +74,13 @@ def showtime_page() -> rx.Component:
                 ),
                 seat_map_view(),
                 summary_bar(),
+                live_updates(),
                 spacing="3",
                 padding_y="1em",
             ),
             "Show not found",
         ),
         size="4",
-        # Live updates run while the page is mounted (closing the tab ends them too).
-        on_mount=SeatMapState.watch,
+        # Leaving the page ends its live updates (closing the tab ends them too).
         on_unmount=SeatMapState.stop_watching,
     )

@@ -31,7 +31,7 @@ class AdminState(AuthState):
     async def guard(self):
         """On load of every admin page: staff only (checked and logged on the server)."""
         self.is_staff = False
-        account = await self.current_account()
+        account = await self._current_account()
         path = self.router.url.path.rstrip("/") or "/"
         try:
             await asyncio.to_thread(require_staff, account, f"the page {path}")
@@ -45,7 +45,7 @@ class AdminState(AuthState):
 
     async def _run(self, staff_action, *args, **kwargs):
         """Call a staff action (from services.admin) as the signed-in account, in a thread."""
-        account = await self.current_account()
+        account = await self._current_account()
         return await asyncio.to_thread(staff_action, account, *args, **kwargs)
 
 

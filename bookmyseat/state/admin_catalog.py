@@ -38,16 +38,30 @@ class PreviewSeat:
     kind: str  # a (seat) w (wheelchair) b (blocked)
 
 
+# The movie form, add and edit alike: (field of MovieFields, label, longest accepted text).
+MOVIE_FORM = [
+    ("title", "Title", 200),
+    ("runtime_minutes", "Runtime (minutes)", 4),
+    ("certificate", "Certificate (U, UA, A, S)", 4),
+    ("language", "Language", 40),
+    ("genres", "Genres", 200),
+    ("cast_members", "Cast", 500),
+    ("trailer_url", "Trailer (YouTube link)", 500),
+    ("synopsis", "Synopsis", 4000),
+]
+
+
 def _movie_fields(form: dict) -> MovieFields:
-    runtime = str(form.get("runtime", "")).strip()
+    """The form's text as MovieFields; every field of the form is read (a field left out would
+    be saved empty, as the cast once was)."""
+    text = {name: str(form.get(name, "")).strip()[:longest] for name, _, longest in MOVIE_FORM}
+    runtime = text["runtime_minutes"]
     return MovieFields(
-        title=str(form.get("title", ""))[:200].strip(),
-        synopsis=str(form.get("synopsis", ""))[:4000],
-        genres=str(form.get("genres", ""))[:200],
-        language=str(form.get("language", ""))[:40],
-        certificate=str(form.get("certificate", "UA")).strip().upper(),
-        runtime_minutes=int(runtime) if runtime.isdigit() else 0,
-        trailer_url=str(form.get("trailer_url", ""))[:500],
+        **text
+        | {
+            "certificate": text["certificate"].upper() or "UA",
+            "runtime_minutes": int(runtime) if runtime.isdigit() else 0,
+        }
     )
 
 
@@ -150,15 +164,7 @@ class CatalogState(AdminState):
             fields = await self._run(management.movie_fields, movie_id)
         except CustomerError as exc:
             return rx.toast.error(exc.message)
-        self.edit = {
-            "title": fields.title,
-            "runtime": str(fields.runtime_minutes),
-            "certificate": fields.certificate,
-            "language": fields.language,
-            "genres": fields.genres,
-            "trailer_url": fields.trailer_url,
-            "synopsis": fields.synopsis,
-        }
+        self.edit = {name: str(getattr(fields, name)) for name, _, _ in MOVIE_FORM}
         self.editing_id = movie_id
         return None
 
@@ -169,7 +175,8 @@ class CatalogState(AdminState):
 
     @rx.event
     async def save_edit(self, form: dict):
-        movie_id, fields = self.editing_id, _movie_fields(form)
+        # A field the browser did not send keeps the value the dialog opened with.
+        movie_id, fields = self.editing_id, _movie_fields(self.edit | form)
         try:
             await self._run(management.save_movie, fields, movie_id)
         except CustomerError as exc:

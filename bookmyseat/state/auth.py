@@ -1,9 +1,10 @@
-"""Who is signed in. Every handler that touches private data asks `current_account()`, which
+"""Who is signed in. Every handler that touches private data asks `_current_account()`, which
 checks the session token against the database; the `username` var is for display only."""
 
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -14,6 +15,20 @@ from bookmyseat.services.accounts.login_sessions import (
     start_session,
 )
 from bookmyseat.services.accounts.users import Account, AccountError, authenticate, create_user
+
+# A new tab token, then the home page (which says "You are signed out").
+START_AFRESH = "sessionStorage.removeItem('token'); window.location.replace('/?signed_out=1')"
+
+
+def app_states() -> list[type[rx.State]]:
+    """Every state class of this app (not Reflex's own), found in the app's state tree."""
+    found, todo = [], list(rx.State.get_substates())
+    while todo:
+        state_class = todo.pop()
+        todo.extend(state_class.get_substates())
+        if state_class.__module__.startswith("bookmyseat."):
+            found.append(state_class)
+    return found
 
 
 def safe_next(target: str | None) -> str:
@@ -34,7 +49,7 @@ class AuthState(rx.State):
     username: str = ""
     role: str = ""
 
-    async def current_account(self) -> Account | None:
+    async def _current_account(self) -> Account | None:
         return await asyncio.to_thread(account_for_token, self.session_token)
 
     def _show_identity(self, account: Account | None) -> None:
@@ -43,7 +58,7 @@ class AuthState(rx.State):
 
     @rx.event
     async def refresh_identity(self):
-        self._show_identity(await self.current_account())
+        self._show_identity(await self._current_account())
 
     async def _sign_in(self, account: Account) -> None:
         self.session_token = await asyncio.to_thread(start_session, account.id)
@@ -51,10 +66,13 @@ class AuthState(rx.State):
 
     @rx.event
     async def logout(self):
+        """Sign out and leave nothing of this person in the tab: every page state of the tab is
+        reset on the server, and the browser starts afresh under a new tab token (the next
+        person at this computer gets a new, empty state, and the old one expires)."""
         await asyncio.to_thread(end_session, self.session_token)
-        self.session_token = ""
-        self._show_identity(None)
-        return [rx.redirect("/"), rx.toast.info("You are signed out.")]
+        for state_class in app_states():
+            (await self.get_state(state_class)).reset()
+        return rx.call_script(START_AFRESH)
 
 
 class AccountForm(rx.State, mixin=True):
@@ -64,6 +82,13 @@ class AccountForm(rx.State, mixin=True):
 
     error: str = ""
     busy: bool = False
+    onward: str = ""  # "?next=…" for the link to the other form, so the way back survives it
+
+    @rx.event
+    def remember_next(self):
+        """On load: where the customer goes after signing in, kept across login ↔ sign-up."""
+        target = safe_next(self.router.page.params.get("next"))
+        self.onward = "" if target == "/" else "?next=" + quote(target, safe="")
 
     async def _account_from(self, form: dict) -> Account:
         """The account the form names (raises AccountError saying what is wrong)."""

@@ -1,15 +1,19 @@
-"""State of `/checkout/[reference]`: the held seats, their prices and the hold's countdown."""
+"""State of `/checkout/[reference]`: the held seats, their prices and the hold's countdown.
+
+The countdown runs in the browser (assets/countdown.js) from `seconds_left`; the server is asked
+only when it reaches zero (`hold_ran_out`), and the sweeper ends lapsed holds anyway."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 
 import reflex as rx
 
 from bookmyseat.models import BookingStatus, utcnow
 from bookmyseat.services.booking import errors
-from bookmyseat.services.booking.holds import expire_lapsed_holds, release_hold
+from bookmyseat.services.booking.holds import end_hold_if_lapsed, release_hold
 from bookmyseat.services.booking.records import BookingView, get_booking
 from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.catalog.showtimes import showtime_summary
@@ -41,7 +45,6 @@ class CheckoutState(AuthState):
     busy: bool = False
     paying: bool = False
     loading: bool = True
-    _ticking_for: str = ""  # the booking whose countdown is running
 
     @rx.var
     def countdown(self) -> str:
@@ -68,7 +71,7 @@ class CheckoutState(AuthState):
         self.fee = format_money(view.fee_paise)
         self.total = format_money(view.total_paise)
         left = (view.hold_expires_at - utcnow()).total_seconds()
-        self.seconds_left = int(left) if view.status in UNPAID_LIVE else 0
+        self.seconds_left = math.ceil(left) if view.status in UNPAID_LIVE and left > 0 else 0
 
     @rx.event
     async def load(self):
@@ -77,7 +80,7 @@ class CheckoutState(AuthState):
         self.loading = True
         yield
         reference = str(self.router.page.params.get("reference", ""))[:16]
-        account = await self.current_account()
+        account = await self._current_account()
         if account is None:
             self.loading = False
             yield rx.redirect(f"/login?next=/checkout/{reference}")
@@ -100,56 +103,28 @@ class CheckoutState(AuthState):
         """Leaving the page: the next visit waits for its own booking to load."""
         self.loading = True
 
-    @rx.event(background=True)
-    async def tick(self):
-        """Count down once a second while this booking's hold lasts; then tell the customer.
-
-        Started by the page's on_mount (see SeatMapState.watch for why not from on_load); it
-        first waits for the page's load to finish."""
-        for _ in range(300):
-            async with self:
-                loaded = not self.loading
-            if loaded:
-                break
-            await asyncio.sleep(0.1)
-        async with self:
-            reference = self.reference
-            if not loaded or not self.is_live or self._ticking_for == reference:
-                return
-            self._ticking_for = reference
-        ran_out = False
+    @rx.event
+    async def hold_ran_out(self):
+        """The browser's countdown reached zero (it counts; the server only acts at the end): the
+        database decides whether the hold has ended, and other maps see the seats at once."""
+        account = await self._current_account()
+        if account is None or not self.reference:
+            return None
         try:
-            while not ran_out:
-                await asyncio.sleep(1)
-                async with self:
-                    if self.reference != reference or self.status not in UNPAID_LIVE:
-                        return  # paid, released, or the customer moved on to another booking
-                    self.seconds_left -= 1
-                    ran_out = self.seconds_left <= 0
-        finally:
-            async with self:
-                if self._ticking_for == reference:
-                    self._ticking_for = ""
-        # Free the seats now (not at the sweeper's next round) so that other maps show them; the
-        # database's own clock decides, so a second's grace lets the hold's end pass there too.
-        await asyncio.sleep(1)
-        await asyncio.to_thread(expire_lapsed_holds)
-        view = await asyncio.to_thread(get_booking, reference)
-        async with self:
-            if self.reference != reference:
-                return  # the customer has moved on to another booking
-            self._fill(view)
+            view = await asyncio.to_thread(end_hold_if_lapsed, self.reference, account.id)
+        except errors.BookingNotFound:
+            return None
+        self._fill(view)  # still live (the browser's clock ran fast): a new countdown starts
         if view.status == BookingStatus.EXPIRED:
-            yield rx.toast.error(
+            return rx.toast.error(
                 "Your hold ran out and the seats were released. Please choose again."
             )
-        elif view.status in UNPAID_LIVE:
-            yield CheckoutState.tick
+        return None
 
     @rx.event
     async def pay(self):
         """To the payment gateway the settings choose: the demo page, or Stripe Checkout."""
-        account = await self.current_account()
+        account = await self._current_account()
         if account is None:
             yield rx.redirect(f"/login?next=/checkout/{self.reference}")
             return
@@ -166,11 +141,15 @@ class CheckoutState(AuthState):
 
     @rx.event
     async def release(self):
-        account = await self.current_account()
+        account = await self._current_account()
         if account is None:
             return rx.redirect("/login")
         self.busy = True
-        view = await asyncio.to_thread(release_hold, self.reference, user_id=account.id)
+        try:
+            view = await asyncio.to_thread(release_hold, self.reference, user_id=account.id)
+        except errors.BookingNotFound:
+            self.busy = False
+            return rx.toast.error("We could not find that booking.")
         self.busy = False
         self._fill(view)
         return [

@@ -85,6 +85,8 @@ class HomeState(rx.State):
         self.languages = [ANY, *options.languages]
         await self._refresh()
         self.loading = False
+        if self.router.page.params.get("signed_out"):
+            yield rx.toast.info("You are signed out.")
 
     @rx.event
     async def set_search(self, value: str):

@@ -73,7 +73,7 @@ class BookingPageState(AuthState):
     async def _load_booking(self, route: str):
         """(account, None) with `booking` filled, or (None, a redirect or None if not found)."""
         reference = str(self.router.page.params.get("reference", ""))[:16]
-        account = await self.current_account()
+        account = await self._current_account()
         if account is None:
             return None, rx.redirect(f"/login?next={route}{reference}")
         try:
@@ -112,7 +112,7 @@ class DemoPayState(BookingPageState):
 
     @rx.event
     async def pay(self):
-        account = await self.current_account()
+        account = await self._current_account()
         if account is None:
             yield rx.redirect("/login")
             return
@@ -141,7 +141,7 @@ class DemoPayState(BookingPageState):
 
     @rx.event
     async def cancel(self):
-        account = await self.current_account()
+        account = await self._current_account()
         if account is not None:
             await asyncio.to_thread(release_hold, self.booking.reference, user_id=account.id)
         return [
@@ -201,7 +201,7 @@ class MyBookingsState(AuthState):
 
     @rx.event
     async def load(self):
-        account = await self.current_account()
+        account = await self._current_account()
         if account is None:
             return rx.redirect("/login?next=/bookings")
         await self._fill(account.id)
@@ -209,7 +209,7 @@ class MyBookingsState(AuthState):
 
     @rx.event
     async def cancel(self, reference: str):
-        account = await self.current_account()
+        account = await self._current_account()
         if account is None:
             yield rx.redirect("/login?next=/bookings")
             return
@@ -229,7 +229,7 @@ class MyBookingsState(AuthState):
     @rx.event
     async def resend(self, reference: str):
         """Email the e-ticket again (rate limited by the outbox service)."""
-        account = await self.current_account()
+        account = await self._current_account()
         if account is None:
             yield rx.redirect("/login?next=/bookings")
             return

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import uuid
+from urllib.parse import quote
 
 import reflex as rx
 from reflex.utils.prerequisites import get_app
@@ -30,6 +32,7 @@ CODES = {"available": "a", "held": "h", "sold": "s", "blocked": "b"}
 # A viewer re-reads the seats at least this often, so a lost notice or a hold that simply ran
 # out (nobody announces the passing of time) shows within seconds.
 RESYNC_SECONDS = 5.0
+MAX_SEATS_IN_ADDRESS = 20
 LOAD_WAIT_STEPS = 300  # × 0.1 s: a watcher gives up if its page has not loaded in 30 s
 # A watcher whose page stayed open this long stops; reloading the page starts a new one.
 WATCH_LIMIT_SECONDS = 3 * 3600
@@ -44,6 +47,12 @@ def client_connected(token: str) -> bool:
     """Whether the browser tab behind `token` still has its websocket open."""
     namespace = _app().event_namespace
     return namespace is None or token in namespace.token_to_sid
+
+
+def parse_seat_ids(text: str) -> list[int]:
+    """Seat ids from an address ("12,13,14"); anything else in it is ignored."""
+    parts = str(text).split(",")[:MAX_SEATS_IN_ADDRESS]
+    return [int(part) for part in parts if part.isdigit() and len(part) < 10]
 
 
 def status_codes(seats: list[SeatState]) -> str:
@@ -88,7 +97,7 @@ class SeatMapState(AuthState):
     loading: bool = True  # until the first load: the map says it is busy (aria-busy)
     limit: int = 10
     _viewer_id: int | None = None
-    _watch_generation: int = 0
+    _watch_id: str = ""  # the watcher this tab runs now; a new page or a reset ends the old one
     _labels: dict[int, str] = {}
     _prices: dict[int, int] = {}
     _index: dict[int, int] = {}
@@ -105,7 +114,7 @@ class SeatMapState(AuthState):
             self.found = False
             self.loading = False
             return
-        account = await self.current_account()
+        account = await self._current_account()
         state = await asyncio.to_thread(
             seat_map, summary.id, viewer_user_id=account.id if account else None
         )
@@ -143,6 +152,23 @@ class SeatMapState(AuthState):
         self.codes = status_codes(state)
         self._viewer_id = account.id if account else None
         self.loading = False
+        wanted = parse_seat_ids(self.router.page.params.get("seats", ""))
+        if wanted:  # back from signing in: the seats chosen before, where still free
+            gone = self._choose_again(wanted)
+            if gone:
+                yield rx.toast.warning(
+                    f"{gone} {'is' if ',' not in gone else 'are'} no longer free; "
+                    "your other seats are still chosen."
+                )
+
+    def _choose_again(self, wanted: list[int]) -> str:
+        """Select the wanted seats that are free now; the labels of those that are not."""
+        free = [s for s in wanted if s in self._index and self.codes[self._index[s]] == "a"]
+        self.selected = free[: self.limit]
+        self._update_totals()
+        return ", ".join(
+            self._labels.get(s, "") for s in wanted if s in self._index and s not in free
+        )
 
     def _update_totals(self) -> None:
         chosen = sorted(self.selected, key=lambda s: self._index.get(s, 0))
@@ -168,9 +194,11 @@ class SeatMapState(AuthState):
         if not self.selected:
             yield rx.toast.warning("Choose at least one seat.")
             return
-        account = await self.current_account()
-        if account is None:
-            yield rx.redirect(f"/login?next=/showtimes/{self.showtime_id}")
+        account = await self._current_account()
+        if account is None:  # the seats come back with the customer (see load)
+            seats = ",".join(map(str, self.selected))
+            back = quote(f"/showtimes/{self.showtime_id}?seats={seats}", safe="")
+            yield rx.redirect(f"/login?next={back}")
             return
         self.busy = True
         yield
@@ -191,6 +219,8 @@ class SeatMapState(AuthState):
             yield rx.toast.error(exc.message)
             return
         self.busy = False
+        self.selected = []  # held now: the seats are the customer's, shown as theirs
+        self._update_totals()
         yield rx.redirect(f"/checkout/{booking.reference}")
 
     async def _refresh_codes(self, user_id: int | None) -> None:
@@ -200,7 +230,8 @@ class SeatMapState(AuthState):
     def _apply_codes(self, codes: str) -> str:
         """New seat statuses; drops chosen seats someone else just took and says which."""
         self.codes = codes
-        lost = [s for s in self.selected if codes[self._index.get(s, 0)] != "a"]
+        # A chosen seat is lost only to someone else: held by this customer ("m") it is theirs.
+        lost = [s for s in self.selected if codes[self._index.get(s, 0)] not in ("a", "m")]
         if not lost:
             return ""
         self.selected = [s for s in self.selected if s not in lost]
@@ -215,7 +246,7 @@ class SeatMapState(AuthState):
     @rx.event
     def stop_watching(self):
         """Leaving the page: end its live updates; the next visit shows busy until it loads."""
-        self._watch_generation += 1
+        self._watch_id = ""
         self.loading = True
 
     @rx.event(background=True)
@@ -227,13 +258,12 @@ class SeatMapState(AuthState):
         navigation; a background task cancelled inside `async with self` can leave the
         Redis state lock held until it expires, stalling the tab for seconds."""
         async with self:
-            self._watch_generation += 1
-            generation = self._watch_generation
+            self._watch_id = generation = uuid.uuid4().hex
             token = self.router.session.client_token
         showtime_id = 0
         for _ in range(LOAD_WAIT_STEPS):  # started on mount: wait for the page's load to finish
             async with self:
-                if self._watch_generation != generation:
+                if self._watch_id != generation:
                     return
                 if not self.loading:
                     showtime_id = self.showtime_id
@@ -249,14 +279,14 @@ class SeatMapState(AuthState):
             if not client_connected(token):
                 return
             async with self:
-                if self._watch_generation != generation or self.showtime_id != showtime_id:
+                if self._watch_id != generation or self.showtime_id != showtime_id:
                     return
                 viewer = self._viewer_id
             state = await asyncio.to_thread(seat_map, showtime_id, viewer_user_id=viewer)
             codes = status_codes(state)
             message = ""
             async with self:
-                if self._watch_generation != generation:
+                if self._watch_id != generation:
                     return
                 if codes != self.codes and len(codes) == len(self.codes):
                     message = self._apply_codes(codes)

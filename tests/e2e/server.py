@@ -52,6 +52,15 @@ class RunningApp:
         finally:
             engine.dispose()
 
+    def query(self, sql: str, **params: object) -> list[tuple]:
+        """Read the app's database directly (to check what a journey stored)."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(text(sql), params)]
+        finally:
+            engine.dispose()
+
     def execute(self, sql: str, **params: object) -> None:
         """Change the app's database directly (a test's clock tricks, never the app's logic)."""
         engine = create_engine(self.database_url)

@@ -235,6 +235,23 @@ def release_hold(
         return booking_view(session, booking)
 
 
+def end_hold_if_lapsed(
+    reference: str,
+    user_id: int | None = None,
+    *,
+    now: datetime | None = None,
+    engine: Engine | None = None,
+) -> BookingView:
+    """The customer's countdown reached zero: expire the hold now if it has lapsed (the sweeper
+    would, a few seconds later), so other maps show the seats at once."""
+    now = resolve_now(now)
+    with write_session(engine) as session:
+        booking = locked_booking(session, reference, user_id)
+        if hold_lapsed(booking.status, booking.hold_expires_at, now):
+            expire_bookings(session, [booking.id], now)
+        return booking_view(session, booking)
+
+
 def mark_pending_payment(
     reference: str,
     *,
