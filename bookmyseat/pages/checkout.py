@@ -57,16 +57,16 @@ def checkout_page() -> rx.Component:
                                 role="timer",
                             ),
                         ),
-                        rx.el.button(
-                            id="hold-ran-out",
-                            on_click=CheckoutState.hold_ran_out,
-                            hidden=True,
-                            aria_hidden="true",
-                            tab_index=-1,
-                        ),
                         icon="timer",
                     ),
                     rx.cond(CheckoutState.status != "", ended_notice()),
+                ),
+                rx.el.button(
+                    id="hold-ran-out",
+                    on_click=CheckoutState.hold_ran_out,
+                    hidden=True,
+                    aria_hidden="true",
+                    tab_index=-1,
                 ),
                 rx.table.root(
                     rx.table.header(
