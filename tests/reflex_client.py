@@ -148,12 +148,14 @@ class Tab:
         return self.state.get(state_class.get_full_name(), {}).get(name + VAR_SUFFIX)
 
     def toasts(self) -> list[str]:
-        """The text of every toast the page was told to show."""
+        """The text of every toast the page was told to show (Reflex sends a toast as a call of
+        the page's toaster: refs['__toast']?.["error"]("the text", {options}))."""
         found = []
         for event in self.events:
             if event.get("name") == "_call_function":
                 function = str(event.get("payload", {}).get("function", ""))
-                found += re.findall(r'__toast\'\]\?\.\[\\?"\w+\\?"\]\(\\?"(.*?)\\?"', function)
+                for text in re.findall(r'__toast\'\]\?\.\["\w+"\]\(("(?:[^"\\]|\\.)*")', function):
+                    found.append(json.loads(text))
         return found
 
     def redirects(self) -> list[str]:

@@ -62,6 +62,7 @@ def demo_pay_page() -> rx.Component:
                     "Pay " + DemoPayState.booking.amount,
                     size="3",
                     on_click=DemoPayState.pay,
+                    disabled=DemoPayState.booking.reference == "",
                     loading=DemoPayState.busy,
                 ),
                 rx.button(
@@ -70,6 +71,7 @@ def demo_pay_page() -> rx.Component:
                     variant="soft",
                     color_scheme="orange",
                     on_click=DemoPayState.decline,
+                    disabled=DemoPayState.booking.reference == "",
                 ),
                 rx.button(
                     "Cancel",
@@ -77,6 +79,7 @@ def demo_pay_page() -> rx.Component:
                     variant="soft",
                     color_scheme="gray",
                     on_click=DemoPayState.cancel,
+                    disabled=DemoPayState.booking.reference == "",
                 ),
                 wrap="wrap",
             ),

@@ -52,6 +52,11 @@ class AuthState(rx.State):
     async def _current_account(self) -> Account | None:
         return await asyncio.to_thread(account_for_token, self.session_token)
 
+    def _route_reference(self) -> str:
+        """The booking the page's address names: an action sent before the page's load has run
+        (Reflex runs a quick click ahead of the load it queues) still acts on that booking."""
+        return str(self.router.page.params.get("reference", ""))[:16]
+
     def _show_identity(self, account: Account | None) -> None:
         self.username = account.username if account else ""
         self.role = account.role if account else ""

@@ -79,7 +79,7 @@ class CheckoutState(AuthState):
         self.status, self.lines, self.seconds_left, self.busy = "", [], 0, False
         self.loading = True
         yield
-        reference = str(self.router.page.params.get("reference", ""))[:16]
+        reference = self._route_reference()
         account = await self._current_account()
         if account is None:
             self.loading = False
@@ -125,13 +125,14 @@ class CheckoutState(AuthState):
     async def pay(self):
         """To the payment gateway the settings choose: the demo page, or Stripe Checkout."""
         account = await self._current_account()
+        reference = self._route_reference()
         if account is None:
-            yield rx.redirect(f"/login?next=/checkout/{self.reference}")
+            yield rx.redirect(f"/login?next=/checkout/{reference}")
             return
         self.paying = True
         yield
         try:
-            url = await asyncio.to_thread(begin_payment, self.reference, account.id)
+            url = await asyncio.to_thread(begin_payment, reference, account.id)
         except errors.BookingError as exc:
             self.paying = False
             yield rx.toast.error(exc.message)
@@ -146,7 +147,9 @@ class CheckoutState(AuthState):
             return rx.redirect("/login")
         self.busy = True
         try:
-            view = await asyncio.to_thread(release_hold, self.reference, user_id=account.id)
+            view = await asyncio.to_thread(
+                release_hold, self._route_reference(), user_id=account.id
+            )
         except errors.BookingNotFound:
             self.busy = False
             return rx.toast.error("We could not find that booking.")

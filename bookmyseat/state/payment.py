@@ -72,7 +72,7 @@ class BookingPageState(AuthState):
 
     async def _load_booking(self, route: str):
         """(account, None) with `booking` filled, or (None, a redirect or None if not found)."""
-        reference = str(self.router.page.params.get("reference", ""))[:16]
+        reference = self._route_reference()
         account = await self._current_account()
         if account is None:
             return None, rx.redirect(f"/login?next={route}{reference}")
@@ -118,15 +118,16 @@ class DemoPayState(BookingPageState):
             return
         self.busy = True
         yield
+        reference = self._route_reference()
         try:
-            outcome = await asyncio.to_thread(demo_payments.pay, self.booking.reference, account.id)
-        except errors.BookingError as exc:
+            outcome = await asyncio.to_thread(demo_payments.pay, reference, account.id)
+        except CustomerError as exc:
             self.busy = False
             yield rx.toast.error(exc.message)
             return
         self.busy = False
         if outcome.is_paid:
-            yield rx.redirect(f"/bookings/{self.booking.reference}")
+            yield rx.redirect(f"/bookings/{reference}")
             yield rx.toast.success("Payment received. Enjoy the show!")
         else:
             self.booking = await booking_card(outcome.booking)
@@ -136,17 +137,23 @@ class DemoPayState(BookingPageState):
     def decline(self):
         return [
             rx.toast.warning("Payment declined (demo). Your seats are still held."),
-            rx.redirect(f"/checkout/{self.booking.reference}"),
+            rx.redirect(f"/checkout/{self._route_reference()}"),
         ]
 
     @rx.event
     async def cancel(self):
         account = await self._current_account()
-        if account is not None:
-            await asyncio.to_thread(release_hold, self.booking.reference, user_id=account.id)
+        if account is None:
+            return rx.redirect("/login")
+        try:
+            view = await asyncio.to_thread(
+                release_hold, self._route_reference(), user_id=account.id
+            )
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
         return [
             rx.toast.info("Payment cancelled and your seats released."),
-            rx.redirect(f"/showtimes/{self.booking.showtime_id}"),
+            rx.redirect(f"/showtimes/{view.showtime_id}"),
         ]
 
 

@@ -6,8 +6,10 @@ These tests run in a pytest process of their own (`make test` does so), apart fr
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -70,10 +72,59 @@ def browser():
         browser.close()
 
 
+# Records every toast the page shows, across navigations (the binding outlives each document).
+TOAST_RECORDER = """
+new MutationObserver((changes) => {
+  for (const change of changes) for (const node of change.addedNodes) {
+    if (node.nodeType !== 1) continue;
+    const toasts = node.matches?.("[data-sonner-toast]") ? [node]
+      : [...(node.querySelectorAll?.("[data-sonner-toast]") || [])];
+    for (const toast of toasts) window.bmsToastShown?.(toast.textContent.trim());
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+@dataclass
+class Watched:
+    """What a page did that nobody asked for: console errors, failed requests, toasts."""
+
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    toasts: list[str] = field(default_factory=list)
+    expected_toasts: list[str] = field(default_factory=list)  # patterns the test asked for
+    allowed_console: list[str] = field(default_factory=list)  # patterns a test allows
+
+    def surprises(self) -> list[str]:
+        console = [
+            e for e in self.console_errors if not any(re.search(p, e) for p in self.allowed_console)
+        ]
+        toasts = [t for t in self.toasts if not any(re.search(p, t) for p in self.expected_toasts)]
+        return (
+            [f"console error: {e}" for e in console]
+            + [f"failed request: {r}" for r in self.failed_requests]
+            + [f"unexpected toast: {t}" for t in toasts]
+        )
+
+
+WATCHED: dict[int, Watched] = {}
+
+
+def watched(page) -> Watched:  # noqa: ANN001
+    return WATCHED[id(page)]
+
+
+def _failed(response) -> str | None:  # noqa: ANN001
+    if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+        return f"{response.status} {response.url}"
+    return None
+
+
 @pytest.fixture
 def new_page(browser, request) -> Iterator[Callable[..., object]]:
     """Open pages in contexts of their own (separate cookies: separate customers). Each is
-    screenshotted at the end, and a JavaScript error on any of them fails the test."""
+    screenshotted at the end; a JavaScript error, a console error, a failed request or a toast
+    the test did not expect (helpers.expect_toast) on any of them fails the test."""
     opened = []
     errors: list[str] = []
 
@@ -82,19 +133,37 @@ def new_page(browser, request) -> Iterator[Callable[..., object]]:
             viewport={"width": width, "height": height}, color_scheme=color_scheme
         )
         page = context.new_page()
+        seen = WATCHED[id(page)] = Watched()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on(
+            "console",
+            lambda message: message.type == "error" and seen.console_errors.append(message.text),
+        )
+        page.on(
+            "requestfailed",
+            lambda r: (
+                "ERR_ABORTED" not in (r.failure or "")
+                and seen.failed_requests.append(f"{r.failure} {r.url}")
+            ),
+        )
+        page.on("response", lambda r: (bad := _failed(r)) and seen.failed_requests.append(bad))
+        page.expose_binding("bmsToastShown", lambda _source, text: seen.toasts.append(text))
+        page.add_init_script(TOAST_RECORDER)
         opened.append((context, page))
         return page
 
     yield open_page
     ARTIFACTS.mkdir(exist_ok=True)
+    surprises = []
     for number, (context, page) in enumerate(opened, start=1):
         suffix = "" if number == 1 else f"-{number}"
         page.screenshot(
             path=str(ARTIFACTS / f"{request.node.name}{suffix}-final.png"), full_page=True
         )
+        surprises += [f"page {number}: {s}" for s in WATCHED.pop(id(page)).surprises()]
         context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not surprises, "things went wrong that the test did not expect:\n" + "\n".join(surprises)
 
 
 @pytest.fixture

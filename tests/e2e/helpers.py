@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import Locator, Page, expect
@@ -40,3 +41,12 @@ def open_seat_map(page: Page, app_url: str, showtime_id: int) -> Locator:
     expect(seat_map).to_have_attribute("aria-busy", "false")
     expect(seat_map.get_by_role("button").first).to_be_visible()
     return seat_map
+
+
+def expect_toast(page: Page, pattern: str, **options: object) -> None:
+    """The page shows a toast matching `pattern`, and the test expected it (an unexpected toast
+    fails the test at the end)."""
+    from tests.e2e.conftest import watched
+
+    watched(page).expected_toasts.append(pattern)
+    expect(page.get_by_text(re.compile(pattern)).first).to_be_visible(**options)

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import seat, sign_in
+from tests.e2e.helpers import expect_toast, seat, sign_in
 
 
 def test_pick_hold_and_release(app_url: str, page) -> None:
@@ -24,13 +24,14 @@ def test_pick_hold_and_release(app_url: str, page) -> None:
     first.click()
     expect(first).to_have_attribute("aria-pressed", "true")
     page.get_by_role("button", name="Proceed").click()
-    expect(page).to_have_url(re.compile(r"/login\?next=/showtimes/\d+$"))
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fshowtimes%2F\d+%3Fseats%3D\d+$"))
     sign_in(page, app_url)
-    expect(page).to_have_url(show_url)
+    expect(page).to_have_url(re.compile(re.escape(show_url) + r"\?seats=\d+$"))
     expect(page.get_by_test_id("signed-in-as")).to_have_text("mzsp_")
-    # The page loads afresh after sign-in (the earlier choice is cleared): wait for it.
-    expect(first).to_have_attribute("aria-pressed", "false")
+    # The seat chosen before signing in is still chosen after it.
     expect(page.get_by_role("group", name="Seat map")).to_have_attribute("aria-busy", "false")
+    expect(first).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_test_id("running-total")).to_contain_text("1 of 10 seats")
 
     free = page.locator("button[aria-label$=', available']")
     by_mouse, by_keyboard = seat(page, free.nth(0)), seat(page, free.nth(1))
@@ -41,7 +42,7 @@ def test_pick_hold_and_release(app_url: str, page) -> None:
     page.keyboard.press("Space")
     expect(by_keyboard).to_have_attribute("aria-pressed", "false")
     page.keyboard.press("Space")
-    expect(page.get_by_test_id("running-total")).to_contain_text("2 of 10 seats")
+    expect(page.get_by_test_id("running-total")).to_contain_text("3 of 10 seats")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "seat-map-selected.png"), full_page=True)
 
@@ -96,9 +97,9 @@ def test_hold_decline_then_pay_with_the_demo_gateway(app_url: str, page) -> None
     mine = page.get_by_test_id("my-booking").filter(has_text=reference)
     expect(mine).to_contain_text("Confirmed")
     mine.get_by_role("button", name="Email my ticket again").click()
-    expect(page.get_by_text("Your ticket is on its way")).to_be_visible()
+    expect_toast(page, "Your ticket is on its way")
     mine.get_by_role("button", name="Email my ticket again").click()
-    expect(page.get_by_text("We sent your ticket a few minutes ago", exact=False)).to_be_visible()
+    expect_toast(page, "We sent your ticket a few minutes ago")
     mine.get_by_role("button", name="Cancel booking").click()
     expect(mine).to_contain_text("Cancelled")
     expect(mine.get_by_role("button", name="Cancel booking")).to_have_count(0)

@@ -1,0 +1,59 @@
+"""After the backend is killed and started again, an open seat map is live again without a
+reload: the tab reconnects, is hydrated anew, and its live updates start again (they used to
+start only on mount, which a reconnect does not repeat)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import e2e_redis_url
+from tests.e2e.helpers import open_seat_map, seat, sign_in
+from tests.e2e.server import port_open, running_app
+
+PORT = int(os.environ.get("BOOKMYSEAT_E2E_RECONNECT_PORT", "3141"))
+LIVE_WITHIN_MS = 3000
+BACK_WITHIN_MS = 90_000  # the restart itself: the app serving again, the tab reconnected
+
+
+def test_a_seat_map_is_live_again_after_a_backend_restart(tmp_path, new_page) -> None:
+    redis_url = e2e_redis_url()
+    with running_app(tmp_path, PORT, redis_url=redis_url) as app:
+        showtime = app.showtimes_on("Audi 1 IMAX")[3]
+        watcher, holder = new_page(), new_page()
+        open_seat_map(watcher, app.url, showtime)
+        holder.goto(f"{app.url}/login?next=/showtimes/{showtime}")
+        sign_in(holder, app.url)
+        open_seat_map(holder, app.url, showtime)
+        os.killpg(app.pid, signal.SIGKILL)  # no goodbye: every task of every worker is gone
+        deadline = time.monotonic() + 20
+        while port_open(PORT) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    for page in (watcher, holder):  # the tabs notice; their reconnecting fails for a while
+        page.evaluate("1")
+    with running_app(tmp_path, PORT, redis_url=redis_url, fresh_data=False) as app:
+        seat_map = watcher.get_by_role("group", name="Seat map")
+        # Reconnected and hydrated again: the map was reloaded by its on_load.
+        expect(seat_map).to_have_attribute("aria-busy", "false", timeout=BACK_WITHIN_MS)
+        expect(holder.get_by_role("group", name="Seat map")).to_have_attribute(
+            "aria-busy", "false", timeout=BACK_WITHIN_MS
+        )
+        chosen = seat(holder, holder.locator("button[aria-label$=', available']").nth(30))
+        title = chosen.get_attribute("title")
+        chosen.click()
+        holder.get_by_role("button", name="Proceed").click()
+        expect(holder).to_have_url(re.compile(r"/checkout/[A-Z0-9]{8}$"))
+        on_watcher = watcher.locator(f'button[title="{title}"]')
+        expect(on_watcher).to_have_attribute(
+            "aria-label", re.compile(r", held by someone else$"), timeout=LIVE_WITHIN_MS
+        )
+        # The restart made the tabs log failed connections; nothing else may have gone wrong.
+        from tests.e2e.conftest import watched
+
+        for page in (watcher, holder):
+            watched(page).allowed_console.append(r"WebSocket|websocket|socket")
+            watched(page).failed_requests.clear()
