@@ -46,6 +46,7 @@ class Settings:
     smtp_security: str = "starttls"  # starttls | ssl | none (a local relay or a test server)
     smtp_user: str = ""
     smtp_password: str = ""
+    smtp_ca_file: str = ""  # a CA to trust besides the system's (a relay's own certificate)
     mail_from_name: str = "BookMySeat"
     mail_from_address: str = ""
 
@@ -121,6 +122,7 @@ def load_settings() -> Settings:
         smtp_security=_smtp_security(port),
         smtp_user=_no_spaces("BOOKMYSEAT_SMTP_USER"),
         smtp_password=_no_spaces("BOOKMYSEAT_SMTP_PASSWORD"),
+        smtp_ca_file=_str("BOOKMYSEAT_SMTP_CA_FILE"),
         mail_from_name=_str("BOOKMYSEAT_MAIL_FROM_NAME", "BookMySeat"),
         mail_from_address=_str("BOOKMYSEAT_MAIL_FROM"),
     )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import email
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -63,14 +66,44 @@ class Authenticator:
         return AuthResult(success=tried == (self.user, self.password))
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and localhost signed by itself (openssl), and its key."""
+    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def server_tls(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 @contextmanager
 def smtp_server(
     port: int | None = None,
     mailbox: Mailbox | None = None,
     authenticator: Authenticator | None = None,
+    *,
+    starttls: ssl.SSLContext | None = None,
+    implicit_tls: ssl.SSLContext | None = None,
 ) -> Iterator[Mailbox]:
+    """A server on 127.0.0.1: plain, offering STARTTLS (`starttls`, then requiring it), or
+    speaking TLS from the first byte (`implicit_tls`, as on port 465)."""
     mailbox = mailbox or Mailbox()
-    extra = {"authenticator": authenticator, "auth_require_tls": False} if authenticator else {}
+    extra: dict = (
+        {"authenticator": authenticator, "auth_require_tls": False} if authenticator else {}
+    )
+    if starttls is not None:
+        extra |= {"tls_context": starttls, "require_starttls": True}
+    if implicit_tls is not None:
+        extra |= {"ssl_context": implicit_tls}
     controller = Controller(mailbox, hostname="127.0.0.1", port=port or free_port(), **extra)
     controller.start()
     try:

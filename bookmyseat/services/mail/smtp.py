@@ -1,6 +1,7 @@
 """SMTP delivery through yagmail: STARTTLS on 587, SSL on 465, Gmail app passwords.
 
-yagmail opens and authenticates the connection; the message itself is built by
+yagmail opens and authenticates the connection, over TLS that verifies the server's certificate
+and name (smtplib alone would encrypt without checking who answers); the message itself is built by
 `mail_messages` (our own MIME layout and Message-ID) and handed to that connection. Failures
 come back as two kinds: permanent (the server refused the recipient or the message: retrying
 cannot help) and transient (network, timeouts, 4xx: try again later).
@@ -9,6 +10,7 @@ cannot help) and transient (network, timeouts, 4xx: try again later).
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 import yagmail
@@ -37,18 +39,25 @@ def _reason(exc: smtplib.SMTPResponseException) -> str:
     return f"{exc.smtp_code} {text or exc.smtp_error}".strip()
 
 
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """Certificates checked against the system's CAs, plus `smtp_ca_file` when one is set."""
+    return ssl.create_default_context(cafile=settings.smtp_ca_file or None)
+
+
 def send_email(message: EmailMessage, settings: Settings) -> None:
     """Deliver one message or raise PermanentMailError / TransientMailError."""
+    tls = tls_context(settings) if settings.smtp_security != "none" else None
     client = yagmail.SMTP(
         user=settings.smtp_user or settings.sender_address,
         password=settings.smtp_password or None,
         host=settings.smtp_host,
         port=settings.smtp_port,
         smtp_ssl=settings.smtp_security == "ssl",
-        smtp_starttls=settings.smtp_security == "starttls",
+        smtp_starttls={"context": tls} if settings.smtp_security == "starttls" else False,
         smtp_skip_login=not settings.smtp_password,
         soft_email_validation=False,
         timeout=SMTP_TIMEOUT_SECONDS,
+        **({"context": tls} if settings.smtp_security == "ssl" else {}),
     )
     try:
         client.login()
