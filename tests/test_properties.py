@@ -1,10 +1,14 @@
-"""Property test: random sequences of hold / release / pay / expire / cancel keep the invariants."""
+"""Property test: random sequences of hold / release / pay / expire / cancel keep the invariants,
+and every hold's outcome is the one a model of the seats predicts (so a `hold_seats` that always
+refused, or always accepted, fails it: the negative controls at the end)."""
 
 from __future__ import annotations
 
-import contextlib
-from datetime import timedelta
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -31,9 +35,76 @@ from tests.invariants import (
 )
 
 SEATS = ["A1", "A2", "A4", "B1", "B2", "C1", "C2"]
+HOLD_MINUTES = 10
+CUTOFF = timedelta(minutes=120)
 
 
-def run_machine(engine, app_settings, examples: int) -> None:
+@dataclass
+class ModelBooking:
+    """What the model believes of one booking."""
+
+    user: int
+    seats: frozenset[str]
+    status: str  # held | paid | expired | cancelled
+    expires_at: datetime
+
+
+@dataclass
+class SeatModel:
+    """Which seats are taken, from the rules alone (no database): a seat is taken by a paid
+    booking, or by an unpaid one whose hold has not run out."""
+
+    starts_at: datetime
+    bookings: dict[str, ModelBooking] = field(default_factory=dict)
+
+    def taken(self, now: datetime, but: str = "") -> set[str]:
+        return {
+            seat
+            for reference, b in self.bookings.items()
+            if reference != but
+            and (b.status == "paid" or (b.status == "held" and b.expires_at > now))
+            for seat in b.seats
+        }
+
+    def hold_wins(self, labels: list[str], now: datetime) -> bool:
+        return not set(labels) & self.taken(now)
+
+    def held(self, reference: str, user: int, labels: list[str], now: datetime) -> None:
+        expires = now + timedelta(minutes=HOLD_MINUTES)
+        self.bookings[reference] = ModelBooking(user, frozenset(labels), "held", expires)
+
+    def released(self, reference: str) -> None:
+        if self.bookings[reference].status == "held":
+            self.bookings[reference].status = "cancelled"
+
+    def swept(self, now: datetime) -> None:
+        for b in self.bookings.values():
+            if b.status == "held" and b.expires_at <= now:
+                b.status = "expired"
+
+    def paid(self, reference: str, exact: bool, now: datetime) -> None:
+        b = self.bookings[reference]
+        if not exact or b.status == "paid":
+            return  # flagged, or a second payment: nothing changes
+        if b.status == "held" and b.expires_at > now:
+            b.status = "paid"
+        elif not b.seats & self.taken(now, but=reference):
+            b.status = "paid"  # a late payment re-claims seats that are still free
+        elif b.status == "held":
+            b.status = "expired"  # and the payment waits for its refund
+
+    def cancelled(self, reference: str, staff: bool, now: datetime) -> bool:
+        """False when a customer is too late to cancel a paid booking."""
+        b = self.bookings[reference]
+        if b.status not in ("held", "paid"):
+            return True
+        if not staff and b.status == "paid" and now > self.starts_at - CUTOFF:
+            return False
+        b.status = "cancelled"
+        return True
+
+
+def run_machine(engine, app_settings, examples: int, hold=hold_seats) -> None:
     class BookingMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
@@ -42,6 +113,7 @@ def run_machine(engine, app_settings, examples: int) -> None:
             self.now = utcnow()
             self.bookings: list[tuple[str, int]] = []  # (reference, user)
             self.payments = 0
+            self.model = SeatModel(self.world.starts_at)
 
         @rule(
             labels=st.lists(st.sampled_from(SEATS), min_size=1, max_size=3, unique=True),
@@ -49,8 +121,9 @@ def run_machine(engine, app_settings, examples: int) -> None:
         )
         def hold(self, labels: list[str], who: int) -> None:
             user = (self.world.alice, self.world.bob)[who]
+            predicted = self.model.hold_wins(labels, self.now)
             try:
-                view = hold_seats(
+                view = hold(
                     user,
                     self.world.showtime_id,
                     self.world.ids(*labels),
@@ -59,14 +132,18 @@ def run_machine(engine, app_settings, examples: int) -> None:
                     engine=engine,
                 )
             except errors.SeatUnavailable:
+                assert not predicted, f"hold of {labels} refused, the model predicted it wins"
                 return
+            assert predicted, f"hold of {labels} won, the model predicted it is refused"
             self.bookings.append((view.reference, user))
+            self.model.held(view.reference, user, labels, self.now)
 
         @precondition(lambda self: self.bookings)
         @rule(i=st.integers(0, 1000))
         def release(self, i: int) -> None:
             reference, user = self.bookings[i % len(self.bookings)]
             release_hold(reference, user_id=user, now=self.now, engine=engine)
+            self.model.released(reference)
 
         @precondition(lambda self: self.bookings)
         @rule(i=st.integers(0, 1000), exact=st.booleans())
@@ -85,6 +162,7 @@ def run_machine(engine, app_settings, examples: int) -> None:
                 now=self.now,
                 engine=engine,
             )
+            self.model.paid(reference, exact, self.now)
 
         @rule(minutes=st.integers(1, 12))
         def advance_clock(self, minutes: int) -> None:
@@ -93,12 +171,14 @@ def run_machine(engine, app_settings, examples: int) -> None:
         @rule()
         def sweep(self) -> None:
             expire_lapsed_holds(now=self.now, engine=engine)
+            self.model.swept(self.now)
 
         @precondition(lambda self: self.bookings)
         @rule(i=st.integers(0, 1000), staff=st.booleans())
         def cancel(self, i: int, staff: bool) -> None:
             reference, user = self.bookings[i % len(self.bookings)]
-            with contextlib.suppress(errors.CancelTooLate):
+            allowed = self.model.cancelled(reference, staff, self.now)
+            try:
                 cancel_booking(
                     reference,
                     user_id=None if staff else user,
@@ -106,6 +186,10 @@ def run_machine(engine, app_settings, examples: int) -> None:
                     settings=app_settings,
                     engine=engine,
                 )
+            except errors.CancelTooLate:
+                assert not allowed, "cancel refused, the model allows it"
+                return
+            assert allowed, "cancel accepted, the model says it is too late"
 
         @invariant()
         def no_seat_in_two_live_bookings(self) -> None:
@@ -141,3 +225,26 @@ def test_random_sequences_keep_the_invariants_sqlite(sqlite_engine, settings) ->
 
 def test_random_sequences_keep_the_invariants_postgresql(postgresql_engine, settings) -> None:
     run_machine(postgresql_engine, settings, examples=50)
+
+
+FAKES = itertools.count(1)
+
+
+def always_refuses(*args, **kwargs):
+    raise errors.SeatUnavailable(["A1"])
+
+
+def always_accepts(user, showtime_id, seat_ids, *, now=None, settings=None, engine=None):
+    """Holds when it can, and when it cannot pretends it did (a broken engine)."""
+    try:
+        return hold_seats(user, showtime_id, seat_ids, now=now, settings=settings, engine=engine)
+    except errors.SeatUnavailable:
+        return type("FakeView", (), {"reference": f"FAKE{next(FAKES)}"})()
+
+
+@pytest.mark.parametrize("broken", [always_refuses, always_accepts])
+def test_the_model_catches_an_engine_that_always_refuses_or_always_accepts(
+    sqlite_engine, settings, broken
+) -> None:
+    with pytest.raises(AssertionError, match="the model predicted"):
+        run_machine(sqlite_engine, settings, examples=30, hold=broken)

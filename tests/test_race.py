@@ -1,25 +1,69 @@
 """Many customers released together by a barrier race for overlapping seats.
 
-The same harness runs with the guard (the unique index on seat_claim) dropped: it must then see a
-double sale, which shows that it can catch one.
+Threads in one process share SQLite's in-process writer lock, so there the race shows the unique
+index at work but never two transactions at once. So the race also runs across processes (each
+its own engine, meeting only in the database file), and on PostgreSQL the test records when each
+transaction began and ended and shows that they overlapped. The same harness runs with the
+guard (the unique index on seat_claim) dropped: it must then see a double sale, which shows that
+it can catch one.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import threading
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.holds import hold_seats
-from tests.conftest import World
+from tests.conftest import World, make_world
+from tests.databases import empty_tables
 from tests.invariants import claims_match_live_bookings, double_sold_seats
 
 THREADS = 24
+PROCESSES = 8
+
+
+@contextmanager
+def transaction_spans(engine: Engine) -> Iterator[list[tuple[float, float]]]:
+    """(begin, end) of every transaction on `engine` while the block runs, by the clock."""
+    spans: list[tuple[float, float]] = []
+    began: dict[int, float] = {}
+
+    def on_begin(conn) -> None:
+        began[id(conn)] = time.monotonic()
+
+    def on_end(conn) -> None:
+        if id(conn) in began:
+            spans.append((began.pop(id(conn)), time.monotonic()))
+
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine, "commit", on_end)
+    event.listen(engine, "rollback", on_end)
+    try:
+        yield spans
+    finally:
+        event.remove(engine, "begin", on_begin)
+        event.remove(engine, "commit", on_end)
+        event.remove(engine, "rollback", on_end)
+
+
+def most_at_once(spans: list[tuple[float, float]]) -> int:
+    """The largest number of transactions open at the same moment."""
+    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    open_now = most = 0
+    for _, step in edges:
+        open_now += step
+        most = max(most, open_now)
+    return most
 
 
 def race(world: World, settings, choices: list[list[int]]) -> list[tuple[list[int], str]]:
@@ -52,8 +96,11 @@ def single_seat_choices(world: World) -> list[list[int]]:
 
 
 def test_exactly_one_winner_per_seat(world: World, settings) -> None:
-    results = race(world, settings, single_seat_choices(world))
+    with transaction_spans(world.engine) as spans:
+        results = race(world, settings, single_seat_choices(world))
     assert not [r for r in results if r[1].startswith("error")], results
+    if world.engine.dialect.name == "postgresql":  # SQLite's writers queue, one at a time
+        assert most_at_once(spans) >= 2, "the transactions never overlapped: no race was run"
     winners = Counter(seats[0] for seats, outcome in results if outcome == "won")
     assert sorted(winners.values()) == [1, 1, 1, 1]
     assert double_sold_seats(world.engine, world.showtime_id) == {}
@@ -99,3 +146,56 @@ def test_negative_control_without_the_guard_the_harness_sees_a_double_sale(
     winners = Counter(seats[0] for seats, outcome in results if outcome == "won")
     assert max(winners.values()) > 1
     assert double_sold_seats(unguarded.engine, unguarded.showtime_id) != {}
+
+
+def hold_in_own_process(url: str, user: int, showtime: int, seats: list[int], barrier, out) -> None:
+    """One customer in a process of its own: its own engine and connection pool."""
+    from bookmyseat.db import make_engine
+
+    engine = make_engine(url, pool_size=1)
+    barrier.wait()
+    try:
+        hold_seats(user, showtime, seats, engine=engine)
+        out.put((seats, "won"))
+    except errors.SeatUnavailable:
+        out.put((seats, "lost"))
+    except Exception as exc:  # reported in the assertion below
+        out.put((seats, f"error: {exc!r}"))
+    finally:
+        engine.dispose()
+
+
+def test_processes_racing_on_one_sqlite_file_get_one_winner_per_seat(
+    sqlite_engine: Engine, settings
+) -> None:
+    """Across processes only the database keeps order: BEGIN IMMEDIATE, the busy timeout and the
+    unique index (no in-process lock is shared)."""
+    empty_tables(sqlite_engine)
+    world = make_world(sqlite_engine)
+    context = multiprocessing.get_context("spawn")
+    choices = single_seat_choices(world)[:PROCESSES]
+    barrier, out = context.Barrier(len(choices)), context.Queue()
+    workers = [
+        context.Process(
+            target=hold_in_own_process,
+            args=(
+                str(sqlite_engine.url),
+                world.alice if i % 2 else world.bob,
+                world.showtime_id,
+                seats,
+                barrier,
+                out,
+            ),
+        )  # fmt: skip
+        for i, seats in enumerate(choices)
+    ]
+    for worker in workers:
+        worker.start()
+    results = [out.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    assert not [r for r in results if r[1].startswith("error")], results
+    winners = Counter(seats[0] for seats, outcome in results if outcome == "won")
+    assert sorted(winners.values()) == [1] * len({s[0] for s in choices})
+    assert double_sold_seats(sqlite_engine, world.showtime_id) == {}
+    claims_match_live_bookings(sqlite_engine)
