@@ -88,6 +88,8 @@ class DashboardState(AdminState):
 
     @rx.event
     async def load(self):
+        if not self.is_staff:  # the page's guard refused (and said so): read nothing
+            return None
         try:
             self._cinema_ids = await self._run(actions.cinema_choices)
         except CustomerError as exc:
@@ -224,6 +226,8 @@ class AdminBookingsState(AdminState):
 
     @rx.event
     async def search(self, form: dict | None = None):
+        if not self.is_staff:  # the page's guard refused (and said so): read nothing
+            return None
         if form is not None:
             self.query = str(form.get("query", ""))[:120]
         try:
@@ -284,6 +288,8 @@ class OutboxState(AdminState):
 
     @rx.event
     async def load(self, status: str = ""):
+        if not self.is_staff:  # the page's guard refused (and said so): read nothing
+            return None
         if status:
             self.status_filter = status
         wanted = "" if self.status_filter == "all" else self.status_filter
@@ -358,6 +364,8 @@ class AuditState(AdminState):
 
     @rx.event
     async def load(self):
+        if not self.is_staff:  # the page's guard refused (and said so): read nothing
+            return None
         try:
             found, self.total = await self._run(
                 actions.audit_log, action=self.action, page=self.page

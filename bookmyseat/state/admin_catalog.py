@@ -108,6 +108,8 @@ class CatalogState(AdminState):
 
     @rx.event
     async def load(self):
+        if not self.is_staff:  # the page's guard refused (and said so): read nothing
+            return None
         try:
             view = await self._run(management.catalog_overview)
         except CustomerError as exc:

@@ -31,6 +31,7 @@ def sign_up(page: Page, app_url: str, next_path: str = "/") -> str:
     page.get_by_label("Repeat password").fill("popcorn&chai7")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_test_id("signed-in-as")).to_have_text(name)
+    expect_toast(page, "Welcome to BookMySeat")
     return name
 
 

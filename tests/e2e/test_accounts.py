@@ -7,6 +7,7 @@ import uuid
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import expect_toast
 
 
 def test_signup_logout_and_login_returns_to_the_page(app_url: str, page) -> None:
@@ -24,7 +25,11 @@ def test_signup_logout_and_login_returns_to_the_page(app_url: str, page) -> None
     expect(page.get_by_test_id("signed-in-as")).to_have_text(name)
     expect(page).to_have_url(f"{app_url}/")
 
+    expect_toast(page, "Welcome to BookMySeat")
+
     page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(f"{app_url}/?signed_out=1")  # a fresh tab state: a new token
+    expect_toast(page, "You are signed out")
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
     page.goto(f"{app_url}/login?next=/movies/paper-boats")

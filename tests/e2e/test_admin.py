@@ -159,6 +159,7 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
     expect(admin.get_by_test_id("booking-detail")).to_contain_text("succeeded")
     admin.get_by_role("button", name="Close").click()
     row.get_by_role("button", name="Cancel and refund").click()
+    expect_toast(admin, r"Booking \w+ is now cancelled")
     expect(row).to_contain_text("cancelled")
 
     admin.get_by_role("link", name="Door scanner").click()

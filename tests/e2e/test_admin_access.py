@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import expect_toast, sign_in
 from tests.e2e.server import RunningApp
 
 ROUTES = {
@@ -47,6 +47,7 @@ def test_every_admin_route_for_every_role(app_server: RunningApp, new_page) -> N
     for route in ROUTES:
         customer.goto(f"{url}{route}?audit=true&role=admin")
         expect(customer).to_have_url(f"{url}/")
+        expect_toast(customer, "This part of the site is for cinema staff")
     assert refusals(app_server) >= before + 2 * len(ROUTES)
 
     for username, password in STAFF.items():

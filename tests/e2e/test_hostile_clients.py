@@ -11,6 +11,7 @@ saving the movie form must keep every column it does not show.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 
 import pytest
@@ -33,6 +34,15 @@ from tests.hostile.forgery import Attack, Victim, attacks, page_of
 from tests.reflex_client import ROOT_STATE, Tab
 
 GENERIC_ERROR = "An error occurred."
+
+
+def run_async(coroutine):
+    """Run the clients' coroutine on a thread of its own: Playwright's sync API keeps an event
+    loop running on this one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 # What a database fingerprint compares: every table an attacker could hope to change.
 FINGERPRINT = {
     "app_user": "id, username, email, role, is_active, password_hash",
@@ -168,7 +178,7 @@ def test_hostile_clients_change_nothing_and_learn_nothing(
     username = ROLES[role]
     token = session_of(app_server, username) if username else ""
     before = fingerprint(app_server)
-    tabs = asyncio.run(attack_as(app_server, token, victim))
+    tabs = run_async(attack_as(app_server, token, victim))
     assert len(tabs) >= 15
     after = fingerprint(app_server)
     changed = {table for table in before if before[table] != after[table]}
@@ -206,7 +216,7 @@ def test_sign_out_leaves_nothing_in_the_tab(app_server: RunningApp) -> None:
         await again.settle()
         return tab, again
 
-    _, again = asyncio.run(journey())
+    _, again = run_async(journey())
     assert again.var(AdminBookingsState, "rows") in (None, [])
     assert "@" not in private_text(again)
     assert app_server.query("SELECT count(*) FROM login_session WHERE token_hash = ''") == [(0,)]
@@ -228,7 +238,7 @@ def test_saving_the_movie_form_keeps_every_column(app_server: RunningApp, victim
         await tab.close()
         return opened
 
-    opened = asyncio.run(journey())
+    opened = run_async(journey())
     assert opened["cast_members"] == before[0][5]
     assert app_server.query(f"SELECT {columns} FROM movie WHERE id = :m", m=victim.movie_id) == (
         before

@@ -54,6 +54,7 @@ def test_a_hold_in_one_browser_appears_in_the_other(app_server: RunningApp, new_
 
     # Released in the first browser: free again in the second, still without a reload.
     first.get_by_role("button", name="Release seats").click()
+    expect_toast(first, "Your seats were released")
     expect(wanted_in_second).to_have_attribute(
         "aria-label", re.compile(r", available$"), timeout=LIVE_WITHIN_MS
     )

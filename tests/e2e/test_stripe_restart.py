@@ -15,7 +15,7 @@ import stripe
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, watched
 from tests.e2e.helpers import open_seat_map, seat, sign_in
 from tests.e2e.server import AppDidNotStart, port_open, running_app
 from tests.stripe_standin import event_payload, stripe_standin
@@ -50,6 +50,7 @@ def rows(database_url: str, sql: str) -> list:
         engine.dispose()
 
 
+@pytest.mark.own_app
 def test_a_killed_app_fulfils_the_replayed_webhook_after_restart(tmp_path, new_page) -> None:
     with stripe_standin() as standin:
         env = {
@@ -61,6 +62,7 @@ def test_a_killed_app_fulfils_the_replayed_webhook_after_restart(tmp_path, new_p
         try:
             with running_app(tmp_path, PORT, extra_env=env) as app:
                 page = new_page()
+                watched(page).allow_server_away()  # it is killed under this page
                 page.goto(f"{app.url}/login")
                 sign_in(page, app.url)
                 showtime = app.showtimes_on("Screen 1")[0]
@@ -95,8 +97,11 @@ def test_a_killed_app_fulfils_the_replayed_webhook_after_restart(tmp_path, new_p
                 expect(page.get_by_test_id("booking-status")).to_have_text("Confirmed")
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "stripe-after-restart.png"), full_page=True)
+                watched(page).allowed_requests.append(r"404 .*/pay/demo/")  # must not exist
+                watched(page).allowed_console.append(r"status of 404")
                 assert page.goto(f"{app.url}/pay/demo/{reference}") is not None
                 expect(page.get_by_text("Demo payment — no card is charged")).to_have_count(0)
+                page.close()  # before this server stops too
         except AppDidNotStart as exc:
             pytest.fail(str(exc))
     database = app.database_url
