@@ -54,6 +54,7 @@ def test_pick_hold_and_release(app_url: str, page) -> None:
     page.screenshot(path=str(ARTIFACTS / "checkout.png"), full_page=True)
 
     page.get_by_role("button", name="Release seats").click()
+    expect_toast(page, "Your seats were released")
     expect(page).to_have_url(show_url)
     expect(page.locator("button[aria-label$=', held by you']")).to_have_count(0)
 
@@ -79,6 +80,7 @@ def test_hold_decline_then_pay_with_the_demo_gateway(app_url: str, page) -> None
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
     expect(page.get_by_role("heading", name="Demo payment — no card is charged")).to_be_visible()
     page.get_by_role("button", name="Decline").click()
+    expect_toast(page, r"Payment declined \(demo\)")
     expect(page).to_have_url(f"{app_url}/checkout/{reference}")
     expect(page.get_by_test_id("countdown")).to_be_visible()
 
@@ -87,6 +89,7 @@ def test_hold_decline_then_pay_with_the_demo_gateway(app_url: str, page) -> None
     page.get_by_role("button", name=f"Pay {total}").click()
     expect(page).to_have_url(f"{app_url}/bookings/{reference}")
     expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
+    expect_toast(page, "Payment received. Enjoy the show!")
     expect(page.get_by_test_id("booking-reference")).to_have_text(reference)
     expect(page.get_by_test_id("booking-status")).to_have_text("Confirmed")
     expect(page.get_by_test_id("booking-amount")).to_have_text(total)
@@ -101,6 +104,7 @@ def test_hold_decline_then_pay_with_the_demo_gateway(app_url: str, page) -> None
     mine.get_by_role("button", name="Email my ticket again").click()
     expect_toast(page, "We sent your ticket a few minutes ago")
     mine.get_by_role("button", name="Cancel booking").click()
+    expect_toast(page, r"Booking \w+ is cancelled; its seats are free again")
     expect(mine).to_contain_text("Cancelled")
     expect(mine.get_by_role("button", name="Cancel booking")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "my-bookings.png"), full_page=True)
