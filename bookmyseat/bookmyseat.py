@@ -26,14 +26,9 @@ from bookmyseat.pages.payment import confirmation_page, demo_pay_page, my_bookin
 from bookmyseat.pages.showtime import showtime_page
 from bookmyseat.pages.stripe_return import stripe_return_page
 from bookmyseat.settings import get_settings
-from bookmyseat.state.admin import (
-    AdminBookingsState,
-    AdminState,
-    AuditState,
-    DashboardState,
-    OutboxState,
-)
+from bookmyseat.state.admin import AdminBookingsState, AdminState, DashboardState
 from bookmyseat.state.admin_catalog import CatalogState
+from bookmyseat.state.admin_tools import AuditState, OutboxState
 from bookmyseat.state.auth import AuthState, LoginState, SignupState
 from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.home import HomeState

@@ -9,14 +9,10 @@ from bookmyseat.state.admin import (
     RANGES,
     AdminBookingsState,
     AdminState,
-    AuditLine,
-    AuditState,
     BookingLine,
     DashboardState,
-    OutboxLine,
-    OutboxState,
-    ScanState,
 )
+from bookmyseat.state.admin_tools import AuditLine, AuditState, OutboxLine, OutboxState, ScanState
 
 SECTIONS = [  # the admin area's own menu
     ("Dashboard", "/admin"),

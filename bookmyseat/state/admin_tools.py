@@ -1,0 +1,141 @@
+"""States of the admin pages for the email outbox, the door scanner and the audit log. Like every
+admin state, each handler passes the account to a staff service, which checks the role."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from bookmyseat.services.errors import CustomerError
+from bookmyseat.services.staff import actions
+from bookmyseat.services.staff.audit import AUDIT_PAGE_SIZE
+from bookmyseat.services.staff.door import VALID
+from bookmyseat.state.admin import AdminState
+
+
+@dataclasses.dataclass
+class OutboxLine:
+    id: int
+    reference: str
+    kind: str
+    to_address: str
+    status: str
+    attempts: int
+    last_error: str
+
+
+class OutboxState(AdminState):
+    status_filter: str = "all"
+    rows: list[OutboxLine] = []
+
+    @rx.event
+    async def load(self, status: str = ""):
+        if not self.is_staff:  # the page's guard refused (and said so): read nothing
+            return None
+        if status:
+            self.status_filter = status
+        wanted = "" if self.status_filter == "all" else self.status_filter
+        try:
+            found = await self._run(actions.list_outbox, wanted)
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
+        self.rows = [
+            OutboxLine(r.id, r.reference, r.kind, r.to_address, r.status, r.attempts, r.last_error)
+            for r in found
+        ]
+        return None
+
+    @rx.event
+    async def retry(self, outbox_id: int):
+        try:
+            await self._run(actions.retry_email, outbox_id)
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
+        return [rx.toast.success("The email will be sent again."), OutboxState.load("")]
+
+
+class ScanState(AdminState):
+    code: str = ""
+    verdict: str = ""
+    message: str = ""
+    detail: str = ""
+    scanning: bool = False
+
+    @rx.event
+    async def scan(self, form: dict):
+        code = str(form.get("code", "")).strip()[:80]
+        showtime = str(form.get("showtime", "")).strip()
+        self.scanning = True
+        yield
+        try:
+            result = await self._run(
+                actions.scan_ticket, code, int(showtime) if showtime.isdigit() else None
+            )
+        except CustomerError as exc:
+            self.scanning = False
+            yield rx.toast.error(exc.message)
+            return
+        self.scanning = False
+        self.verdict = result.verdict
+        self.message = result.message
+        when = result.checked_in_at.strftime("%d %b %H:%M:%S UTC") if result.checked_in_at else ""
+        used = f" First used {when}." if result.verdict != VALID and when else ""
+        self.detail = f"{result.movie} · booking {result.reference}{used}".strip(" ·")
+
+
+@dataclasses.dataclass
+class AuditLine:
+    at: str
+    actor: str
+    action: str
+    entity: str
+    before: str
+    after: str
+    detail: str
+
+
+class AuditState(AdminState):
+    action: str = ""
+    page: int = 0
+    total: int = 0
+    rows: list[AuditLine] = []
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // AUDIT_PAGE_SIZE))
+
+    @rx.event
+    async def load(self):
+        if not self.is_staff:  # the page's guard refused (and said so): read nothing
+            return None
+        try:
+            found, self.total = await self._run(
+                actions.audit_log, action=self.action, page=self.page
+            )
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
+        self.rows = [
+            AuditLine(
+                r.at.strftime("%d %b %Y %H:%M:%S"),
+                r.actor,
+                r.action,
+                f"{r.entity} {r.entity_id}".strip(),
+                r.before,
+                r.after,
+                r.detail,
+            )
+            for r in found
+        ]
+        return None
+
+    @rx.event
+    def filter(self, action: str):
+        self.action = "" if action == "all" else action
+        self.page = 0
+        return AuditState.load
+
+    @rx.event
+    def turn(self, step: int):
+        self.page = min(max(0, self.page + step), self.pages - 1)
+        return AuditState.load
