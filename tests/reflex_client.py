@@ -12,7 +12,9 @@ holds the latest value of every var the tab was sent, `events` the browser-side 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import contextvars
 import json
 import re
 import uuid
@@ -30,6 +32,14 @@ ROOT_STATE = "reflex___state____state"
 HYDRATE = f"{ROOT_STATE}.hydrate_and_load"
 SESSION_VAR = f"{AuthState.get_full_name()}.session_token_rx_state_"
 VAR_SUFFIX = "_rx_state_"
+
+
+def run_async(coroutine):
+    """Run the clients' coroutine on a thread of its own: Playwright's sync API keeps an event
+    loop running on this one."""
+    context = contextvars.copy_context()  # Reflex keeps its registry of states in a context var
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(context.run, asyncio.run, coroutine).result()
 
 
 def route_of(path: str) -> tuple[str, dict[str, str]]:

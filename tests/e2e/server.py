@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("BOOKMYSEAT_CHROMIUM", "/usr/bin/chromium")
@@ -49,6 +49,20 @@ class RunningApp:
                     {"screen": screen, "soon": _in_hours(6)},
                 )
                 return [row[0] for row in rows]
+        finally:
+            engine.dispose()
+
+    def session_for(self, username: str) -> str:
+        """A sign-in cookie's token for the user, minted in the app's database (as signing in
+        does), for clients that skip the form."""
+        from bookmyseat.models import User
+        from bookmyseat.services.accounts.login_sessions import start_session
+
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                user = conn.execute(select(User.id).where(User.username == username)).scalar_one()
+            return start_session(user, engine=engine)
         finally:
             engine.dispose()
 

@@ -11,15 +11,12 @@ saving the movie form must keep every column it does not show.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextvars
 import json
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine
 
-from bookmyseat.models import Role, User
-from bookmyseat.services.accounts.login_sessions import start_session
+from bookmyseat.models import Role
 from bookmyseat.services.accounts.users import create_user
 from bookmyseat.services.booking.fulfilment import confirm_payment
 from bookmyseat.services.booking.holds import hold_seats
@@ -33,17 +30,9 @@ from bookmyseat.state.payment import ConfirmationState, DemoPayState, MyBookings
 from bookmyseat.state.seat_map import SeatMapState
 from tests.e2e.server import RunningApp
 from tests.hostile.forgery import Attack, Victim, attacks, page_of
-from tests.reflex_client import ROOT_STATE, Tab
+from tests.reflex_client import ROOT_STATE, Tab, run_async
 
 GENERIC_ERROR = "An error occurred."
-
-
-def run_async(coroutine):
-    """Run the clients' coroutine on a thread of its own: Playwright's sync API keeps an event
-    loop running on this one."""
-    context = contextvars.copy_context()  # Reflex keeps its registry of states in a context var
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(context.run, asyncio.run, coroutine).result()
 
 
 # What a database fingerprint compares: every table an attacker could hope to change.
@@ -125,16 +114,6 @@ def victim(app_server: RunningApp) -> Victim:
     )
 
 
-def session_of(app: RunningApp, username: str) -> str:
-    engine = create_engine(app.database_url)
-    try:
-        with engine.connect() as conn:
-            user_id = conn.execute(select(User.id).where(User.username == username)).scalar_one()
-        return start_session(user_id, engine=engine)
-    finally:
-        engine.dispose()
-
-
 ROLES = {"anonymous": None, Role.CUSTOMER: "mzsp_", Role.AUDITOR: "auditor1"}
 
 
@@ -179,7 +158,7 @@ def test_hostile_clients_change_nothing_and_learn_nothing(
     app_server: RunningApp, victim: Victim, role: str
 ) -> None:
     username = ROLES[role]
-    token = session_of(app_server, username) if username else ""
+    token = app_server.session_for(username) if username else ""
     before = fingerprint(app_server)
     tabs = run_async(attack_as(app_server, token, victim))
     assert len(tabs) >= 15
@@ -200,7 +179,7 @@ def test_hostile_clients_change_nothing_and_learn_nothing(
 
 
 def test_sign_out_leaves_nothing_in_the_tab(app_server: RunningApp) -> None:
-    token = session_of(app_server, "admin1")
+    token = app_server.session_for("admin1")
 
     async def journey() -> tuple[Tab, Tab]:
         tab = await Tab(app_server.url, session_token=token).open("/admin/bookings")
@@ -226,7 +205,7 @@ def test_sign_out_leaves_nothing_in_the_tab(app_server: RunningApp) -> None:
 
 
 def test_saving_the_movie_form_keeps_every_column(app_server: RunningApp, victim: Victim) -> None:
-    token = session_of(app_server, "admin1")
+    token = app_server.session_for("admin1")
     columns = "title, synopsis, genres, language, certificate, cast_members, trailer_url"
     before = app_server.query(f"SELECT {columns} FROM movie WHERE id = :m", m=victim.movie_id)
 
@@ -254,7 +233,7 @@ def test_saving_the_movie_form_keeps_every_column(app_server: RunningApp, victim
 def test_the_checkout_countdown_costs_the_server_nothing(app_server: RunningApp) -> None:
     """The countdown runs in the browser: an open checkout page gets no frame a second (it used
     to, even for closed tabs), only the hold's seconds once."""
-    token = session_of(app_server, "mzsp_")
+    token = app_server.session_for("mzsp_")
     showtime = app_server.showtimes_on("Audi 2")[1]
 
     async def journey() -> tuple[int, int]:

@@ -1,6 +1,8 @@
 """After the backend is killed and started again, an open seat map is live again without a
 reload: the tab reconnects, is hydrated anew, and its live updates start again (they used to
-start only on mount, which a reconnect does not repeat)."""
+start only on mount, which a reconnect does not repeat). The other customer is a websocket
+client: `reflex run` rebuilds the frontend on start, and a browser navigating to a page it had not
+loaded would reload itself onto the new build."""
 
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ import signal
 import time
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
+from bookmyseat.state.seat_map import SeatMapState
 from tests.e2e.conftest import e2e_redis_url, watched
-from tests.e2e.helpers import open_seat_map, sign_in
-from tests.e2e.server import port_open, running_app
+from tests.e2e.helpers import open_seat_map
+from tests.e2e.server import RunningApp, port_open, running_app
+from tests.reflex_client import Tab, run_async
 
 PORT = int(os.environ.get("BOOKMYSEAT_E2E_RECONNECT_PORT", "3141"))
 LIVE_WITHIN_MS = 3000
@@ -26,49 +30,59 @@ def test_a_seat_map_is_live_again_after_a_backend_restart(tmp_path, new_page) ->
     redis_url = e2e_redis_url()
     with running_app(tmp_path, PORT, redis_url=redis_url) as app:
         showtime = app.showtimes_on("Audi 1 IMAX")[3]
-        watcher, holder = new_page(), new_page()
-        for page in (watcher, holder):  # their reconnecting fails while the server is away
-            watched(page).allow_server_away()
+        watcher = new_page()
+        watched(watcher).allow_server_away()  # its reconnecting fails while the server is away
         open_seat_map(watcher, app.url, showtime)
-        holder.goto(f"{app.url}/login?next=/showtimes/{showtime}")
-        sign_in(holder, app.url)
-        open_seat_map(holder, app.url, showtime)
         os.killpg(app.pid, signal.SIGKILL)  # no goodbye: every task of every worker is gone
         deadline = time.monotonic() + 20
         while port_open(PORT) and time.monotonic() < deadline:
             time.sleep(0.2)
     with running_app(tmp_path, PORT, redis_url=redis_url, fresh_data=False) as app:
-        # The tabs reconnect by themselves: a click counts once the map has loaded again.
+        # The tab reconnects by itself: a click counts once its map has loaded again.
         wait_until_clicks_count(watcher, 40).click()  # chosen, and let go again
-        chosen = wait_until_clicks_count(holder, 30)
-        title = chosen.get_attribute("title")
-        holder.get_by_role("button", name="Proceed").click()
-        expect(holder).to_have_url(re.compile(r"/checkout/[A-Z0-9]{8}$"))
-        on_watcher = watcher.locator(f'button[title="{title}"]')
+        # Another customer holds a seat (through the websocket, as a browser tab would).
+        label = run_async(hold_a_seat(app, showtime))
+        on_watcher = watcher.get_by_role("group", name="Seat map").locator(
+            f'button[aria-label^="Row {label[0]}, seat {label[1:]},"]'
+        )
         expect(on_watcher).to_have_attribute(
             "aria-label", re.compile(r", held by someone else$"), timeout=LIVE_WITHIN_MS
         )
-        for page in (watcher, holder):
-            page.close()  # before this server stops too
+        watcher.close()  # before this server stops too
 
 
-def title_of(page, index: int) -> str:  # noqa: ANN001
-    return (
-        page.get_by_role("group", name="Seat map")
-        .get_by_role("button")
-        .nth(index)
-        .get_attribute("title")
+async def hold_a_seat(app: RunningApp, showtime: int) -> str:
+    """A customer holds the last free seat of the map; its label ("V22")."""
+    tab = await Tab(app.url, session_token=app.session_for("mzsp_")).open(f"/showtimes/{showtime}")
+    await tab.until(lambda: tab.var(SeatMapState, "loading") is False)
+    seats, codes = tab.var(SeatMapState, "seats"), tab.var(SeatMapState, "codes")
+    free = [s for s in seats if codes[s["index"]] == "a"][-1]
+    await tab.send(SeatMapState.toggle, seat_id=free["id"])
+    await tab.send(SeatMapState.proceed)
+    await tab.until(lambda: tab.redirects())
+    await tab.close()
+    row = next(
+        r["label"] for r in tab.var(SeatMapState, "rows") if r["grid_row"] == free["grid_row"]
     )
+    return f"{row}{free['number']}"
 
 
-def wait_until_clicks_count(page, index: int):  # noqa: ANN001, ANN201
-    """Click a seat until the app answers (the tab is connected and its map loaded again)."""
+def title_of(page: Page, index: int) -> str:
+    """The stable title of the `index`-th seat that is free (as the page last knew it)."""
+    return page.locator("button[aria-label$=', available']").nth(index).get_attribute("title")
+
+
+def wait_until_clicks_count(page: Page, index: int) -> Locator:
+    """Click a seat until the app answers and the choice stays (the tab is connected, its map
+    loaded again, and no second hydration is still to come)."""
     chosen = page.locator(f'button[title="{title_of(page, index)}"]')
     deadline = time.monotonic() + BACK_WITHIN_MS / 1000
     while time.monotonic() < deadline:
         chosen.click()
         try:
             expect(chosen).to_have_attribute("aria-pressed", "true", timeout=2000)
+            time.sleep(2)
+            expect(chosen).to_have_attribute("aria-pressed", "true", timeout=100)
             return chosen
         except AssertionError:
             continue
