@@ -88,6 +88,19 @@ def test_late_payment_reclaims_free_seats(world: World, settings) -> None:
     assert statuses(world)["A1"] == "sold"
 
 
+def test_late_payment_wins_over_a_hold_that_has_also_run_out(world: World, settings) -> None:
+    """Found by the model in the state machine: Alice's hold ran out, Bob held the seat and his
+    hold ran out too, unswept; Alice's late payment re-claims the seat (it was refunded)."""
+    now = utcnow()
+    alice = world.hold(world.alice, "A1", now=now)
+    bob = world.hold(world.bob, "A1", now=now + timedelta(minutes=10))  # Alice's hold gives way
+    later = now + timedelta(minutes=20)  # Bob's has run out as well; no sweeper yet
+    outcome = pay(world, alice.reference, alice.total_paise, now=later)
+    assert outcome.result == "reclaimed" and outcome.booking.status == "paid"
+    assert get_booking(bob.reference, engine=world.engine).status == "expired"
+    assert statuses(world)["A1"] == "sold"
+
+
 def test_late_payment_with_seats_resold_needs_a_refund(world: World, settings) -> None:
     now = utcnow()
     held = world.hold(world.alice, "A1", "A2", now=now)

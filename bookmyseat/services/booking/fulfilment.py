@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bookmyseat.db import insert_ignoring_conflicts, write_session
+from bookmyseat.db import write_session
 from bookmyseat.models import (
     Booking,
     BookingSeat,
@@ -21,6 +21,7 @@ from bookmyseat.models import (
 from bookmyseat.services.booking.records import (
     PaymentOutcome,
     booking_view,
+    claim_seats,
     expire_bookings,
     locked_booking,
     queue_email,
@@ -124,7 +125,8 @@ def confirm_payment(
 
 
 def _reclaim_seats(session: Session, booking: Booking, now: datetime) -> bool:
-    """Claim a lapsed booking's seats again; all or nothing."""
+    """Claim a lapsed booking's seats again; all or nothing (a hold that has run out on one of
+    them gives way, as it does to a new hold)."""
     showtime = session.get(Showtime, booking.showtime_id)
     if showtime is None or showtime.starts_at <= now:
         return False
@@ -133,20 +135,7 @@ def _reclaim_seats(session: Session, booking: Booking, now: datetime) -> bool:
             select(BookingSeat.seat_id).where(BookingSeat.booking_id == booking.id)
         ).scalars()
     )
-    claimed = insert_ignoring_conflicts(
-        session,
-        SeatClaim.__table__,
-        [
-            {
-                "showtime_id": booking.showtime_id,
-                "seat_id": s,
-                "booking_id": booking.id,
-                "claimed_at": now,
-            }
-            for s in seat_ids
-        ],
-        SeatClaim.__table__.c.seat_id,
-    )
+    claimed = claim_seats(session, booking.showtime_id, booking.id, seat_ids, now)
     if len(claimed) == len(seat_ids):
         return True
     session.execute(delete(SeatClaim).where(SeatClaim.booking_id == booking.id))

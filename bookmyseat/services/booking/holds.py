@@ -11,15 +11,13 @@ from datetime import datetime
 
 from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from bookmyseat.db import insert_ignoring_conflicts, is_row_id, write_session
+from bookmyseat.db import is_row_id, write_session
 from bookmyseat.models import (
     Booking,
     BookingSeat,
     BookingStatus,
     Seat,
-    SeatClaim,
     Showtime,
     ShowtimePrice,
     User,
@@ -29,6 +27,7 @@ from bookmyseat.services.booking.records import (
     BookingView,
     TicketLine,
     booking_view,
+    claim_seats,
     end_booking,
     expire_bookings,
     locked_booking,
@@ -43,36 +42,6 @@ from bookmyseat.services.booking.rules import (
 from bookmyseat.services.booking.seat_events import mark_changed
 from bookmyseat.services.clock import resolve_now
 from bookmyseat.settings import Settings, get_settings
-
-
-def _lapsed_bookings_on(
-    session: Session, showtime_id: int, seat_ids: list[int], now: datetime
-) -> list[int]:
-    """Unpaid bookings whose hold ran out but which still claim some of these seats."""
-    params = {"showtime_id": showtime_id, "seat_ids": seat_ids, "now": now}
-    return sorted(set(session.execute(_LAPSED_ON_SEATS, params).scalars()))
-
-
-def _claim(
-    session: Session, showtime_id: int, booking_id: int, seat_ids: list[int], now: datetime
-) -> set[int]:
-    """Insert claim rows; returns the seats whose row went in (the rest are someone else's)."""
-    rows = [
-        {"showtime_id": showtime_id, "seat_id": s, "booking_id": booking_id, "claimed_at": now}
-        for s in seat_ids
-    ]
-    return set(insert_ignoring_conflicts(session, _CLAIMS, rows, _CLAIMS.c.seat_id))
-
-
-_LAPSED_ON_SEATS = (
-    select(Booking.id)
-    .join(SeatClaim, SeatClaim.booking_id == Booking.id)
-    .where(
-        SeatClaim.showtime_id == bindparam("showtime_id"),
-        SeatClaim.seat_id.in_(bindparam("seat_ids", expanding=True)),
-        hold_lapsed_sql(bindparam("now", type_=Booking.__table__.c.hold_expires_at.type)),
-    )
-)
 
 # Built once: constructing a statement costs more Python time than running it.
 # The showtime, the user's existence, and each wanted seat of its screen with its price.
@@ -103,7 +72,6 @@ _HOLD_CHECK = (
     )
     .where(Showtime.id == bindparam("showtime_id"))
 )
-_CLAIMS = SeatClaim.__table__
 _BOOKINGS = Booking.__table__
 _LINES = BookingSeat.__table__
 _INSERT_BOOKING = insert(_BOOKINGS).returning(_BOOKINGS.c.id)
@@ -171,14 +139,7 @@ def hold_seats(
             "updated_at": now,
         }
         booking_id = session.execute(_INSERT_BOOKING, booking).scalar_one()
-        claimed = _claim(session, showtime_id, booking_id, wanted, now)
-        if len(claimed) != len(wanted):
-            # A seat may still be claimed by a hold whose time ran out: release those, retry once.
-            missing = [s for s in wanted if s not in claimed]
-            lapsed = _lapsed_bookings_on(session, showtime_id, missing, now)
-            if lapsed:
-                expire_bookings(session, lapsed, now)
-                claimed |= _claim(session, showtime_id, booking_id, missing, now)
+        claimed = claim_seats(session, showtime_id, booking_id, wanted, now)
         if len(claimed) != len(wanted):
             taken = [s for s in wanted if s not in claimed]
             raise errors.SeatUnavailable([seats[s].label for s in taken])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from bookmyseat.models import (
     User,
 )
 from bookmyseat.services.booking import errors
-from bookmyseat.services.booking.rules import UNPAID_LIVE
+from bookmyseat.services.booking.rules import UNPAID_LIVE, hold_lapsed_sql
 from bookmyseat.services.booking.seat_events import mark_changed
 from bookmyseat.services.reporting import rollups
 
@@ -79,6 +79,45 @@ def expire_bookings(session: Session, booking_ids: list[int], now: datetime) -> 
     for showtime_id in set(showtimes):
         mark_changed(session, showtime_id)
     session.execute(delete(SeatClaim).where(SeatClaim.booking_id.in_(booking_ids)))
+
+
+_CLAIMS = SeatClaim.__table__
+_LAPSED_ON_SEATS = (
+    select(Booking.id)
+    .join(SeatClaim, SeatClaim.booking_id == Booking.id)
+    .where(
+        SeatClaim.showtime_id == bindparam("showtime_id"),
+        SeatClaim.seat_id.in_(bindparam("seat_ids", expanding=True)),
+        hold_lapsed_sql(bindparam("now", type_=Booking.__table__.c.hold_expires_at.type)),
+    )
+)  # built once: constructing a statement costs more than running it
+
+
+def _insert_claims(
+    session: Session, showtime_id: int, booking_id: int, seat_ids: list[int], now: datetime
+) -> set[int]:
+    rows = [
+        {"showtime_id": showtime_id, "seat_id": s, "booking_id": booking_id, "claimed_at": now}
+        for s in seat_ids
+    ]
+    return set(insert_ignoring_conflicts(session, _CLAIMS, rows, _CLAIMS.c.seat_id))
+
+
+def claim_seats(
+    session: Session, showtime_id: int, booking_id: int, seat_ids: list[int], now: datetime
+) -> set[int]:
+    """Claim the seats for the booking; the seats whose claim went in (the rest are someone
+    else's). A seat still claimed by a hold that has run out (the sweeper has not come by yet)
+    is not someone else's: that booking expires and the seat is claimed after all."""
+    claimed = _insert_claims(session, showtime_id, booking_id, seat_ids, now)
+    missing = [s for s in seat_ids if s not in claimed]
+    if missing:
+        params = {"showtime_id": showtime_id, "seat_ids": missing, "now": now}
+        lapsed = sorted(set(session.execute(_LAPSED_ON_SEATS, params).scalars()))
+        if lapsed:
+            expire_bookings(session, lapsed, now)
+            claimed |= _insert_claims(session, showtime_id, booking_id, missing, now)
+    return claimed
 
 
 def booking_view(session: Session, booking: Booking) -> BookingView:
