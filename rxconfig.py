@@ -1,10 +1,16 @@
 """Reflex configuration; every value comes from bookmyseat.settings (the environment)."""
 
+import sys
+
 import reflex as rx
 
-from bookmyseat.settings import get_settings
+from bookmyseat.settings import SettingsError, get_settings
 
-_settings = get_settings()
+try:
+    _settings = get_settings()
+except SettingsError as exc:  # one line a bad variable, never a traceback
+    print(exc, file=sys.stderr)
+    raise SystemExit(2) from None
 
 config = rx.Config(
     app_name="bookmyseat",

@@ -18,7 +18,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -45,7 +44,7 @@ from bookmyseat.services.catalog.venues import (
     get_or_create_showtime,
 )
 from bookmyseat.services.demo.data import PRICES, _big_layout
-from bookmyseat.settings import load_settings
+from bookmyseat.settings import load_settings, with_changes
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -94,7 +93,7 @@ def setup(engine: Engine, customers: int) -> tuple[int, int, list[int], list[lis
 def run_race(
     engine: Engine, show_id: int, users: list[int], choices: list[list[int]], workers: int
 ) -> tuple[float, list[float], int, int]:
-    settings = replace(load_settings(), hold_minutes=10, max_seats_per_booking=10)
+    settings = with_changes(load_settings(), hold_minutes=10, max_seats_per_booking=10)
     latencies: list[float] = [0.0] * len(choices)
     outcomes: list[str] = [""] * len(choices)
     gate = threading.Event()

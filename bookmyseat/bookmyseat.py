@@ -25,6 +25,7 @@ from bookmyseat.pages.movie import movie_page
 from bookmyseat.pages.payment import confirmation_page, demo_pay_page, my_bookings_page
 from bookmyseat.pages.showtime import showtime_page
 from bookmyseat.pages.stripe_return import stripe_return_page
+from bookmyseat.production import refuse_if_unsafe
 from bookmyseat.settings import get_settings
 from bookmyseat.state.admin import AdminBookingsState, AdminState, DashboardState
 from bookmyseat.state.admin_catalog import CatalogState
@@ -81,6 +82,9 @@ def routes(demo_payments: bool) -> list[tuple]:
         *ADMIN_ROUTES,
     ]
 
+
+# BOOKMYSEAT_ENV=production stops here, listing what is unsafe (every worker checks).
+refuse_if_unsafe(get_settings())
 
 app = rx.App(
     stylesheets=["/seatmap.css"],

@@ -1,4 +1,4 @@
-"""Command line: `python -m bookmyseat.manage migrate | demo-data | sweep`."""
+"""Command line: `python -m bookmyseat.manage check | migrate | demo-data | sweep`."""
 
 from __future__ import annotations
 
@@ -6,21 +6,43 @@ import argparse
 import logging
 import sys
 
-from bookmyseat import migrations
+from bookmyseat import migrations, production
 from bookmyseat.services.booking.holds import expire_lapsed_holds
 from bookmyseat.services.demo.data import load_demo_data
+from bookmyseat.settings import SettingsError, effective, get_settings
+
+
+def check() -> int:
+    """Print the effective configuration (secrets masked) and every problem; 1 if production
+    would refuse to start."""
+    settings = get_settings()
+    for variable, value in effective(settings).items():
+        print(f"{variable}={value}")
+    found = production.problems(settings)
+    print(f"\nBOOKMYSEAT_ENV={settings.environment}: {len(found)} problem(s) for production")
+    for problem in found:
+        print(problem)
+    return 1 if settings.production and any(p.level == "error" for p in found) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bookmyseat.manage")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="print the configuration (secrets masked) and its problems")
     sub.add_parser("migrate", help="apply the database migrations")
     demo = sub.add_parser("demo-data", help="load the demo data (idempotent; not in production)")
     demo.add_argument("--days", type=int, default=7)
     sub.add_parser("sweep", help="expire lapsed seat holds once")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    try:
+        get_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
 
+    if args.command == "check":
+        return check()
     if args.command == "migrate":
         migrations.migrate()
         print("Database is at the latest migration.")

@@ -1,4 +1,12 @@
-"""Every setting, read from the environment (and a local `.env`) in one place."""
+"""Every setting, typed, checked and documented in one place, read from the environment (and a
+git-ignored `.env`) with pydantic-settings.
+
+A value that cannot be used stops start-up with one line naming the variable (`SettingsError`).
+`production_problems` lists what `BOOKMYSEAT_ENV=production` refuses to run with (payments that
+would be free, ticket codes anyone could forge, a public address without https) and what it only
+warns about; `python -m bookmyseat.manage check` prints the effective configuration, secrets
+masked, and every problem.
+"""
 
 from __future__ import annotations
 
@@ -6,69 +14,17 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import load_dotenv
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEZONE = "Asia/Kolkata"  # the site's, and a new cinema's unless staff say otherwise
-
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default
-
-
-def _str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Runtime configuration: `get_settings()` in the app, `load_settings()` after env changes."""
-
-    database_url: str
-    redis_url: str
-    hold_minutes: int
-    max_seats_per_booking: int
-    cancel_cutoff_minutes: int
-    convenience_fee_paise_per_seat: int
-    currency: str
-    default_timezone: str
-    environment: str
-    secret_key: str
-    stripe_secret_key: str = ""
-    stripe_webhook_secret: str = ""
-    stripe_api_base: str = ""  # empty: Stripe's own servers; tests point it at a stand-in
-    stripe_timeout_seconds: float = 20.0  # one request; the SDK retries twice more
-    public_url: str = "http://localhost:3000"
-    smtp_host: str = ""
-    smtp_port: int = 587
-    smtp_security: str = "starttls"  # starttls | ssl | none (a local relay or a test server)
-    smtp_user: str = ""
-    smtp_password: str = ""
-    smtp_ca_file: str = ""  # a CA to trust besides the system's (a relay's own certificate)
-    mail_from_name: str = "BookMySeat"
-    mail_from_address: str = ""
-
-    @property
-    def smtp_configured(self) -> bool:
-        """Without an SMTP host the outbox keeps every message and nothing is sent."""
-        return bool(self.smtp_host)
-
-    @property
-    def sender_address(self) -> str:
-        return self.mail_from_address or self.smtp_user or "tickets@bookmyseat.local"
-
-    @property
-    def demo_payments(self) -> bool:
-        """The demo gateway exists only while Stripe is not configured: no bypass in production."""
-        return not (self.stripe_secret_key and self.stripe_webhook_secret)
-
-
-# Posters uploaded in the admin area, served by /api/posters (the build's assets are fixed).
-UPLOADED_POSTERS = (
-    Path(os.environ.get("BOOKMYSEAT_UPLOAD_DIR") or PROJECT_ROOT / "data") / "posters"
-)
+DEV_SECRET_KEY = "dev-only-not-secret-change-me"
+MIN_SECRET_KEY_BYTES = 32
+SECRETS = ("secret_key", "stripe_secret_key", "stripe_webhook_secret", "smtp_password")
 
 
 def default_database_url() -> str:
@@ -83,52 +39,254 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def _no_spaces(name: str) -> str:
-    """Credentials copied from a provider's page often carry spaces (Gmail shows app passwords
-    as four groups of four); no valid user name or password contains one."""
-    return "".join(_str(name).split())
+def _env(name: str, *more: str) -> AliasChoices:
+    return AliasChoices(name, *more)
 
 
-def _smtp_security(port: int) -> str:
-    chosen = _str("BOOKMYSEAT_SMTP_SECURITY").lower()
-    if chosen in ("starttls", "ssl", "none"):
-        return chosen
-    return "ssl" if port == 465 else "starttls"
+class Settings(BaseSettings):
+    """Runtime configuration: `get_settings()` in the app, `load_settings()` after env changes.
+    Each field names its environment variable; tests make variants with `model_copy(update=…)`."""
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        str_strip_whitespace=True,
+    )
+
+    environment: Literal["development", "production", "test"] = Field(
+        "development",
+        validation_alias=_env("BOOKMYSEAT_ENV"),
+        description="`production` refuses to start unsafe (see production_problems)",
+    )
+    database_url: str = Field(
+        default_factory=default_database_url,
+        validation_alias=_env("BOOKMYSEAT_DB_URL", "REFLEX_DB_URL"),
+        description="postgresql://user@host/db in production; a SQLite file by default",
+    )
+    redis_url: str = Field(
+        "",
+        validation_alias=_env("REFLEX_REDIS_URL"),
+        description="Redis for UI state shared by several backend workers",
+    )
+    hold_minutes: int = Field(
+        10, ge=1, le=60, validation_alias=_env("BOOKMYSEAT_HOLD_MINUTES"),
+        description="how long seats are held before payment",
+    )  # fmt: skip
+    max_seats_per_booking: int = Field(
+        10, ge=1, le=50, validation_alias=_env("BOOKMYSEAT_MAX_SEATS"),
+        description="seats per booking",
+    )  # fmt: skip
+    cancel_cutoff_minutes: int = Field(
+        120, ge=0, le=7 * 24 * 60, validation_alias=_env("BOOKMYSEAT_CANCEL_CUTOFF_MINUTES"),
+        description="customers may cancel until this long before the show",
+    )  # fmt: skip
+    convenience_fee_paise_per_seat: int = Field(
+        3000, ge=0, le=1_000_000, validation_alias=_env("BOOKMYSEAT_FEE_PAISE_PER_SEAT"),
+        description="convenience fee per seat, in paise",
+    )  # fmt: skip
+    currency: str = Field(
+        "inr", pattern=r"^[a-zA-Z]{3}$", validation_alias=_env("BOOKMYSEAT_CURRENCY"),
+        description="ISO 4217 code of the prices",
+    )  # fmt: skip
+    default_timezone: str = Field(
+        DEFAULT_TIMEZONE, validation_alias=_env("BOOKMYSEAT_TIMEZONE"),
+        description="the site's time zone (a new cinema's unless staff say otherwise)",
+    )  # fmt: skip
+    secret_key: str = Field(
+        DEV_SECRET_KEY, validation_alias=_env("BOOKMYSEAT_SECRET_KEY"),
+        description=f"signs ticket codes: at least {MIN_SECRET_KEY_BYTES} random bytes",
+    )  # fmt: skip
+    public_url: str = Field(
+        "http://localhost:3000", validation_alias=_env("BOOKMYSEAT_PUBLIC_URL"),
+        description="the site's address, for links in emails and Stripe's return",
+    )  # fmt: skip
+    stripe_secret_key: str = Field("", validation_alias=_env("STRIPE_SECRET_KEY"))
+    stripe_webhook_secret: str = Field("", validation_alias=_env("STRIPE_WEBHOOK_SECRET"))
+    stripe_api_base: str = Field(
+        "", validation_alias=_env("BOOKMYSEAT_STRIPE_API_BASE"),
+        description="another address for Stripe's API (the tests' stand-in)",
+    )  # fmt: skip
+    stripe_timeout_seconds: float = Field(
+        20.0, gt=0, le=120, validation_alias=_env("BOOKMYSEAT_STRIPE_TIMEOUT_SECONDS"),
+        description="one request to Stripe; the SDK retries twice more",
+    )  # fmt: skip
+    smtp_host: str = Field(
+        "", validation_alias=_env("BOOKMYSEAT_SMTP_HOST"),
+        description="without it mail waits in the outbox",
+    )  # fmt: skip
+    smtp_port: int = Field(587, ge=1, le=65535, validation_alias=_env("BOOKMYSEAT_SMTP_PORT"))
+    smtp_security: Literal["starttls", "ssl", "none", ""] = Field(
+        "", validation_alias=_env("BOOKMYSEAT_SMTP_SECURITY"),
+        description="starttls, ssl or none; by default ssl on 465, starttls elsewhere",
+    )  # fmt: skip
+    smtp_user: str = Field("", validation_alias=_env("BOOKMYSEAT_SMTP_USER"))
+    smtp_password: str = Field(
+        "", validation_alias=_env("BOOKMYSEAT_SMTP_PASSWORD"),
+        description="for Gmail an app password (its spaces are removed)",
+    )  # fmt: skip
+    smtp_ca_file: str = Field(
+        "", validation_alias=_env("BOOKMYSEAT_SMTP_CA_FILE"),
+        description="a CA to trust besides the system's (a relay's own certificate)",
+    )  # fmt: skip
+    upload_dir: Path = Field(
+        PROJECT_ROOT / "data", validation_alias=_env("BOOKMYSEAT_UPLOAD_DIR"),
+        description="where uploaded posters are kept (under posters/)",
+    )  # fmt: skip
+    mail_from_name: str = Field("BookMySeat", validation_alias=_env("BOOKMYSEAT_MAIL_FROM_NAME"))
+    mail_from_address: str = Field("", validation_alias=_env("BOOKMYSEAT_MAIL_FROM"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, url: str) -> str:
+        return normalize_database_url(url or default_database_url())
+
+    @field_validator("currency")
+    @classmethod
+    def _lower(cls, code: str) -> str:
+        return code.lower()
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return url.rstrip("/")
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{name!r} is not a time zone (e.g. {DEFAULT_TIMEZONE})") from exc
+        return name
+
+    @field_validator("smtp_user", "smtp_password")
+    @classmethod
+    def _no_spaces(cls, value: str) -> str:
+        """Credentials copied from a provider's page often carry spaces (Gmail shows app
+        passwords as four groups of four); no valid user name or password contains one."""
+        return "".join(value.split())
+
+    @model_validator(mode="after")
+    def _security_by_port(self) -> Settings:
+        if not self.smtp_security:
+            object.__setattr__(
+                self, "smtp_security", "ssl" if self.smtp_port == 465 else "starttls"
+            )
+        return self
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Without an SMTP host the outbox keeps every message and nothing is sent."""
+        return bool(self.smtp_host)
+
+    @property
+    def sender_address(self) -> str:
+        return self.mail_from_address or self.smtp_user or "tickets@bookmyseat.local"
+
+    @property
+    def demo_payments(self) -> bool:
+        """The demo gateway exists only while Stripe is not configured (production refuses that)."""
+        return not (self.stripe_secret_key and self.stripe_webhook_secret)
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+
+# Posters uploaded in the admin area, served by /api/posters (the build's assets are fixed); read
+# at import, as BOOKMYSEAT_UPLOAD_DIR above says.
+UPLOADED_POSTERS = (
+    Path(os.environ.get("BOOKMYSEAT_UPLOAD_DIR") or PROJECT_ROOT / "data") / "posters"
+)
+
+
+class SettingsError(Exception):
+    """A setting that cannot be used; the message names the variable, one line each."""
+
+
+def _variable_of(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias
+    return alias.choices[0] if isinstance(alias, AliasChoices) else field
+
+
+def with_changes(settings: Settings, **changes: object) -> Settings:
+    """A copy with some settings changed (tests, benches)."""
+    return settings.model_copy(update=changes)
 
 
 def load_settings() -> Settings:
     """Read the environment now (tests call this after changing variables)."""
-    load_dotenv(PROJECT_ROOT / ".env", override=False)
-    return Settings(
-        database_url=normalize_database_url(
-            _str("BOOKMYSEAT_DB_URL") or _str("REFLEX_DB_URL") or default_database_url()
-        ),
-        redis_url=_str("REFLEX_REDIS_URL"),
-        hold_minutes=_int("BOOKMYSEAT_HOLD_MINUTES", 10),
-        max_seats_per_booking=_int("BOOKMYSEAT_MAX_SEATS", 10),
-        cancel_cutoff_minutes=_int("BOOKMYSEAT_CANCEL_CUTOFF_MINUTES", 120),
-        convenience_fee_paise_per_seat=_int("BOOKMYSEAT_FEE_PAISE_PER_SEAT", 3000),
-        currency=_str("BOOKMYSEAT_CURRENCY", "inr").lower(),
-        default_timezone=_str("BOOKMYSEAT_TIMEZONE", DEFAULT_TIMEZONE),
-        environment=_str("BOOKMYSEAT_ENV", "development"),
-        secret_key=_str("BOOKMYSEAT_SECRET_KEY", "dev-only-not-secret-change-me"),
-        stripe_secret_key=_str("STRIPE_SECRET_KEY"),
-        stripe_webhook_secret=_str("STRIPE_WEBHOOK_SECRET"),
-        stripe_api_base=_str("BOOKMYSEAT_STRIPE_API_BASE"),
-        stripe_timeout_seconds=float(_str("BOOKMYSEAT_STRIPE_TIMEOUT_SECONDS") or 20),
-        public_url=_str("BOOKMYSEAT_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
-        smtp_host=_str("BOOKMYSEAT_SMTP_HOST"),
-        smtp_port=(port := _int("BOOKMYSEAT_SMTP_PORT", 587)),
-        smtp_security=_smtp_security(port),
-        smtp_user=_no_spaces("BOOKMYSEAT_SMTP_USER"),
-        smtp_password=_no_spaces("BOOKMYSEAT_SMTP_PASSWORD"),
-        smtp_ca_file=_str("BOOKMYSEAT_SMTP_CA_FILE"),
-        mail_from_name=_str("BOOKMYSEAT_MAIL_FROM_NAME", "BookMySeat"),
-        mail_from_address=_str("BOOKMYSEAT_MAIL_FROM"),
-    )
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            name = _variable_of(field) if field in Settings.model_fields else field
+            value = os.environ.get(name, error.get("input", ""))
+            lines.append(f"{name}={value!s}: {error['msg']}")
+        raise SettingsError("\n".join(lines)) from None
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return load_settings()
+
+
+@dataclass(frozen=True)
+class Problem:
+    level: Literal["error", "warning"]
+    variable: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level.upper()}: {self.variable}: {self.message}"
+
+
+NOT_CONFIGURED = "Stripe is not configured: the demo gateway would give tickets away"
+HALF_CONFIGURED = "Stripe is half configured: set both keys, or payments go unconfirmed"
+DEFAULT_KEY = "the development default: anyone could forge a ticket code"
+SHORT_KEY = f"shorter than {MIN_SECRET_KEY_BYTES} bytes: a ticket code could be forged"
+NOT_HTTPS = "not https: sign-in cookies and payment returns would travel in clear text"
+NO_SMTP = "no SMTP server: e-tickets wait in the outbox and nobody gets one"
+ON_SQLITE = "SQLite: one machine, one writer at a time; use PostgreSQL"
+
+
+def production_problems(settings: Settings) -> list[Problem]:
+    """What production refuses (errors) and what it only warns about. Demo accounts are checked
+    against the database separately (`bookmyseat.manage check`, and at start-up)."""
+    found = []
+    keys = {"STRIPE_SECRET_KEY": settings.stripe_secret_key,
+            "STRIPE_WEBHOOK_SECRET": settings.stripe_webhook_secret}  # fmt: skip
+    missing = [name for name, value in keys.items() if not value]
+    if len(missing) == 2:
+        found.append(Problem("error", missing[0], NOT_CONFIGURED))
+    elif missing:
+        found.append(Problem("error", missing[0], HALF_CONFIGURED))
+    if settings.secret_key == DEV_SECRET_KEY:
+        found.append(Problem("error", "BOOKMYSEAT_SECRET_KEY", DEFAULT_KEY))
+    elif len(settings.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+        found.append(Problem("error", "BOOKMYSEAT_SECRET_KEY", SHORT_KEY))
+    if not settings.public_url.startswith("https://"):
+        found.append(Problem("error", "BOOKMYSEAT_PUBLIC_URL", NOT_HTTPS))
+    if not settings.smtp_configured:
+        found.append(Problem("warning", "BOOKMYSEAT_SMTP_HOST", NO_SMTP))
+    if settings.database_url.startswith("sqlite"):
+        found.append(Problem("warning", "BOOKMYSEAT_DB_URL", ON_SQLITE))
+    return found
+
+
+def effective(settings: Settings) -> dict[str, str]:
+    """Every setting by its variable, secrets masked, for `manage check`."""
+    shown = {}
+    for field in Settings.model_fields:
+        value = str(getattr(settings, field))
+        if field in SECRETS and value:
+            value = value[:4] + "…" + f" ({len(value)} characters)"
+        shown[_variable_of(field)] = value
+    return shown

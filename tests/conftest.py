@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
@@ -21,7 +21,7 @@ from bookmyseat.services.catalog.venues import (
     get_or_create_screen,
     get_or_create_showtime,
 )
-from bookmyseat.settings import Settings, load_settings
+from bookmyseat.settings import Settings, load_settings, with_changes
 from tests.databases import empty_tables, postgres_database, sqlite_database
 
 # Fixtures shared by the Stripe tests (the stand-in server and settings pointing at it).
@@ -52,7 +52,7 @@ def engine(request) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings() -> Settings:
-    return replace(
+    return with_changes(
         load_settings(),
         hold_minutes=10,
         max_seats_per_booking=10,

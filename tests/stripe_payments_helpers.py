@@ -3,8 +3,6 @@ webhook deliveries, and a held booking with its Checkout Session."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 import stripe
 from sqlalchemy import func, select
@@ -13,7 +11,7 @@ from bookmyseat.db import read_session
 from bookmyseat.services.booking.records import get_booking
 from bookmyseat.services.payments import stripe_checkout
 from bookmyseat.services.payments.stripe_webhook import handle_webhook
-from bookmyseat.settings import Settings
+from bookmyseat.settings import Settings, with_changes
 from tests.conftest import World
 from tests.stripe_standin import StripeStandIn, event_payload, stripe_standin
 
@@ -28,7 +26,7 @@ def standin():
 
 @pytest.fixture
 def stripe_settings(settings: Settings, standin: StripeStandIn) -> Settings:
-    return replace(
+    return with_changes(
         settings,
         stripe_secret_key="sk_test_standin",
         stripe_webhook_secret=SECRET,

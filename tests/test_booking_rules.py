@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.availability import seat_map
 from bookmyseat.services.booking.holds import hold_seats, mark_pending_payment, release_hold
 from bookmyseat.services.booking.records import get_booking
+from bookmyseat.settings import with_changes
 from tests.conftest import World
 
 
@@ -197,7 +197,7 @@ def test_pending_payment_and_its_expiry(world: World, settings) -> None:
 
 
 def test_booking_seat_lines_keep_the_price_charged(world: World, settings) -> None:
-    world.settings = replace(settings, convenience_fee_paise_per_seat=0)
+    world.settings = with_changes(settings, convenience_fee_paise_per_seat=0)
     view = world.hold(world.alice, "C1")
     assert view.total_paise == 30000
     with read_session(world.engine) as session:

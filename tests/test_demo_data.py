@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -14,6 +13,7 @@ from bookmyseat.models import Cinema, Movie, Screen, Seat, Showtime, ShowtimePri
 from bookmyseat.services.accounts.users import authenticate
 from bookmyseat.services.catalog.listings import list_movies
 from bookmyseat.services.demo.data import POSTER_DIR, load_demo_data
+from bookmyseat.settings import with_changes
 
 
 def table_counts(engine) -> dict[str, int]:
@@ -59,5 +59,5 @@ def test_demo_data_is_complete_and_idempotent(engine, settings) -> None:
 
 def test_demo_data_refuses_production(engine, settings) -> None:
     with pytest.raises(RuntimeError, match="production"):
-        load_demo_data(settings=replace(settings, environment="production"), engine=engine)
+        load_demo_data(settings=with_changes(settings, environment="production"), engine=engine)
     assert table_counts(engine)["User"] == 0

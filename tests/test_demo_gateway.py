@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from bookmyseat.models import EmailOutbox, Payment
 from bookmyseat.services.booking import errors
 from bookmyseat.services.payments import demo as demo_gateway
+from bookmyseat.settings import with_changes
 from tests.conftest import World
 from tests.test_booking_rules import count
 
@@ -33,7 +32,7 @@ def test_demo_pay_refuses_someone_elses_booking(world: World, settings) -> None:
 
 
 def test_no_demo_payments_when_stripe_is_configured(world: World, settings) -> None:
-    stripe = replace(settings, stripe_secret_key="sk_test_x", stripe_webhook_secret="whsec_x")
+    stripe = with_changes(settings, stripe_secret_key="sk_test_x", stripe_webhook_secret="whsec_x")
     held = world.hold(world.alice, "A1")
     for action in (demo_gateway.start, demo_gateway.pay):
         with pytest.raises(demo_gateway.DemoPaymentsDisabled):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -38,13 +37,13 @@ from bookmyseat.services.mail import outbox, resend
 from bookmyseat.services.mail.messages import message_id
 from bookmyseat.services.mail.smtp import TransientMailError
 from bookmyseat.services.mail.tickets import calendar_uid, qr_png, verify_ticket_code
-from bookmyseat.settings import Settings
+from bookmyseat.settings import Settings, with_changes
 from tests.conftest import PRICES, World
 from tests.smtp_server import free_port, smtp_server
 
 
 def mail_settings(settings: Settings, port: int) -> Settings:
-    return replace(
+    return with_changes(
         settings,
         smtp_host="127.0.0.1",
         smtp_port=port,
@@ -236,7 +235,7 @@ def test_without_smtp_settings_nothing_is_attempted_and_the_outbox_keeps_it(
 
     caplog.set_level(logging.INFO, logger="bookmyseat.outbox")
     report = outbox.deliver_due(
-        settings=replace(settings, smtp_host=""), engine=world.engine, send=must_not_send
+        settings=with_changes(settings, smtp_host=""), engine=world.engine, send=must_not_send
     )
     assert report.held == 1 and report.sent == report.retrying == report.failed == []
     [row] = outbox_rows(world)

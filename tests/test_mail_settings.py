@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
-from bookmyseat.settings import Settings, load_settings
+from bookmyseat.settings import Settings, load_settings, with_changes
 from tests.conftest import World
 from tests.smtp_server import Authenticator, free_port, smtp_server
 
@@ -41,7 +39,7 @@ def test_the_sender_logs_in_with_the_cleaned_credentials(
     monkeypatch.setenv("BOOKMYSEAT_SMTP_PASSWORD", "abcd efgh ijkl mnop")
     port = free_port()
     from_env = load_settings()
-    mail = replace(
+    mail = with_changes(
         settings,
         smtp_host="127.0.0.1",
         smtp_port=port,

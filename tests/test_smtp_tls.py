@@ -4,12 +4,10 @@ name are checked: a server we were not told to trust gets no mail (and no passwo
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from bookmyseat.services.mail import outbox
-from bookmyseat.settings import Settings
+from bookmyseat.settings import Settings, with_changes
 from tests.conftest import World
 from tests.smtp_server import (
     Authenticator,
@@ -26,7 +24,7 @@ def certificate(tmp_path_factory):
 
 
 def over_tls(settings: Settings, port: int, security: str, ca_file: str) -> Settings:
-    return replace(
+    return with_changes(
         settings,
         smtp_host="127.0.0.1",
         smtp_port=port,

@@ -4,7 +4,6 @@ that we never saved, refunds that fail, time out, are declined, or are stranded 
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from bookmyseat.models import BookingStatus, CheckoutSession, Payment, PaymentSt
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.payments import refunds, stripe_checkout
 from bookmyseat.services.payments.stripe_api import PaymentServiceDown
-from bookmyseat.settings import Settings
+from bookmyseat.settings import Settings, with_changes
 from tests.conftest import World
 from tests.stripe_payments_helpers import checkout, count, deliver, status_of
 from tests.stripe_standin import StripeStandIn
@@ -247,7 +246,7 @@ def test_the_stand_in_refuses_a_reused_key_with_other_parameters(
     """Our stand-in holds us to Stripe's rule, so a retry that changed its request would fail."""
     import stripe
 
-    client = stripe_checkout.stripe_client(replace(stripe_settings))
+    client = stripe_checkout.stripe_client(with_changes(stripe_settings))
     client.v1.refunds.create(params={"payment_intent": "pi_1"}, options={"idempotency_key": "k"})
     with pytest.raises(stripe.IdempotencyError):
         client.v1.refunds.create(

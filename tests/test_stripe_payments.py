@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -25,7 +24,7 @@ from bookmyseat.services.payments import refunds, stripe_sessions
 from bookmyseat.services.payments import stripe_checkout as stripe_payments
 from bookmyseat.services.payments.gateway import begin_payment
 from bookmyseat.services.payments.stripe_webhook import handle_webhook
-from bookmyseat.settings import Settings
+from bookmyseat.settings import Settings, with_changes
 from tests.conftest import World
 from tests.stripe_payments_helpers import SECRET, checkout, count, deliver, status_of
 from tests.stripe_standin import StripeStandIn, event_payload
@@ -34,7 +33,7 @@ from tests.stripe_standin import StripeStandIn, event_payload
 def test_the_gateway_is_chosen_by_the_settings(world: World, settings, stripe_settings) -> None:
     view = world.hold(world.alice, "C1")
     assert begin_payment(
-        view.reference, world.alice, settings=replace(settings, stripe_secret_key="")
+        view.reference, world.alice, settings=with_changes(settings, stripe_secret_key="")
     ) == (f"/pay/demo/{view.reference}")
     url = begin_payment(view.reference, world.alice, settings=stripe_settings, engine=world.engine)
     assert url.startswith("https://checkout.stripe.test/")

@@ -1,0 +1,66 @@
+"""The production gate: what `BOOKMYSEAT_ENV=production` refuses to start with, checked against
+the settings and the database (demo accounts have published passwords), and what
+`python -m bookmyseat.manage check` reports."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bookmyseat.db import read_session
+from bookmyseat.models import User
+from bookmyseat.services.demo.data import DEMO_ACCOUNTS
+from bookmyseat.settings import Problem, Settings, production_problems
+
+log = logging.getLogger("bookmyseat.production")
+
+
+class UnsafeToStart(SystemExit):
+    """Production refused: the message lists each problem on a line of its own."""
+
+
+def demo_accounts_present(engine: Engine | None = None) -> list[str]:
+    """The demo accounts found in the database (none may exist on a real site)."""
+    names = [username for username, *_ in DEMO_ACCOUNTS]
+    try:
+        with read_session(engine) as session:
+            return list(
+                session.execute(select(User.username).where(User.username.in_(names))).scalars()
+            )
+    except SQLAlchemyError as exc:  # no database yet: nothing to find (migrate comes first)
+        log.warning("Could not look for demo accounts: %s", exc.__class__.__name__)
+        return []
+
+
+def problems(settings: Settings, engine: Engine | None = None) -> list[Problem]:
+    found = production_problems(settings)
+    present = demo_accounts_present(engine)
+    if present:
+        found.append(
+            Problem(
+                "error",
+                "database",
+                f"demo accounts with published passwords exist ({', '.join(present)}): delete them",
+            )
+        )
+    return found
+
+
+def refuse_if_unsafe(settings: Settings, engine: Engine | None = None) -> None:
+    """In production: stop with the list of problems if any is an error; log the warnings."""
+    if not settings.production:
+        return
+    found = problems(settings, engine)
+    for problem in found:
+        if problem.level == "warning":
+            log.warning("%s", problem)
+    errors = [str(p) for p in found if p.level == "error"]
+    if errors:
+        raise UnsafeToStart(
+            "BookMySeat will not start in production:\n"
+            + "\n".join(errors)
+            + "\nRun `python -m bookmyseat.manage check` for the whole configuration."
+        )
