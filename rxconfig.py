@@ -17,6 +17,8 @@ config = rx.Config(
     db_url=_settings.database_url,
     redis_url=_settings.redis_url or None,
     telemetry_enabled=False,
+    # Production answers its own origin only; development keeps Reflex's open default.
+    cors_allowed_origins=[_settings.public_url] if _settings.production else ["*"],
     show_built_with_reflex=False,
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="crimson", radius="medium"))],

@@ -26,6 +26,7 @@ from bookmyseat.pages.payment import confirmation_page, demo_pay_page, my_bookin
 from bookmyseat.pages.showtime import showtime_page
 from bookmyseat.pages.stripe_return import stripe_return_page
 from bookmyseat.production import refuse_if_unsafe
+from bookmyseat.security_headers import with_security_headers
 from bookmyseat.settings import get_settings
 from bookmyseat.state.admin import AdminBookingsState, AdminState, DashboardState
 from bookmyseat.state.admin_catalog import CatalogState
@@ -89,7 +90,7 @@ refuse_if_unsafe(get_settings())
 app = rx.App(
     stylesheets=["/seatmap.css"],
     head_components=[rx.script(src="/camera_scan.js"), rx.script(src="/countdown.js")],
-    api_transformer=api,
+    api_transformer=[api, with_security_headers(get_settings().public_url.startswith("https://"))],
 )
 for page, route, title, load in routes(get_settings().demo_payments):
     own = load if isinstance(load, list) else [load] if load else []

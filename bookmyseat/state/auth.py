@@ -15,6 +15,7 @@ from bookmyseat.services.accounts.login_sessions import (
     start_session,
 )
 from bookmyseat.services.accounts.users import Account, AccountError, authenticate, create_user
+from bookmyseat.settings import get_settings
 
 # A new tab token, then the home page (which says "You are signed out").
 START_AFRESH = "sessionStorage.removeItem('token'); window.location.replace('/?signed_out=1')"
@@ -44,7 +45,12 @@ class AuthState(rx.State):
     # Reflex sets cookies from the browser's side, so this one cannot be HttpOnly; it holds a
     # random token whose hash only the server can match.
     session_token: str = rx.Cookie(
-        "", name="bms_session", max_age=SESSION_DAYS * 86400, same_site="lax", path="/"
+        "",
+        name="bms_session",
+        max_age=SESSION_DAYS * 86400,
+        same_site="lax",
+        path="/",
+        secure=get_settings().public_url.startswith("https://"),  # never sent in clear text
     )
     username: str = ""
     role: str = ""
