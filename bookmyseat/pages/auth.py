@@ -87,7 +87,7 @@ def signup_page() -> rx.Component:
                     field("Email", "email", type_="email", autocomplete="email"),
                     field("Password", "password", type_="password", autocomplete="new-password"),
                     rx.text(
-                        "At least 8 characters, with a letter and a digit or symbol.",
+                        "At least 10 characters and hard to guess: a few unusual words work well.",
                         size="1",
                         color_scheme="gray",
                     ),

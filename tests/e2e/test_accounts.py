@@ -18,7 +18,7 @@ def test_signup_logout_and_login_returns_to_the_page(app_url: str, page) -> None
     page.get_by_label("Password", exact=True).fill("short")
     page.get_by_label("Repeat password").fill("short")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("alert")).to_contain_text("at least 8 characters")
+    expect(page.get_by_role("alert")).to_contain_text("at least 10 characters")
     page.get_by_label("Password", exact=True).fill("popcorn&chai7")
     page.get_by_label("Repeat password").fill("popcorn&chai7")
     page.get_by_role("button", name="Create account").click()
