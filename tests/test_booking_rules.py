@@ -212,3 +212,22 @@ def test_unknown_user_cannot_hold(world: World, settings) -> None:
             424242, world.showtime_id, world.ids("A1"), settings=settings, engine=world.engine
         )
     assert count(world.engine, Booking) == 0
+
+
+def test_one_account_holds_at_most_ten_seats_of_a_show(world: World, settings) -> None:
+    """The probe held 50 seats of one show with one account, 10 at a time."""
+    world.hold(world.alice, "A1", "A2", "A4", "B1", "B2")
+    world.hold(world.alice, "B3", "B4", "C1", "C2")
+    with pytest.raises(errors.HoldingTooMany, match="already hold 9 seats"):
+        world.hold(world.alice, "C3", "C4")
+    world.hold(world.alice, "C3")  # the tenth still fits
+    world.hold(world.bob, "C4")  # and another customer is not affected
+
+
+def test_one_account_has_at_most_three_bookings_waiting_for_payment(world: World, settings) -> None:
+    for label in ("A1", "A2", "A4"):
+        world.hold(world.alice, label)
+    with pytest.raises(errors.TooManyOpenHolds, match="3 bookings waiting for payment"):
+        world.hold(world.alice, "B1")
+    later = utcnow() + timedelta(minutes=11)  # the holds ran out: they no longer count
+    world.hold(world.alice, "B1", now=later)

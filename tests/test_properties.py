@@ -25,6 +25,7 @@ from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.fulfilment import confirm_payment
 from bookmyseat.services.booking.holds import expire_lapsed_holds, hold_seats, release_hold
+from bookmyseat.services.booking.rules import MAX_OPEN_HOLDS
 from tests.conftest import make_world
 from tests.databases import empty_tables
 from tests.invariants import (
@@ -36,6 +37,7 @@ from tests.invariants import (
 
 SEATS = ["A1", "A2", "A4", "B1", "B2", "C1", "C2"]
 HOLD_MINUTES = 10
+MAX_SEATS = 10  # held by one account for one show
 CUTOFF = timedelta(minutes=120)
 
 
@@ -66,8 +68,17 @@ class SeatModel:
             for seat in b.seats
         }
 
-    def hold_wins(self, labels: list[str], now: datetime) -> bool:
-        return not set(labels) & self.taken(now)
+    def hold_outcome(self, user: int, labels: list[str], now: datetime) -> str:
+        """won, or the refusal: too many seats held here, too many holds, or seats taken."""
+        mine = [
+            b for b in self.bookings.values()
+            if b.user == user and b.status == "held" and b.expires_at > now
+        ]  # fmt: skip
+        if sum(len(b.seats) for b in mine) + len(labels) > MAX_SEATS:
+            return "HoldingTooMany"
+        if len(mine) >= MAX_OPEN_HOLDS:
+            return "TooManyOpenHolds"
+        return "SeatUnavailable" if set(labels) & self.taken(now) else "won"
 
     def held(self, reference: str, user: int, labels: list[str], now: datetime) -> None:
         expires = now + timedelta(minutes=HOLD_MINUTES)
@@ -121,7 +132,7 @@ def run_machine(engine, app_settings, examples: int, hold=hold_seats) -> None:
         )
         def hold(self, labels: list[str], who: int) -> None:
             user = (self.world.alice, self.world.bob)[who]
-            predicted = self.model.hold_wins(labels, self.now)
+            predicted = self.model.hold_outcome(user, labels, self.now)
             try:
                 view = hold(
                     user,
@@ -131,10 +142,13 @@ def run_machine(engine, app_settings, examples: int, hold=hold_seats) -> None:
                     settings=app_settings,
                     engine=engine,
                 )
-            except errors.SeatUnavailable:
-                assert not predicted, f"hold of {labels} refused, the model predicted it wins"
+            except errors.BookingError as refusal:
+                outcome = type(refusal).__name__
+                assert outcome == predicted, (
+                    f"hold of {labels}: {outcome}, the model predicted {predicted}"
+                )
                 return
-            assert predicted, f"hold of {labels} won, the model predicted it is refused"
+            assert predicted == "won", f"hold of {labels} won, the model predicted {predicted}"
             self.bookings.append((view.reference, user))
             self.model.held(view.reference, user, labels, self.now)
 

@@ -22,6 +22,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from bookmyseat.db import write_session
+from bookmyseat.models import User
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.holds import hold_seats
 from tests.conftest import World, make_world
@@ -66,13 +68,26 @@ def most_at_once(spans: list[tuple[float, float]]) -> int:
     return most
 
 
+def customers(world: World, count: int) -> list[int]:
+    """A customer of their own for each racer (one account may hold only a few bookings)."""
+    with write_session(world.engine) as session:
+        users = [
+            User(username=f"racer{i}", email=f"racer{i}@example.com", password_hash="x")
+            for i in range(count)
+        ]
+        session.add_all(users)
+        session.flush()
+        return [user.id for user in users]
+
+
 def race(world: World, settings, choices: list[list[int]]) -> list[tuple[list[int], str]]:
     """Run one hold per choice, all threads released at once; returns (seats, outcome)."""
+    racers = customers(world, len(choices))
     barrier = threading.Barrier(len(choices))
     results: list[tuple[list[int], str]] = [([], "")] * len(choices)
 
     def customer(i: int) -> None:
-        user = world.alice if i % 2 else world.bob
+        user = racers[i]
         barrier.wait()
         try:
             hold_seats(user, world.showtime_id, choices[i], settings=settings, engine=world.engine)
@@ -175,12 +190,13 @@ def test_processes_racing_on_one_sqlite_file_get_one_winner_per_seat(
     context = multiprocessing.get_context("spawn")
     choices = single_seat_choices(world)[:PROCESSES]
     barrier, out = context.Barrier(len(choices)), context.Queue()
+    racers = customers(world, len(choices))
     workers = [
         context.Process(
             target=hold_in_own_process,
             args=(
                 str(sqlite_engine.url),
-                world.alice if i % 2 else world.bob,
+                racers[i],
                 world.showtime_id,
                 seats,
                 barrier,

@@ -4,6 +4,11 @@ no other site can frame a page (clickjacking on "Cancel booking")."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import watched
@@ -17,18 +22,37 @@ def test_pages_carry_the_headers(app_url: str, page) -> None:
         assert headers["referrer-policy"] == "strict-origin-when-cross-origin", path
 
 
-def test_no_page_can_be_framed(app_url: str, page) -> None:
-    """Not even by the site itself (frame-ancestors 'none' refuses every ancestor; a page on
-    another site is refused the same way, and Chromium here would also stop it at its local
-    network checks, which would prove nothing about the site)."""
+@contextmanager
+def another_site(html: str) -> Iterator[str]:
+    """A page on another origin of this machine (its own port), as an attacker's site would be."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_another_site_cannot_frame_a_page(app_url: str, page) -> None:
     watched(page).allowed_console.append(r"Refused to (display|frame)")
-    page.goto(app_url)
-    page.evaluate(
-        """url => { const f = document.createElement('iframe'); f.id = 'framed'; f.src = url;
-        document.body.appendChild(f); }""",
-        f"{app_url}/bookings",
-    )
-    expect(page.frame_locator("#framed").get_by_text("My bookings")).to_have_count(0, timeout=5000)
-    page.wait_for_timeout(500)
-    refused = [e for e in watched(page).console_errors if "Refused to" in e]
+    with another_site(f'<iframe id="framed" src="{app_url}/bookings"></iframe>') as attacker:
+        page.goto(attacker)
+        frame = page.frame_locator("#framed")
+        expect(frame.get_by_text("My bookings")).to_have_count(0, timeout=5000)
+        page.wait_for_timeout(500)
+    refused = [e for e in watched(page).console_errors if "Refused to frame" in e]
     assert refused and "frame-ancestors" in refused[0], watched(page).console_errors

@@ -40,6 +40,25 @@ class TooManySeats(BookingError):
         self.limit = limit
 
 
+class HoldingTooMany(BookingError):
+    code = "holding_too_many"
+
+    def __init__(self, held: int, limit: int) -> None:
+        super().__init__(
+            f"You already hold {held} seats for this show, and one account may hold at most "
+            f"{limit}. Pay for or release that booking first."
+        )
+
+
+class TooManyOpenHolds(BookingError):
+    code = "too_many_open_holds"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"You have {limit} bookings waiting for payment. Pay for or release one of them first."
+        )
+
+
 class SeatNotFound(BookingError):
     code = "seat_not_found"
 

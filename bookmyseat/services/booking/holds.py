@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.engine import Engine
 
 from bookmyseat.db import is_row_id, write_session
@@ -34,6 +34,7 @@ from bookmyseat.services.booking.records import (
 )
 from bookmyseat.services.booking.references import new_reference
 from bookmyseat.services.booking.rules import (
+    MAX_OPEN_HOLDS,
     UNPAID_LIVE,
     hold_expires_at,
     hold_lapsed,
@@ -44,12 +45,27 @@ from bookmyseat.services.clock import resolve_now
 from bookmyseat.settings import Settings, get_settings
 
 # Built once: constructing a statement costs more Python time than running it.
+# The customer's holds still waiting for payment (the limits on how much one account may hold).
+_USERS_LIVE_HOLDS = select(Booking.id).where(
+    Booking.user_id == bindparam("user_id"),
+    Booking.status.in_(UNPAID_LIVE),
+    Booking.hold_expires_at > bindparam("now", type_=Booking.__table__.c.hold_expires_at.type),
+)
+# The customer's row, locked: one customer's holds queue (on PostgreSQL; SQLite's write
+# transactions already do), so two tabs cannot both slip under the limits.
+_LOCK_USER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
 # The showtime, the user's existence, and each wanted seat of its screen with its price.
 _HOLD_CHECK = (
     select(
         Showtime.starts_at,
         Showtime.is_cancelled,
-        select(User.id).where(User.id == bindparam("user_id")).scalar_subquery().label("user_ok"),
+        _USERS_LIVE_HOLDS.with_only_columns(func.count(Booking.id))
+        .scalar_subquery()
+        .label("open_holds"),
+        _USERS_LIVE_HOLDS.with_only_columns(func.coalesce(func.sum(Booking.seat_count), 0))
+        .where(Booking.showtime_id == bindparam("showtime_id"))
+        .scalar_subquery()
+        .label("held_here"),
         Seat.id,
         Seat.label,
         Seat.category,
@@ -103,15 +119,20 @@ def hold_seats(
         raise errors.SeatNotFound(next(s for s in wanted if not is_row_id(s)))
 
     with write_session(engine) as session:
+        if session.execute(_LOCK_USER, {"user_id": user_id}).first() is None:
+            raise errors.BookingError("Please sign in again to book seats.")
         rows = session.execute(
-            _HOLD_CHECK, {"showtime_id": showtime_id, "seat_ids": wanted, "user_id": user_id}
+            _HOLD_CHECK,
+            {"showtime_id": showtime_id, "seat_ids": wanted, "user_id": user_id, "now": now},
         ).all()
         if not rows or rows[0].is_cancelled:
             raise errors.ShowtimeNotFound()
         if rows[0].starts_at <= now:
             raise errors.ShowtimeStarted()
-        if rows[0].user_ok is None:
-            raise errors.BookingError("Please sign in again to book seats.")
+        if rows[0].held_here + len(wanted) > settings.max_seats_per_booking:
+            raise errors.HoldingTooMany(rows[0].held_here, settings.max_seats_per_booking)
+        if rows[0].open_holds >= MAX_OPEN_HOLDS:
+            raise errors.TooManyOpenHolds(MAX_OPEN_HOLDS)
         seats = {row.id: row for row in rows if row.id is not None}
         for seat_id in wanted:
             seat = seats.get(seat_id)

@@ -18,6 +18,9 @@ from bookmyseat.settings import Settings
 UNPAID_LIVE = (BookingStatus.HELD, BookingStatus.PENDING_PAYMENT)
 # Holding seats (subject to the hold's expiry for the unpaid ones).
 LIVE_STATUSES = (*UNPAID_LIVE, BookingStatus.PAID)
+# How much one account may hold unpaid at once: seats of one show (the booking limit,
+# `max_seats_per_booking`, counts all its holds there), and holds across all shows.
+MAX_OPEN_HOLDS = 3
 
 
 def hold_expires_at(now: datetime, settings: Settings) -> datetime:
