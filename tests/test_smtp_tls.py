@@ -35,20 +35,28 @@ def over_tls(settings: Settings, port: int, security: str, ca_file: str) -> Sett
     )
 
 
-@pytest.mark.parametrize("security", ["starttls", "ssl"])
-def test_tickets_go_out_over_tls_and_log_in_inside_it(
-    world: World, settings: Settings, certificate, security: str
-) -> None:
+def deliver_over(world: World, settings: Settings, certificate, security: str, ca_file: str):
+    """A paid booking's ticket sent to a TLS server (STARTTLS or TLS from the first byte) that
+    presents `certificate`, trusting `ca_file`; the report, the login tries, the mailbox."""
     cert, key = certificate
     port = free_port()
     world.pay(world.hold(world.alice, "C1"))
     login = Authenticator("box.office@example.com", "app-password")
-    tls = {"starttls": server_tls(cert, key)} if security == "starttls" else {}
-    tls |= {"implicit_tls": server_tls(cert, key)} if security == "ssl" else {}
+    tls = {"starttls" if security == "starttls" else "implicit_tls": server_tls(cert, key)}
     with smtp_server(port, authenticator=login, **tls) as mailbox:
         report = outbox.deliver_due(
-            settings=over_tls(settings, port, security, str(cert)), engine=world.engine
+            settings=over_tls(settings, port, security, ca_file), engine=world.engine
         )
+    return report, login, mailbox
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tickets_go_out_over_tls_and_log_in_inside_it(
+    world: World, settings: Settings, certificate, security: str
+) -> None:
+    report, login, mailbox = deliver_over(
+        world, settings, certificate, security, str(certificate[0])
+    )
     assert len(report.sent) == 1, report
     assert login.tried == [("box.office@example.com", "app-password")]
     assert [m["To"] for m in mailbox.messages] == ["alice@example.com"]
@@ -58,16 +66,7 @@ def test_tickets_go_out_over_tls_and_log_in_inside_it(
 def test_a_server_with_a_certificate_nobody_trusts_gets_nothing(
     world: World, settings: Settings, certificate, security: str
 ) -> None:
-    cert, key = certificate
-    port = free_port()
-    world.pay(world.hold(world.alice, "C1"))
-    login = Authenticator("box.office@example.com", "app-password")
-    tls = {"starttls": server_tls(cert, key)} if security == "starttls" else {}
-    tls |= {"implicit_tls": server_tls(cert, key)} if security == "ssl" else {}
-    with smtp_server(port, authenticator=login, **tls) as mailbox:
-        report = outbox.deliver_due(
-            settings=over_tls(settings, port, security, ca_file=""), engine=world.engine
-        )
+    report, login, mailbox = deliver_over(world, settings, certificate, security, ca_file="")
     assert report.sent == [] and len(report.retrying) == 1
     assert mailbox.messages == [] and login.tried == [], "the password went to a stranger"
     assert "CERTIFICATE_VERIFY_FAILED" in outbox_error(world)  # the reason, for staff to read
