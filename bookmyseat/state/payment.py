@@ -103,6 +103,8 @@ class DemoPayState(BookingPageState):
         account, redirect = await self._load_booking("/pay/demo/")
         if account is None:
             return redirect
+        if self.booking.status == BookingStatus.PAID:  # paid meanwhile (a quick click ran first)
+            return rx.redirect(f"/bookings/{self.booking.reference}")
         try:
             view = await asyncio.to_thread(demo_payments.start, self.booking.reference, account.id)
         except errors.BookingError as exc:
