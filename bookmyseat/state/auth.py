@@ -14,7 +14,8 @@ from bookmyseat.services.accounts.login_sessions import (
     end_session,
     start_session,
 )
-from bookmyseat.services.accounts.users import Account, AccountError, authenticate, create_user
+from bookmyseat.services.accounts.throttle import sign_in
+from bookmyseat.services.accounts.users import Account, AccountError, create_user
 from bookmyseat.settings import get_settings
 
 # A new tab token, then the home page (which says "You are signed out").
@@ -128,10 +129,8 @@ class LoginState(AccountForm, AuthState):
     async def _account_from(self, form: dict) -> Account:
         login = str(form.get("login", ""))[:254]
         password = str(form.get("password", ""))[:128]
-        account = await asyncio.to_thread(authenticate, login, password)
-        if account is None:
-            raise AccountError("That username or email and password do not match.")
-        return account
+        address = self.router.session.client_ip
+        return await asyncio.to_thread(sign_in, login, password, address)
 
 
 class SignupState(AccountForm, AuthState):

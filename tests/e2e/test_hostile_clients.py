@@ -60,7 +60,8 @@ def fingerprint(app: RunningApp) -> dict[str, list]:
         for table, columns in FINGERPRINT.items()
     }
     # Refusals are recorded, as they should be; anything else in the audit log is a change.
-    tables["audit_log"] = [row for row in tables["audit_log"] if "access_refused" not in row]
+    refusals = ("access_refused", "sign_in_failed")
+    tables["audit_log"] = [row for row in tables["audit_log"] if not set(refusals) & set(row)]
     return tables
 
 
