@@ -15,7 +15,8 @@ from bookmyseat.services.accounts.login_sessions import (
     start_session,
 )
 from bookmyseat.services.accounts.throttle import sign_in
-from bookmyseat.services.accounts.users import Account, AccountError, create_user
+from bookmyseat.services.accounts.users import Account, create_user
+from bookmyseat.services.errors import CustomerError
 from bookmyseat.settings import get_settings
 
 # A new tab token, then the home page (which says "You are signed out").
@@ -115,7 +116,7 @@ class AccountForm(rx.State, mixin=True):
         yield
         try:
             account = await self._account_from(form)
-        except AccountError as exc:
+        except CustomerError as exc:  # a refused account, or too many tries
             self.busy, self.error = False, exc.message
             return
         self.busy = False
