@@ -68,17 +68,22 @@ class PaymentOutcome:
 
 
 def expire_bookings(session: Session, booking_ids: list[int], now: datetime) -> None:
+    """Expire those of these bookings that are still unpaid, and free their seats only. The ids
+    were read before: on PostgreSQL one of them may have been paid (and its seats claimed again)
+    since, and its claims must stay."""
     if not booking_ids:
         return
-    showtimes = session.execute(
+    expired = session.execute(
         update(Booking)
         .where(Booking.id.in_(booking_ids), Booking.status.in_(UNPAID_LIVE))
         .values(status=BookingStatus.EXPIRED, updated_at=now)
-        .returning(Booking.showtime_id)
-    ).scalars()
-    for showtime_id in set(showtimes):
+        .returning(Booking.id, Booking.showtime_id)
+    ).all()
+    for showtime_id in {row.showtime_id for row in expired}:
         mark_changed(session, showtime_id)
-    session.execute(delete(SeatClaim).where(SeatClaim.booking_id.in_(booking_ids)))
+    if expired:
+        ids = [row.id for row in expired]
+        session.execute(delete(SeatClaim).where(SeatClaim.booking_id.in_(ids)))
 
 
 _CLAIMS = SeatClaim.__table__

@@ -101,7 +101,7 @@ def send_pending_refunds(
 ) -> list[int]:
     """Ask Stripe for every due refund, each on its own; the payments Stripe accepted now."""
     settings = settings or get_settings()
-    now = resolve_now(now)
+    clock, now = now, resolve_now(now)
     with read_session(engine) as session:
         due = session.execute(
             select(Payment.id, Payment.provider_ref).where(_due(now)).order_by(Payment.id)
@@ -109,6 +109,7 @@ def send_pending_refunds(
     client = stripe_client(settings)
     sent = []
     for payment_id, intent in due:
+        now = resolve_now(clock)  # each claim stamped when it is made: a slow batch stays leased
         attempt = _claim(payment_id, now, engine)
         if attempt is None:
             continue

@@ -206,7 +206,10 @@ def _close_earlier_sessions(
             client.v1.checkout.sessions.expire(session_id)
             set_session_status(session_id, "expired", engine)
         except stripe.InvalidRequestError:
-            outcome = fulfil_session(session_id, settings=settings, engine=engine)
+            try:
+                outcome = fulfil_session(session_id, settings=settings, engine=engine)
+            except stripe.StripeError as exc:
+                raise PaymentServiceDown() from exc
             if outcome is None:
                 set_session_status(session_id, "expired", engine)
                 continue

@@ -156,9 +156,13 @@ def expire_lapsed_sessions(
     client = stripe_client(settings)
     for session_id in open_sessions:
         try:
-            client.v1.checkout.sessions.expire(session_id)
-            status = "expired"
-        except stripe.InvalidRequestError:
-            status = client.v1.checkout.sessions.retrieve(session_id).status or "expired"
+            try:
+                client.v1.checkout.sessions.expire(session_id)
+                status = "expired"
+            except stripe.InvalidRequestError:
+                status = client.v1.checkout.sessions.retrieve(session_id).status or "expired"
+        except stripe.StripeError as exc:  # this one next round; the others now
+            log.warning("Could not end Stripe session %s: %s", session_id, exc)
+            continue
         set_session_status(session_id, status, engine)
     return len(open_sessions)
