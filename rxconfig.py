@@ -19,6 +19,8 @@ config = rx.Config(
     telemetry_enabled=False,
     # Production answers its own origin only; development keeps Reflex's open default.
     cors_allowed_origins=[_settings.public_url] if _settings.production else ["*"],
+    # Client addresses (throttles, socket caps) come from X-Forwarded-For only behind a proxy.
+    trusted_proxy_hops=_settings.trusted_proxy_hops,
     show_built_with_reflex=False,
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="crimson", radius="medium"))],

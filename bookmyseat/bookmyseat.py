@@ -10,6 +10,7 @@ import reflex as rx
 
 from bookmyseat import models  # noqa: F401 - registers every table for `reflex db`
 from bookmyseat.api import api
+from bookmyseat.edge_limits import EdgeLimits, with_edge_limits
 from bookmyseat.pages.admin import (
     audit_page,
     bookings_page,
@@ -22,9 +23,11 @@ from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.checkout import checkout_page
 from bookmyseat.pages.home import home
 from bookmyseat.pages.movie import movie_page
+from bookmyseat.pages.password_reset import forgot_password_page, reset_password_page
 from bookmyseat.pages.payment import confirmation_page, demo_pay_page, my_bookings_page
 from bookmyseat.pages.showtime import showtime_page
 from bookmyseat.pages.stripe_return import stripe_return_page
+from bookmyseat.pages.two_factor import two_factor_page
 from bookmyseat.production import refuse_if_unsafe
 from bookmyseat.security_headers import with_security_headers
 from bookmyseat.settings import get_settings
@@ -38,6 +41,7 @@ from bookmyseat.state.movie import MovieState
 from bookmyseat.state.payment import ConfirmationState, DemoPayState, MyBookingsState
 from bookmyseat.state.seat_map import SeatMapState
 from bookmyseat.state.stripe_return import StripeReturnState
+from bookmyseat.state.two_factor import TwoFactorState
 from bookmyseat.tasks import (
     relay_seat_changes,
     send_outbox,
@@ -80,6 +84,9 @@ def routes(demo_payments: bool) -> list[tuple]:
         (home, "/", "now showing", HomeState.load),
         (login_page, "/login", "sign in", LoginState.remember_next),
         (signup_page, "/signup", "create an account", SignupState.remember_next),
+        (forgot_password_page, "/forgot-password", "forgot password", None),
+        (reset_password_page, "/reset-password", "choose a new password", None),
+        (two_factor_page, "/account/two-factor", "two-factor sign-in", TwoFactorState.load),
         *ADMIN_ROUTES,
     ]
 
@@ -90,7 +97,11 @@ refuse_if_unsafe(get_settings())
 app = rx.App(
     stylesheets=["/seatmap.css"],
     head_components=[rx.script(src="/camera_scan.js"), rx.script(src="/countdown.js")],
-    api_transformer=[api, with_security_headers(get_settings().public_url.startswith("https://"))],
+    api_transformer=[
+        api,
+        with_edge_limits(EdgeLimits.from_settings(get_settings())),
+        with_security_headers(get_settings().public_url.startswith("https://")),
+    ],
 )
 for page, route, title, load in routes(get_settings().demo_payments):
     own = load if isinstance(load, list) else [load] if load else []

@@ -70,6 +70,34 @@ class User(SQLModel, table=True):
     role: str = Field(default=Role.CUSTOMER, max_length=16)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Two-factor sign-in (staff): the TOTP secret, set at enrolment and in force once confirmed.
+    totp_secret: str = Field(default="", max_length=64)
+    two_factor_since: datetime | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time code that stands in for the authenticator app; only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = None
+
+
+class PasswordReset(SQLModel, table=True):
+    """A password-reset link sent by email: single use, short-lived. The link's token is an HMAC
+    of this row's random nonce under the site's secret key, so the table alone forges nothing."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce: str = Field(max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
 
 
 class LoginSession(SQLModel, table=True):
@@ -277,8 +305,10 @@ class EmailOutbox(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    booking_id: int = Field(foreign_key="booking.id")
-    kind: str = Field(max_length=40)  # "confirmation", "cancellation", ...
+    booking_id: int | None = Field(default=None, foreign_key="booking.id")
+    # An account's email (a password reset) has no booking.
+    password_reset_id: int | None = Field(default=None, foreign_key="password_reset.id")
+    kind: str = Field(max_length=40)  # "confirmation", "cancellation", "password_reset", ...
     to_address: str = Field(max_length=254)
     status: str = Field(default=OutboxStatus.PENDING, max_length=12)
     attempts: int = 0
@@ -343,6 +373,8 @@ class AuditLog(SQLModel, table=True):
 ALL_TABLES = (
     User,
     LoginSession,
+    PasswordReset,
+    RecoveryCode,
     Movie,
     Cinema,
     Screen,

@@ -134,6 +134,30 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "data", validation_alias=_env("BOOKMYSEAT_UPLOAD_DIR"),
         description="where uploaded posters are kept (under posters/)",
     )  # fmt: skip
+    staff_two_factor: bool = Field(
+        False, validation_alias=_env("BOOKMYSEAT_STAFF_TWO_FACTOR"),
+        description="admins and auditors must use two-factor sign-in (always so in production)",
+    )  # fmt: skip
+    trusted_proxy_hops: int = Field(
+        0, ge=0, le=5, validation_alias=_env("BOOKMYSEAT_TRUSTED_PROXY_HOPS"),
+        description="reverse proxies in front that append X-Forwarded-For (0: use the peer)",
+    )  # fmt: skip
+    sockets_per_address: int = Field(
+        20, ge=1, le=10_000, validation_alias=_env("BOOKMYSEAT_SOCKETS_PER_ADDRESS"),
+        description="open websockets one client address may hold, per backend worker",
+    )  # fmt: skip
+    socket_join_seconds: float = Field(
+        15.0, gt=0, le=300, validation_alias=_env("BOOKMYSEAT_SOCKET_JOIN_SECONDS"),
+        description="a websocket that has not joined the app (sent its page) by then is closed",
+    )  # fmt: skip
+    upload_max_kb: int = Field(
+        2_500, ge=100, le=100_000, validation_alias=_env("BOOKMYSEAT_UPLOAD_MAX_KB"),
+        description="largest upload request (a poster), refused while it streams in",
+    )  # fmt: skip
+    webhook_max_kb: int = Field(
+        1_000, ge=64, le=10_000, validation_alias=_env("BOOKMYSEAT_WEBHOOK_MAX_KB"),
+        description="largest Stripe webhook body, refused while it streams in",
+    )  # fmt: skip
     mail_from_name: str = Field("BookMySeat", validation_alias=_env("BOOKMYSEAT_MAIL_FROM_NAME"))
     mail_from_address: str = Field("", validation_alias=_env("BOOKMYSEAT_MAIL_FROM"))
 

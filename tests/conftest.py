@@ -30,6 +30,17 @@ pytest_plugins = ["tests.stripe_payments_helpers"]
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles() -> Iterator[None]:
+    """Each test starts with no throttle counts (the limiter keeps them in memory here)."""
+    from bookmyseat.services.accounts import throttle
+    from bookmyseat.services.staff import access
+
+    throttle._limiter.cache_clear()
+    access._not_logged.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory) -> Iterator[Engine]:
     with sqlite_database(tmp_path_factory.mktemp("sqlite")) as engine:

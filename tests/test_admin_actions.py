@@ -10,15 +10,22 @@ from sqlalchemy import select
 
 from bookmyseat.db import write_session
 from bookmyseat.models import BookingStatus, EmailOutbox, OutboxStatus, Role, User, utcnow
+from bookmyseat.services.accounts import throttle
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.records import get_booking
 from bookmyseat.services.mail.tickets import ticket_code
+from bookmyseat.services.staff import access, audit, exports
 from bookmyseat.services.staff import actions as admin
-from bookmyseat.services.staff import audit, exports
 from bookmyseat.services.staff.access import AccessDenied
 from bookmyseat.settings import Settings
 from bookmyseat.state.admin import detail_lines
 from tests.conftest import World
+
+
+def fresh_minute() -> None:
+    """As if a minute had passed: the refusal log's allowance is whole again."""
+    throttle._limiter.cache_clear()
+
 
 ROLES = ["anonymous", Role.CUSTOMER, Role.AUDITOR, Role.ADMIN]
 
@@ -79,6 +86,7 @@ def test_role_by_action(world: World, settings: Settings, role: str) -> None:
     account = account_with(world, role)
     for name, (write, call) in actions(world, settings, view.reference).items():
         allowed = role == Role.ADMIN or (role == Role.AUDITOR and not write)
+        fresh_minute()  # one refusal each: none is folded into another's entry
         before = audit.entries(action="access_refused", engine=world.engine)[1]
         if allowed:
             call(account)
@@ -127,3 +135,25 @@ def test_staff_actions_do_what_they_say_and_are_logged(world: World, settings: S
         entries[0].before == '{"status": "paid"}' and entries[0].after == '{"status": "cancelled"}'
     )
     assert entries[0].actor == boss.username
+
+
+def test_a_stream_of_refusals_is_coalesced_in_the_audit_log(world: World) -> None:
+    """An anonymous script hammering a staff action writes 5 entries a minute, not hundreds;
+    the next entry says how many it stands for; a signed-in customer has an allowance of
+    their own."""
+    for _ in range(200):
+        with pytest.raises(AccessDenied):
+            admin.find_bookings(None, "", engine=world.engine)
+    assert audit.entries(action="access_refused", engine=world.engine)[1] == 5
+    customer = account_with(world, Role.CUSTOMER)
+    with pytest.raises(AccessDenied):
+        admin.find_bookings(customer, "", engine=world.engine)
+    assert audit.entries(action="access_refused", engine=world.engine)[1] == 6
+
+    fresh_minute()
+    with pytest.raises(AccessDenied):
+        admin.find_bookings(None, "", engine=world.engine)
+    rows, total = audit.entries(action="access_refused", actor="anonymous", engine=world.engine)
+    assert total == 6
+    assert rows[0].detail.endswith("(and 195 earlier refusals not logged one by one)")
+    assert access._not_logged == {}

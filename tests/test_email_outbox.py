@@ -33,6 +33,7 @@ from bookmyseat.services.catalog.venues import (
     get_or_create_screen,
     get_or_create_showtime,
 )
+from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.mail import outbox, resend
 from bookmyseat.services.mail.messages import message_id
 from bookmyseat.services.mail.smtp import TransientMailError
@@ -341,3 +342,19 @@ def test_resend_my_ticket_is_rate_limited(world: World, settings: Settings) -> N
         view.reference, user_id=world.alice, now=now + timedelta(minutes=11), engine=world.engine
     )
     assert [r.kind for r in outbox_rows(world)] == ["confirmation", "resend-1", "resend-2"]
+
+
+def test_one_customer_cannot_resend_across_many_bookings_without_end(world: World) -> None:
+    """The per-booking limit alone would let a customer with many bookings send a mail every
+    few seconds; per customer, 5 resends an hour (staff are not limited)."""
+    views = []
+    for label in ("A1", "A2", "B2", "B3", "C1", "C2"):
+        views.append(world.hold(world.alice, label))
+        world.pay(views[-1], provider_ref=f"pay_{label}")
+    for view in views[:5]:
+        resend.queue_resend(view.reference, user_id=world.alice, engine=world.engine)
+    with pytest.raises(CustomerError, match="many times already.*minute"):
+        resend.queue_resend(views[5].reference, user_id=world.alice, engine=world.engine)
+    resend.queue_resend(views[5].reference, user_id=None, engine=world.engine)  # staff
+    kinds = [r.kind for r in outbox_rows(world) if r.kind.startswith("resend")]
+    assert len(kinds) == 6

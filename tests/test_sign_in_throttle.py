@@ -66,3 +66,18 @@ def test_with_redis_the_counts_are_shared() -> None:
     assert another_worker is not one_worker
     assert not another_worker.test(throttle.PER_ACCOUNT[0], key)
     assert throttle._limiter("memory://").test(throttle.PER_ACCOUNT[0], key)  # memory: not shared
+
+
+def test_one_address_creates_ten_accounts_an_hour_and_refused_forms_do_not_count(engine) -> None:
+    for n in range(12):  # a script's refused forms (a weak password) cost nothing
+        with pytest.raises(AccountError):
+            throttle.sign_up(f"weak{n}", f"weak{n}@example.com", "password1", "password1",
+                             "10.0.0.9", engine=engine)  # fmt: skip
+    for n in range(10):
+        throttle.sign_up(f"new{n}", f"new{n}@example.com", PASSWORD, PASSWORD, "10.0.0.9",
+                         engine=engine)  # fmt: skip
+    with pytest.raises(throttle.Throttled, match="created from this network.*minute"):
+        throttle.sign_up("new10", "new10@example.com", PASSWORD, PASSWORD, "10.0.0.9",
+                         engine=engine)  # fmt: skip
+    throttle.sign_up("elsewhere", "elsewhere@example.com", PASSWORD, PASSWORD, "10.0.0.10",
+                     engine=engine)  # fmt: skip

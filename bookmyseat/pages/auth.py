@@ -47,29 +47,63 @@ def card_page(title: str, body: rx.Component) -> rx.Component:
     )
 
 
+def password_form() -> rx.Component:
+    return rx.vstack(
+        rx.form(
+            rx.vstack(
+                field("Username or email", "login", autocomplete="username"),
+                field("Password", "password", type_="password", autocomplete="current-password"),
+                rx.button(
+                    "Sign in", type="submit", size="3", width="100%", loading=LoginState.busy
+                ),
+                spacing="3",
+            ),
+            on_submit=LoginState.submit,
+        ),
+        rx.link("Forgot your password?", href="/forgot-password", size="2"),
+        rx.text(
+            "New here? ",
+            rx.link("Create an account", href="/signup" + LoginState.onward),
+            size="2",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def code_form() -> rx.Component:
+    """The second step for accounts with two-factor sign-in."""
+    return rx.form(
+        rx.vstack(
+            rx.text("Enter the 6-digit code from your authenticator app, or a recovery code."),
+            rx.vstack(
+                rx.el.label("Code", html_for="code", style={"fontSize": "var(--font-size-2)"}),
+                rx.input(
+                    id="code",
+                    name="code",
+                    auto_complete="one-time-code",
+                    input_mode="numeric",
+                    required=True,
+                    width="100%",
+                    size="3",
+                ),
+                spacing="1",
+                width="100%",
+            ),
+            rx.button("Verify", type="submit", size="3", width="100%", loading=LoginState.busy),
+            spacing="3",
+        ),
+        on_submit=LoginState.submit_code,
+        width="100%",
+    )
+
+
 def login_page() -> rx.Component:
     return card_page(
         "Sign in",
         rx.vstack(
             error_callout(LoginState.error),
-            rx.form(
-                rx.vstack(
-                    field("Username or email", "login", autocomplete="username"),
-                    field(
-                        "Password", "password", type_="password", autocomplete="current-password"
-                    ),
-                    rx.button(
-                        "Sign in", type="submit", size="3", width="100%", loading=LoginState.busy
-                    ),
-                    spacing="3",
-                ),
-                on_submit=LoginState.submit,
-            ),
-            rx.text(
-                "New here? ",
-                rx.link("Create an account", href="/signup" + LoginState.onward),
-                size="2",
-            ),
+            rx.cond(LoginState.needs_code, code_form(), password_form()),
             spacing="3",
             width="100%",
         ),

@@ -14,7 +14,7 @@ from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.money import format_money, format_number
 from bookmyseat.services.reporting.ranges import CUSTOM, DEFAULT_RANGE, RANGES, range_window
 from bookmyseat.services.staff import actions, exports
-from bookmyseat.services.staff.access import AccessDenied, require_staff
+from bookmyseat.services.staff.access import AccessDenied, TwoFactorNeeded, require_staff
 from bookmyseat.state import admin_charts
 from bookmyseat.state.auth import AuthState
 
@@ -33,6 +33,8 @@ class AdminState(AuthState):
         path = self.router.url.path.rstrip("/") or "/"
         try:
             await asyncio.to_thread(require_staff, account, f"the page {path}")
+        except TwoFactorNeeded as exc:
+            return [rx.redirect("/account/two-factor"), rx.toast.info(exc.message)]
         except AccessDenied as exc:
             if account is None:
                 return rx.redirect(f"/login?next={path}")

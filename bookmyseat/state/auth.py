@@ -4,23 +4,26 @@ checks the session token against the database; the `username` var is for display
 from __future__ import annotations
 
 import asyncio
+import time
 from urllib.parse import quote
 
 import reflex as rx
 
+from bookmyseat.services.accounts import two_factor
 from bookmyseat.services.accounts.login_sessions import (
     SESSION_DAYS,
     account_for_token,
     end_session,
     start_session,
 )
-from bookmyseat.services.accounts.throttle import sign_in
-from bookmyseat.services.accounts.users import Account, create_user
+from bookmyseat.services.accounts.throttle import sign_in, sign_up
+from bookmyseat.services.accounts.users import Account, get_account
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.settings import get_settings
 
 # A new tab token, then the home page (which says "You are signed out").
 START_AFRESH = "sessionStorage.removeItem('token'); window.location.replace('/?signed_out=1')"
+SECOND_STEP_SECONDS = 300  # the code must follow the password within five minutes
 
 
 def app_states() -> list[type[rx.State]]:
@@ -102,6 +105,11 @@ class AccountForm(rx.State, mixin=True):
         """On load: where the customer goes after signing in, kept across login ↔ sign-up."""
         target = safe_next(self.router.page.params.get("next"))
         self.onward = "" if target == "/" else "?next=" + quote(target, safe="")
+        self._start_over()
+
+    def _start_over(self) -> None:
+        """A fresh form on each visit."""
+        self.error, self.busy = "", False
 
     async def _account_from(self, form: dict) -> Account:
         """The account the form names (raises AccountError saying what is wrong)."""
@@ -109,6 +117,10 @@ class AccountForm(rx.State, mixin=True):
 
     def _welcome(self, account: Account) -> list:
         return []
+
+    def _second_step_needed(self, account: Account) -> bool:
+        """True when the account must also give a code before it is signed in."""
+        return False
 
     @rx.event
     async def submit(self, form: dict):
@@ -120,12 +132,25 @@ class AccountForm(rx.State, mixin=True):
             self.busy, self.error = False, exc.message
             return
         self.busy = False
+        if self._second_step_needed(account):
+            return
+        yield await self._finish(account)
+
+    async def _finish(self, account: Account) -> list:
         await self._sign_in(account)
-        yield [rx.redirect(safe_next(self.router.page.params.get("next"))), *self._welcome(account)]
+        return [
+            rx.redirect(safe_next(self.router.page.params.get("next"))),
+            *self._welcome(account),
+        ]
 
 
 class LoginState(AccountForm, AuthState):
-    """`/login`."""
+    """`/login`: a password, then (for accounts with two-factor sign-in) a code from the app or a
+    recovery code, within a few minutes; only then is the browser signed in."""
+
+    needs_code: bool = False
+    _pending_user_id: int = 0
+    _pending_until: float = 0.0
 
     async def _account_from(self, form: dict) -> Account:
         login = str(form.get("login", ""))[:254]
@@ -133,17 +158,47 @@ class LoginState(AccountForm, AuthState):
         address = self.router.session.client_ip
         return await asyncio.to_thread(sign_in, login, password, address)
 
+    def _start_over(self) -> None:
+        super()._start_over()
+        self.needs_code, self._pending_user_id = False, 0
+
+    def _second_step_needed(self, account: Account) -> bool:
+        if not account.two_factor:
+            return False
+        self._pending_user_id, self._pending_until = account.id, time.time() + SECOND_STEP_SECONDS
+        self.needs_code = True
+        return True
+
+    @rx.event
+    async def submit_code(self, form: dict):
+        self.busy, self.error = True, ""
+        yield
+        pending = self._pending_user_id if time.time() < self._pending_until else 0
+        account = await asyncio.to_thread(get_account, pending) if pending else None
+        if account is None:
+            self.busy, self.needs_code, self._pending_user_id = False, False, 0
+            self.error = "Please sign in with your password first."
+            return
+        try:
+            await asyncio.to_thread(two_factor.verify, account, str(form.get("code", ""))[:40])
+        except CustomerError as exc:  # a wrong code, or too many
+            self.busy, self.error = False, exc.message
+            return
+        self.busy, self.needs_code, self._pending_user_id = False, False, 0
+        yield await self._finish(account)
+
 
 class SignupState(AccountForm, AuthState):
     """`/signup`."""
 
     async def _account_from(self, form: dict) -> Account:
         return await asyncio.to_thread(
-            create_user,
+            sign_up,
             str(form.get("username", ""))[:40],
             str(form.get("email", ""))[:254],
             str(form.get("password", ""))[:1000],
-            password_again=str(form.get("confirm", ""))[:1000],
+            str(form.get("confirm", ""))[:1000],
+            self.router.session.client_ip,
         )
 
     def _welcome(self, account: Account) -> list:

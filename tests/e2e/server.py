@@ -124,7 +124,10 @@ def running_app(
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{os.environ['PATH']}",
     }
     env.pop("REFLEX_REDIS_URL", None)
-    if redis_url:
+    if redis_url:  # the tests' own Redis database: nothing from an earlier run (throttle counts)
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
         env["REFLEX_REDIS_URL"] = redis_url
         env["GRANIAN_WORKERS"] = str(workers)
     env.update(extra_env or {})

@@ -1,6 +1,7 @@
-"""Slowing down password guessing: failed sign-ins counted per account and per client address
-(the `limits` library, in Redis when it is configured so that every worker and app server shares
-the counts; in this process's memory otherwise).
+"""Slowing down abuse: failed sign-ins counted per account and per client address, and the
+other actions a script could repeat (sign-ups, password resets, ticket resends, Stripe return
+checks) counted per address or account. Counts live in Redis when it is configured, so every
+worker and app server shares them (the `limits` library); in this process's memory otherwise.
 
 An account may fail 5 times in 15 minutes, 10 in an hour and 20 in a day; an address 100 times in
 15 minutes and 300 in an hour. Past a limit, even the right password waits, and the message says
@@ -10,12 +11,13 @@ how long: the waits grow with each tier. Each failure is written to the audit lo
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 
 from limits import parse_many, storage, strategies
 from sqlalchemy.engine import Engine
 
-from bookmyseat.services.accounts.users import Account, AccountError, authenticate
+from bookmyseat.services.accounts.users import Account, AccountError, authenticate, create_user
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.staff import audit
 from bookmyseat.settings import get_settings
@@ -29,6 +31,10 @@ class SignInThrottled(CustomerError):
     code = "sign_in_throttled"
 
 
+class Throttled(CustomerError):
+    code = "throttled"
+
+
 @lru_cache(maxsize=4)
 def _limiter(uri: str) -> strategies.MovingWindowRateLimiter:
     return strategies.MovingWindowRateLimiter(storage.storage_from_string(uri))
@@ -38,6 +44,63 @@ def limiter() -> strategies.MovingWindowRateLimiter:
     """Shared through Redis when the site has it, so that several workers count together."""
     redis_url = get_settings().redis_url
     return _limiter(redis_url or "memory://")
+
+
+def _wait_text(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """A repeatable action's allowance: `limits` (e.g. "5/hour;20/day") per key (an address or
+    an account); past it, `Throttled` with `refusal` and how long to wait."""
+
+    action: str
+    limits: str
+    refusal: str
+
+    def _key(self, key: str) -> str:
+        return f"bookmyseat:{self.action}:{str(key or 'unknown')[:254]}"
+
+    def refuse_if_spent(self, key: str) -> None:
+        """Refuse, saying how long to wait, when `key` has used up its allowance."""
+        wait = 0.0
+        for limit in parse_many(self.limits):
+            if not limiter().test(limit, self._key(key)):
+                reset = limiter().get_window_stats(limit, self._key(key)).reset_time
+                wait = max(wait, reset - time.time())
+        if wait > 0:
+            raise Throttled(f"{self.refusal} Please try again in {_wait_text(wait)}.")
+
+    def count(self, key: str) -> None:
+        for limit in parse_many(self.limits):
+            limiter().hit(limit, self._key(key))
+
+    def hit(self, key: str) -> None:
+        """Count one more use by `key`, or refuse (counting nothing) when it has used them up."""
+        self.refuse_if_spent(key)
+        self.count(key)
+
+
+SIGN_UPS_PER_ADDRESS = Throttle(
+    "sign-up:address", "10/hour;50/day", "Too many accounts were created from this network."
+)
+PASSWORD_RESETS_PER_ADDRESS = Throttle(
+    "password-reset:address", "10/hour;30/day", "Too many password resets from this network."
+)
+PASSWORD_RESETS_PER_EMAIL = Throttle(
+    "password-reset:email", "3/hour;6/day", "Too many password resets for this address."
+)
+RESENDS_PER_ACCOUNT = Throttle(
+    "resend:account", "5/hour;20/day", "You have asked for your tickets many times already."
+)
+PAYMENT_CHECKS_PER_ADDRESS = Throttle(
+    "stripe-return:address", "30/minute;300/hour", "Too many payment checks from this network."
+)
+TWO_FACTOR_PER_ACCOUNT = Throttle(
+    "two-factor:account", "5/15 minutes;20/day", "Too many wrong codes for this account."
+)
 
 
 def _keys(login: str, address: str) -> list[tuple[list, str]]:
@@ -56,11 +119,9 @@ def check_sign_in_allowed(login: str, address: str) -> None:
                 reset = limiter().get_window_stats(limit, key).reset_time
                 wait = max(wait, reset - time.time())
     if wait > 0:
-        minutes = max(1, round(wait / 60))
         raise SignInThrottled(
             "Too many failed sign-ins for this account or from this network. "
-            f"Please try again in {minutes} minute{'s' if minutes != 1 else ''}. "
-            "Your account itself is safe."
+            f"Please try again in {_wait_text(wait)}. Your account itself is safe."
         )
 
 
@@ -86,4 +147,21 @@ def sign_in(login: str, password: str, address: str, *, engine: Engine | None = 
             engine=engine,
         )
         raise AccountError("That username or email and password do not match.")
+    return account
+
+
+def sign_up(
+    username: str,
+    email: str,
+    password: str,
+    password_again: str,
+    address: str,
+    *,
+    engine: Engine | None = None,
+) -> Account:
+    """A new account, unless this address has created too many lately (a refused form does not
+    count: only accounts made)."""
+    SIGN_UPS_PER_ADDRESS.refuse_if_spent(address)
+    account = create_user(username, email, password, password_again=password_again, engine=engine)
+    SIGN_UPS_PER_ADDRESS.count(address)
     return account

@@ -44,10 +44,18 @@ class Account:
     email: str
     full_name: str
     role: str
+    two_factor: bool = False  # signs in with a code from an authenticator app too
 
 
 def account_of(user: User) -> Account:
-    return Account(user.id, user.username, user.email, user.full_name, user.role)
+    return Account(
+        user.id,
+        user.username,
+        user.email,
+        user.full_name,
+        user.role,
+        user.two_factor_since is not None,
+    )
 
 
 def hash_password(password: str) -> str:
@@ -79,6 +87,15 @@ def password_problem(password: str, *personal: str) -> str:
     return f"That password is too easy to guess. {hints or 'Add another word or two.'}"
 
 
+def normal_email(email: str) -> str:
+    """An address as accounts store it (email-validator's normal form, lower-cased), so a lookup
+    matches however the person typed it; AccountError if it is not an address."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise AccountError(f"Please enter a valid email address: {exc}", "email") from None
+
+
 def validate_signup(username: str, email: str, password: str) -> tuple[str, str]:
     """Normalise and check sign-up fields; returns (username, email)."""
     username = username.strip().lower()
@@ -86,10 +103,7 @@ def validate_signup(username: str, email: str, password: str) -> tuple[str, str]
         raise AccountError(
             "Usernames are 3–30 characters: lowercase letters, digits, '_' and '.'.", "username"
         )
-    try:
-        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise AccountError(f"Please enter a valid email address: {exc}", "email") from None
+    email = normal_email(email)
     problem = password_problem(password, username, email, email.partition("@")[0])
     if problem:
         raise AccountError(problem, "password")

@@ -1,8 +1,9 @@
-"""The emails a booking sends, built from the database: e-ticket, cancellation, late-payment refund.
+"""The emails the site sends, built from the database: a booking's e-ticket, cancellation and
+late-payment refund, and an account's password-reset link.
 
 Each is multipart: plain text and HTML with inline styles (no remote images: the QR code travels
 inside the message), plus the calendar entry for tickets. The Message-ID depends only on the
-booking and the message kind, so a retried send is recognisably the same message.
+booking (or reset) and the message kind, so a retried send is recognisably the same message.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from bookmyseat.models import (
     Cinema,
     EmailOutbox,
     Movie,
+    PasswordReset,
     Screen,
     Showtime,
 )
+from bookmyseat.services.accounts.password_reset import EMAIL_KIND, RESET_LIFETIME, reset_link
 from bookmyseat.services.booking.records import booking_view
 from bookmyseat.services.mail.tickets import CalendarEntry, ics_bytes, qr_png, ticket_code
 from bookmyseat.services.money import format_money
@@ -125,12 +128,12 @@ def _details_rows(details: TicketDetails, seats: bool = True) -> str:
     return f'<table role="presentation" cellpadding="0" cellspacing="0">{cells}</table>'
 
 
-def _base(kind: str, subject: str, to: str, details: TicketDetails, settings: Settings):
+def _base(kind: str, subject: str, to: str, reference: str, settings: Settings):
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = formataddr((settings.mail_from_name, settings.sender_address))
     msg["To"] = to
-    msg["Message-ID"] = message_id(kind, details.reference, settings)
+    msg["Message-ID"] = message_id(kind, reference, settings)
     return msg
 
 
@@ -139,7 +142,11 @@ def ticket_message(kind: str, to: str, details: TicketDetails, settings: Setting
     code = ticket_code(details.reference, settings.secret_key)
     link = f"{settings.public_url}/bookings/{details.reference}"
     msg = _base(
-        kind, f"Your tickets: {details.movie}, {details.local_start}", to, details, settings
+        kind,
+        f"Your tickets: {details.movie}, {details.local_start}",
+        to,
+        details.reference,
+        settings,
     )
     text = "\n".join(
         [
@@ -208,7 +215,7 @@ def notice_message(kind: str, to: str, details: TicketDetails, settings: Setting
             f"by someone else, so no tickets were issued. The full {amount} is refunded to "
             "your card; banks usually show it within 5–7 working days."
         )
-    msg = _base(kind, subject, to, details, settings)
+    msg = _base(kind, subject, to, details.reference, settings)
     msg.set_content(
         f"{lead}\n\nMovie:   {details.movie}\nCinema:  {details.cinema}, {details.screen}\n"
         f"When:    {details.local_start}\nAmount:  {amount}\nBooking: {details.reference}\n"
@@ -227,7 +234,37 @@ def notice_message(kind: str, to: str, details: TicketDetails, settings: Setting
     return msg
 
 
+def password_reset_message(to: str, reset: PasswordReset, settings: Settings) -> EmailMessage:
+    """The reset link, and what to do if the person did not ask for it. It names no account
+    details beyond the address it goes to."""
+    subject = "Reset your BookMySeat password"
+    link = reset_link(reset, settings)
+    minutes = int(RESET_LIFETIME.total_seconds() // 60)
+    lead = "Someone, hopefully you, asked to reset the password of your BookMySeat account."
+    works = f"The link works once, within {minutes} minutes."
+    ignore = "If you did not ask, ignore this email: your password stays as it is."
+    msg = _base("password-reset", subject, to, str(reset.id), settings)
+    msg.set_content(f"{lead}\n\nChoose a new password here:\n{link}\n\n{works}\n{ignore}\n")
+    body = (
+        f'<p style="margin:0 0 16px;">{html.escape(lead)}</p>'
+        f'<p style="margin:0 0 16px;"><a href="{html.escape(link)}" style="display:inline-block;'
+        "background:#be123c;color:#ffffff;padding:10px 18px;border-radius:6px;"
+        'text-decoration:none;font-weight:bold;">Choose a new password</a></p>'
+        f'<p style="margin:0 0 8px;">{html.escape(works)}</p>'
+        f'<p style="margin:0 0 16px;color:#71717a;">{html.escape(ignore)}</p>'
+        '<p style="margin:0;font-size:12px;color:#71717a;word-break:break-all;">'
+        f"If the button does not work, open this address: {html.escape(link)}</p>"
+    )
+    msg.add_alternative(_html_page(subject, body), subtype="html")
+    return msg
+
+
 def build_message(session: Session, row: EmailOutbox, settings: Settings) -> EmailMessage:
+    if row.kind == EMAIL_KIND:
+        reset = session.get(PasswordReset, row.password_reset_id)
+        if reset is None:
+            raise ValueError(f"outbox row {row.id} names no password reset")
+        return password_reset_message(row.to_address, reset, settings)
     details = ticket_details(session, row.booking_id)
     if row.kind == "confirmation" or row.kind.startswith("resend"):
         return ticket_message(row.kind, row.to_address, details, settings)

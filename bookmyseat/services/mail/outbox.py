@@ -124,9 +124,11 @@ def deliver_due(
             continue
         with read_session(engine) as session:
             row = session.get(EmailOutbox, outbox_id)
-            reference = session.execute(
-                select(Booking.reference).where(Booking.id == row.booking_id)
-            ).scalar_one()
+            reference = _about(
+                session.execute(
+                    select(Booking.reference).where(Booking.id == row.booking_id)
+                ).scalar_one_or_none()
+            )
             try:
                 message = build_message(session, row, settings)
             except Exception as exc:  # a message we cannot build is a failure
@@ -139,7 +141,7 @@ def deliver_due(
             _record_failure(row, reference, exc, now, engine, rng, report)
             continue
         _finish(outbox_id, now, engine, status=OutboxStatus.SENT, sent_at=now, last_error="")
-        log.info("Email sent to %s for booking %s", row.to_address, reference)
+        log.info("Email sent to %s for %s", row.to_address, reference)
         report.sent.append(outbox_id)
     return report
 
@@ -151,9 +153,7 @@ def _record_failure(row, reference, exc, now, engine, rng, report) -> None:
         if not isinstance(exc, PermanentMailError):
             reason = f"gave up after 24 hours: {reason}"[:480]
         _finish(row.id, now, engine, status=OutboxStatus.FAILED, last_error=reason)
-        log.warning(
-            "Email to %s failed: %s, not retried (booking %s)", row.to_address, reason, reference
-        )
+        log.warning("Email to %s failed: %s, not retried (%s)", row.to_address, reason, reference)
         report.failed.append(row.id)
         return
     _finish(
@@ -163,6 +163,11 @@ def _record_failure(row, reference, exc, now, engine, rng, report) -> None:
     report.retrying.append(row.id)
 
 
+def _about(reference: str | None) -> str:
+    """What a message is about, for the log: its booking, or (a password reset) an account."""
+    return f"booking {reference}" if reference else "an account"
+
+
 def _log_held(due: list[int], engine: Engine | None) -> None:
     new = [i for i in due if i not in _announced_unsent]
     if not new:
@@ -170,15 +175,15 @@ def _log_held(due: list[int], engine: Engine | None) -> None:
     with read_session(engine) as session:
         rows = session.execute(
             select(EmailOutbox.id, EmailOutbox.kind, EmailOutbox.to_address, Booking.reference)
-            .join(Booking, Booking.id == EmailOutbox.booking_id)
+            .outerjoin(Booking, Booking.id == EmailOutbox.booking_id)
             .where(EmailOutbox.id.in_(new))
         ).all()
     for row in rows:
         log.info(
-            "Email %s to %s for booking %s kept in the outbox: no SMTP server is configured",
+            "Email %s to %s for %s kept in the outbox: no SMTP server is configured",
             row.kind,
             row.to_address,
-            row.reference,
+            _about(row.reference),
         )
         _announced_unsent.add(row.id)
 

@@ -1,5 +1,6 @@
 """Resending a ticket: the e-ticket queued once more through the outbox, within limits
-that stop a customer (or a script) from turning the site into a mail cannon."""
+that stop a customer (or a script) from turning the site into a mail cannon: per booking (once
+in 10 minutes, 5 times in all) and per customer across their bookings (5 an hour, 20 a day)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import write_session
 from bookmyseat.models import BookingStatus, EmailOutbox, OutboxStatus, User
+from bookmyseat.services.accounts.throttle import RESENDS_PER_ACCOUNT
 from bookmyseat.services.booking.records import locked_booking
 from bookmyseat.services.clock import resolve_now
 from bookmyseat.services.errors import CustomerError
@@ -32,6 +34,8 @@ def queue_resend(
     """Queue the e-ticket again, at most once per RESEND_EVERY and MAX_RESENDS times in all.
     `user_id` limits it to the owner's booking; staff pass None."""
     now = resolve_now(now)
+    if user_id is not None:
+        RESENDS_PER_ACCOUNT.refuse_if_spent(str(user_id))
     with write_session(engine) as session:
         booking = locked_booking(session, reference, user_id)
         if booking.status != BookingStatus.PAID:
@@ -65,3 +69,5 @@ def queue_resend(
                 created_at=now,
             )
         )
+    if user_id is not None:
+        RESENDS_PER_ACCOUNT.count(str(user_id))

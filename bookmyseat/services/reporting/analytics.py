@@ -309,11 +309,11 @@ def recent_activity(
             select(
                 EmailOutbox.next_attempt_at,
                 literal("email_failed"),
-                Booking.reference,
+                func.coalesce(Booking.reference, ""),  # "": an account's email (password reset)
                 literal(0),
                 EmailOutbox.last_error,
             )
-            .join(Booking, Booking.id == EmailOutbox.booking_id)
+            .outerjoin(Booking, Booking.id == EmailOutbox.booking_id)
             .where(EmailOutbox.status == OutboxStatus.FAILED),
             EmailOutbox.next_attempt_at,
         ),

@@ -224,7 +224,7 @@ def list_outbox(
         rows = session.execute(
             select(
                 EmailOutbox.id,
-                Booking.reference,
+                func.coalesce(Booking.reference, "").label("reference"),  # "": an account's email
                 EmailOutbox.kind,
                 EmailOutbox.to_address,
                 EmailOutbox.status,
@@ -232,7 +232,7 @@ def list_outbox(
                 EmailOutbox.last_error,
                 EmailOutbox.next_attempt_at,
             )
-            .join(Booking, Booking.id == EmailOutbox.booking_id)
+            .outerjoin(Booking, Booking.id == EmailOutbox.booking_id)
             .where(EmailOutbox.status == status if status else True)
             .order_by(EmailOutbox.id.desc())
             .limit(limit)
