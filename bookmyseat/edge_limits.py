@@ -3,7 +3,8 @@ backend (pages, API, uploads and the event websocket).
 
 - Request bodies: an upload, a Stripe webhook or any other body larger than its cap is refused
   with 413 while it streams in (a declared Content-Length over the cap is refused unread), so a
-  300 MB body costs the server at most the cap in memory.
+  300 MB body costs the server at most the cap in memory; one that takes more than 30 seconds
+  to arrive gets 408.
 - Websockets: one client address may hold only so many open sockets per worker; more are
   refused at the handshake (HTTP 403). A socket that has not joined the app's event namespace
   (which a real page does at once, carrying its first event) within a few seconds is closed, so
@@ -53,6 +54,7 @@ class EdgeLimits:
     sockets_per_address: int
     socket_join_seconds: float
     trusted_proxy_hops: int
+    body_seconds: float = 30.0  # the longest a request body may take to arrive
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EdgeLimits:
@@ -95,14 +97,19 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
+class _ClientLeft(Exception):
+    pass
+
+
 async def _read_capped(receive: Receive, cap: int) -> list[Message]:
-    """The request's body messages, or _TooLarge as soon as they pass `cap` bytes."""
+    """The request's body messages, or _TooLarge as soon as they pass `cap` bytes, or
+    _ClientLeft when the client went away before the end."""
     messages, size = [], 0
     while True:
         message = await receive()
-        messages.append(message)
         if message["type"] != "http.request":
-            return messages  # the client went away
+            raise _ClientLeft
+        messages.append(message)
         size += len(message.get("body", b""))
         if size > cap:
             raise _TooLarge
@@ -143,13 +150,15 @@ class _SocketGuard:
                 return {"type": "websocket.disconnect", "code": POLICY_VIOLATION}
             if pending is None:
                 pending = asyncio.ensure_future(receive())
-            if not joined:
-                done, _ = await asyncio.wait({pending}, timeout=max(0, deadline - loop.time()))
-                if not done:  # never joined: close it, and tell the app the client left
-                    closed = True
-                    await send({"type": "websocket.close", "code": POLICY_VIOLATION})
-                    return {"type": "websocket.disconnect", "code": POLICY_VIOLATION}
-            message, pending = await pending, None
+            # Waiting (not awaiting the future itself) leaves the read alive if the caller is
+            # cancelled, as engine.io's own timeouts do: the next call picks it up.
+            timeout = None if joined else max(0, deadline - loop.time())
+            done, _ = await asyncio.wait({pending}, timeout=timeout)
+            if not done:  # never joined: close it, and tell the app the client left
+                closed = True
+                await send({"type": "websocket.close", "code": POLICY_VIOLATION})
+                return {"type": "websocket.disconnect", "code": POLICY_VIOLATION}
+            message, pending = pending.result(), None
             text = message.get("text") or ""
             if message["type"] == "websocket.receive" and text.startswith(JOIN_PREFIX):
                 joined = True
@@ -183,9 +192,15 @@ def with_edge_limits(limits: EdgeLimits) -> Callable[[ASGIApp], ASGIApp]:
             try:
                 if declared is not None and declared > cap:
                     raise _TooLarge
-                messages = await _read_capped(receive, cap)
+                async with asyncio.timeout(limits.body_seconds):
+                    messages = await _read_capped(receive, cap)
             except _TooLarge:
                 await _refuse(send, 413, f"Request too large: at most {cap // 1000} kB here.")
+                return
+            except TimeoutError:  # a body trickling in would hold its buffer for ever
+                await _refuse(send, 408, "The request body took too long to arrive.")
+                return
+            except _ClientLeft:  # nobody to answer, nothing for the app to do
                 return
 
             async def replay() -> Message:

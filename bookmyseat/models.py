@@ -73,6 +73,7 @@ class User(SQLModel, table=True):
     # Two-factor sign-in (staff): the TOTP secret, set at enrolment and in force once confirmed.
     totp_secret: str = Field(default="", max_length=64)
     two_factor_since: datetime | None = None
+    totp_last_step: int = 0  # the newest 30-second step a code was accepted for: none again
 
 
 class RecoveryCode(SQLModel, table=True):
@@ -111,6 +112,9 @@ class LoginSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    # When this browser gave the second factor (a code at sign-in, or at enrolment); staff
+    # areas that require two factors accept only sessions that did.
+    second_factor_at: datetime | None = None
 
 
 class Movie(SQLModel, table=True):

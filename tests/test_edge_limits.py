@@ -4,6 +4,8 @@ stream in, sockets capped per client address, sockets that never join closed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 
 from bookmyseat.edge_limits import EdgeLimits, client_address, with_edge_limits
 
@@ -182,3 +184,58 @@ def test_forwarded_addresses_count_only_behind_trusted_proxies() -> None:
     assert client_address(scope, 1) == "1.2.3.4"  # what our proxy saw
     assert client_address(scope, 2) == "6.6.6.6"
     assert client_address(scope, 3) == "10.9.9.9"  # fewer hops than proxies: the peer
+
+
+def test_a_body_that_trickles_in_is_cut_off_and_a_client_that_leaves_reaches_nothing() -> None:
+    limits = dataclasses.replace(LIMITS, body_seconds=0.2)
+    inner = Recorder()
+    app = with_edge_limits(limits)(inner)
+    sent = []
+
+    async def slow_receive():
+        await asyncio.sleep(0.15)
+        return {"type": "http.request", "body": b"x", "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/_upload", "headers": []}
+    asyncio.run(app(scope, slow_receive, send))
+    assert sent[0]["status"] == 408 and inner.bodies == []
+
+    status_sent = []
+
+    async def leaving_receive():
+        return {"type": "http.disconnect"}
+
+    async def record(message):
+        status_sent.append(message)
+
+    asyncio.run(app(scope, leaving_receive, record))
+    assert status_sent == [] and inner.bodies == []
+
+
+def test_a_read_cancelled_by_the_app_is_not_lost() -> None:
+    """engine.io waits for each message under its own timeout: a cancelled wait must leave the
+    socket's pending read intact for the next one."""
+
+    async def impatient_app(scope, receive, send) -> None:
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        await receive()  # the join
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(receive(), 0.05)  # nothing yet: gives up
+        message = await receive()  # then it arrives
+        await send({"type": "websocket.send", "text": message["text"]})
+
+    async def scenario():
+        socket = FakeSocket("10.0.0.5", joins=True)
+        app = with_edge_limits(LIMITS)(impatient_app)
+        task = asyncio.create_task(app(socket.scope, socket.receive, socket.send))
+        await asyncio.sleep(0.1)
+        socket.inbox.put_nowait({"type": "websocket.receive", "text": "42hello"})
+        await asyncio.wait_for(task, 2)
+        return socket.sent
+
+    sent = asyncio.run(scenario())
+    assert sent[-1] == {"type": "websocket.send", "text": "42hello"}

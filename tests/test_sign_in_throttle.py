@@ -4,6 +4,7 @@ every failure is in the audit log; with Redis, several workers count together.""
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -81,3 +82,34 @@ def test_one_address_creates_ten_accounts_an_hour_and_refused_forms_do_not_count
                          engine=engine)  # fmt: skip
     throttle.sign_up("elsewhere", "elsewhere@example.com", PASSWORD, PASSWORD, "10.0.0.10",
                      engine=engine)  # fmt: skip
+
+
+def test_parallel_guesses_take_turns_and_cannot_overrun_the_allowance(postgresql_engine) -> None:
+    """Four failures, then ten guesses at once: the account's row is locked while each is
+    checked and counted, so exactly one more is tried and nine are told to wait (without the
+    lock all ten would pass the check before any was counted)."""
+    engine = postgresql_engine
+    name = f"burst_{uuid.uuid4().hex[:8]}"
+    create_user(name, f"{name}@example.com", PASSWORD, engine=engine)
+    for n in range(4):
+        with pytest.raises(AccountError):
+            throttle.sign_in(name, f"wrong-{n}-guess", "10.7.0.1", engine=engine)
+    start = threading.Barrier(10)
+    outcomes: list[str] = []
+
+    def guess(n: int) -> None:
+        start.wait(timeout=20)
+        try:
+            throttle.sign_in(name, f"parallel-{n}-guess", f"10.7.1.{n}", engine=engine)
+            outcomes.append("signed in")
+        except throttle.SignInThrottled:
+            outcomes.append("throttled")
+        except AccountError:
+            outcomes.append("wrong")
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["throttled"] * 9 + ["wrong"]

@@ -17,6 +17,7 @@ from bookmyseat.models import (
     ProviderEvent,
     utcnow,
 )
+from bookmyseat.services.accounts.throttle import Throttled
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.holds import expire_lapsed_holds
@@ -330,3 +331,32 @@ def test_paying_again_after_coming_back_expires_the_earlier_session(
             view.reference, world.alice, settings=stripe_settings, engine=world.engine
         )
     assert status_of(world, view.reference) == BookingStatus.PAID
+
+
+def test_the_return_page_asks_stripe_only_about_our_sessions_and_not_without_end(
+    world: World, stripe_settings: Settings, standin: StripeStandIn
+) -> None:
+    """A script loading the success page with made-up or one real session id must not spend
+    the site's Stripe quota: unknown ids are answered without asking Stripe, and one session is
+    checked at most 10 times a minute from one address."""
+    before = len(standin.requests)
+    made_up = stripe_sessions.confirm_return(
+        "cs_test_made_up", "10.1.1.1", settings=stripe_settings, engine=world.engine
+    )
+    assert made_up.result == "nothing" and len(standin.requests) == before
+
+    view, session_id = checkout(world, stripe_settings, "C1")
+    standin.pay(session_id)
+    for _ in range(10):
+        outcome = stripe_sessions.confirm_return(
+            session_id, "10.1.1.1", settings=stripe_settings, engine=world.engine
+        )
+        assert (outcome.result, outcome.reference) == ("paid", view.reference)
+    with pytest.raises(Throttled, match="checked many times"):
+        stripe_sessions.confirm_return(
+            session_id, "10.1.1.1", settings=stripe_settings, engine=world.engine
+        )
+    other = stripe_sessions.confirm_return(
+        session_id, "10.2.2.2", settings=stripe_settings, engine=world.engine
+    )
+    assert other.result == "paid"

@@ -49,6 +49,10 @@ def upgrade() -> None:
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('two_factor_since', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=False, server_default='0'))
+
+    with op.batch_alter_table('login_session', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('second_factor_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
     with op.batch_alter_table('email_outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('password_reset_id', sa.Integer(), nullable=True))
@@ -70,7 +74,11 @@ def downgrade() -> None:
                nullable=False)
         batch_op.drop_column('password_reset_id')
 
+    with op.batch_alter_table('login_session', schema=None) as batch_op:
+        batch_op.drop_column('second_factor_at')
+
     with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.drop_column('totp_last_step')
         batch_op.drop_column('two_factor_since')
         batch_op.drop_column('totp_secret')
 

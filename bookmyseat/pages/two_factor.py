@@ -61,6 +61,24 @@ def enrol() -> rx.Component:
                     height="200px",
                 ),
                 rx.text("Or type this key: ", rx.code(TwoFactorState.secret), size="2"),
+                rx.vstack(
+                    rx.el.label(
+                        "Your password",
+                        html_for="password",
+                        style={"fontSize": "var(--font-size-2)"},
+                    ),
+                    rx.input(
+                        id="password",
+                        name="password",
+                        type="password",
+                        auto_complete="current-password",
+                        required=True,
+                        width="100%",
+                        size="3",
+                    ),
+                    spacing="1",
+                    width="100%",
+                ),  # fmt: skip
                 code_field(),
                 rx.button(
                     "Turn on", type="submit", size="3", width="100%", loading=TwoFactorState.busy

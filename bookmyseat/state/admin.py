@@ -33,8 +33,9 @@ class AdminState(AuthState):
         path = self.router.url.path.rstrip("/") or "/"
         try:
             await asyncio.to_thread(require_staff, account, f"the page {path}")
-        except TwoFactorNeeded as exc:
-            return [rx.redirect("/account/two-factor"), rx.toast.info(exc.message)]
+        except TwoFactorNeeded as exc:  # enrol, or (enrolled) sign in again with a code
+            where = "/login?next=" + path if account.two_factor else "/account/two-factor"
+            return [rx.redirect(where), rx.toast.info(exc.message)]
         except AccessDenied as exc:
             if account is None:
                 return rx.redirect(f"/login?next={path}")

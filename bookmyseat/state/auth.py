@@ -4,26 +4,23 @@ checks the session token against the database; the `username` var is for display
 from __future__ import annotations
 
 import asyncio
-import time
 from urllib.parse import quote
 
 import reflex as rx
 
-from bookmyseat.services.accounts import two_factor
+from bookmyseat.services.accounts import signing_in
 from bookmyseat.services.accounts.login_sessions import (
     SESSION_DAYS,
     account_for_token,
     end_session,
-    start_session,
 )
-from bookmyseat.services.accounts.throttle import sign_in, sign_up
-from bookmyseat.services.accounts.users import Account, get_account
+from bookmyseat.services.accounts.signing_in import SignedIn
+from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.settings import get_settings
 
 # A new tab token, then the home page (which says "You are signed out").
 START_AFRESH = "sessionStorage.removeItem('token'); window.location.replace('/?signed_out=1')"
-SECOND_STEP_SECONDS = 300  # the code must follow the password within five minutes
 
 
 def app_states() -> list[type[rx.State]]:
@@ -76,9 +73,10 @@ class AuthState(rx.State):
     async def refresh_identity(self):
         self._show_identity(await self._current_account())
 
-    async def _sign_in(self, account: Account) -> None:
-        self.session_token = await asyncio.to_thread(start_session, account.id)
-        self._show_identity(account)
+    def _signed_in(self, signed_in: SignedIn) -> None:
+        """The browser holds the session the services opened (none while a code is owed)."""
+        self.session_token = signed_in.token
+        self._show_identity(signed_in.account if signed_in.token else None)
 
     @rx.event
     async def logout(self):
@@ -111,89 +109,81 @@ class AccountForm(rx.State, mixin=True):
         """A fresh form on each visit."""
         self.error, self.busy = "", False
 
-    async def _account_from(self, form: dict) -> Account:
-        """The account the form names (raises AccountError saying what is wrong)."""
+    async def _submitted(self, form: dict) -> SignedIn:
+        """What the services made of the form (raises CustomerError saying what is wrong)."""
         raise NotImplementedError
 
     def _welcome(self, account: Account) -> list:
         return []
 
-    def _second_step_needed(self, account: Account) -> bool:
-        """True when the account must also give a code before it is signed in."""
-        return False
+    def _code_owed(self, signed_in: SignedIn) -> None:
+        """The password was right, but the account also needs a code."""
 
     @rx.event
     async def submit(self, form: dict):
         self.busy, self.error = True, ""
         yield
         try:
-            account = await self._account_from(form)
+            signed_in = await self._submitted(form)
         except CustomerError as exc:  # a refused account, or too many tries
             self.busy, self.error = False, exc.message
             return
         self.busy = False
-        if self._second_step_needed(account):
+        if not signed_in.token:
+            self._code_owed(signed_in)
             return
-        yield await self._finish(account)
+        yield self._finish(signed_in)
 
-    async def _finish(self, account: Account) -> list:
-        await self._sign_in(account)
+    def _finish(self, signed_in: SignedIn) -> list:
+        self._signed_in(signed_in)
         return [
             rx.redirect(safe_next(self.router.page.params.get("next"))),
-            *self._welcome(account),
+            *self._welcome(signed_in.account),
         ]
 
 
 class LoginState(AccountForm, AuthState):
     """`/login`: a password, then (for accounts with two-factor sign-in) a code from the app or a
-    recovery code, within a few minutes; only then is the browser signed in."""
+    recovery code; the services decide, this form asks."""
 
     needs_code: bool = False
-    _pending_user_id: int = 0
-    _pending_until: float = 0.0
+    _pending: str = ""  # the services' signed ticket between the password and the code
 
-    async def _account_from(self, form: dict) -> Account:
+    async def _submitted(self, form: dict) -> SignedIn:
         login = str(form.get("login", ""))[:254]
         password = str(form.get("password", ""))[:128]
         address = self.router.session.client_ip
-        return await asyncio.to_thread(sign_in, login, password, address)
+        return await asyncio.to_thread(signing_in.with_password, login, password, address)
 
     def _start_over(self) -> None:
         super()._start_over()
-        self.needs_code, self._pending_user_id = False, 0
+        self.needs_code, self._pending = False, ""
 
-    def _second_step_needed(self, account: Account) -> bool:
-        if not account.two_factor:
-            return False
-        self._pending_user_id, self._pending_until = account.id, time.time() + SECOND_STEP_SECONDS
-        self.needs_code = True
-        return True
+    def _code_owed(self, signed_in: SignedIn) -> None:
+        self.needs_code, self._pending = True, signed_in.pending
 
     @rx.event
     async def submit_code(self, form: dict):
         self.busy, self.error = True, ""
         yield
-        pending = self._pending_user_id if time.time() < self._pending_until else 0
-        account = await asyncio.to_thread(get_account, pending) if pending else None
-        if account is None:
-            self.busy, self.needs_code, self._pending_user_id = False, False, 0
-            self.error = "Please sign in with your password first."
-            return
+        code = str(form.get("code", ""))[:40]
         try:
-            await asyncio.to_thread(two_factor.verify, account, str(form.get("code", ""))[:40])
-        except CustomerError as exc:  # a wrong code, or too many
+            signed_in = await asyncio.to_thread(signing_in.with_code, self._pending, code)
+        except CustomerError as exc:  # a wrong code, too many, or no password first
             self.busy, self.error = False, exc.message
+            if exc.message == signing_in.PASSWORD_FIRST:
+                self.needs_code, self._pending = False, ""
             return
-        self.busy, self.needs_code, self._pending_user_id = False, False, 0
-        yield await self._finish(account)
+        self.busy, self.needs_code, self._pending = False, False, ""
+        yield self._finish(signed_in)
 
 
 class SignupState(AccountForm, AuthState):
     """`/signup`."""
 
-    async def _account_from(self, form: dict) -> Account:
+    async def _submitted(self, form: dict) -> SignedIn:
         return await asyncio.to_thread(
-            sign_up,
+            signing_in.with_new_account,
             str(form.get("username", ""))[:40],
             str(form.get("email", ""))[:254],
             str(form.get("password", ""))[:1000],

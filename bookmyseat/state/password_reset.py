@@ -6,13 +6,9 @@ import asyncio
 
 import reflex as rx
 
+from bookmyseat.services.accounts import signing_in
 from bookmyseat.services.accounts.login_sessions import end_session
-from bookmyseat.services.accounts.password_reset import (
-    MAX_TOKEN,
-    RESET_LIFETIME,
-    request_reset,
-    reset_password,
-)
+from bookmyseat.services.accounts.password_reset import MAX_TOKEN, RESET_LIFETIME, request_reset
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.state.auth import AuthState
 
@@ -21,6 +17,9 @@ LINK_SENT = (
     "If an account uses that address, we have emailed a link to reset the password. "
     f"It works once, within {int(RESET_LIFETIME.total_seconds() // 60)} minutes."
 )
+
+
+CHANGED_SIGN_IN = "Your password is changed. Please sign in with it and your code."
 
 
 class ForgotPasswordState(AuthState):
@@ -55,8 +54,8 @@ class ResetPasswordState(AuthState):
         yield
         token = str(self.router.page.params.get("token", ""))[:MAX_TOKEN]
         try:
-            account = await asyncio.to_thread(
-                reset_password,
+            signed_in = await asyncio.to_thread(
+                signing_in.with_reset_link,
                 token,
                 str(form.get("password", ""))[:1000],
                 str(form.get("confirm", ""))[:1000],
@@ -67,5 +66,8 @@ class ResetPasswordState(AuthState):
         self.busy = False
         # Whoever this browser was signed in as (the reset ended that account's own sessions).
         await asyncio.to_thread(end_session, self.session_token)
-        await self._sign_in(account)
+        self._signed_in(signed_in)
+        if not signed_in.token:  # two-factor accounts sign in afresh, code and all
+            yield [rx.redirect("/login"), rx.toast.success(CHANGED_SIGN_IN)]
+            return
         yield [rx.redirect("/"), rx.toast.success("Your password is changed.")]

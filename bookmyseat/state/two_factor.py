@@ -5,6 +5,7 @@ services.accounts.two_factor; this shows them."""
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import reflex as rx
@@ -71,7 +72,11 @@ class TwoFactorState(AuthState):
     async def confirm(self, form: dict):
         self.busy, self.error = True, ""
         yield
-        codes = await self._attempt(two_factor.confirm_enrolment, str(form.get("code", ""))[:40])
+        codes = await self._attempt(
+            partial(two_factor.confirm_enrolment, session_token=self.session_token),
+            str(form.get("password", ""))[:1000],
+            str(form.get("code", ""))[:40],
+        )
         self.busy = False
         if codes:
             self.qr = self.secret = ""

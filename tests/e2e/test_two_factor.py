@@ -49,10 +49,14 @@ def test_turning_on_two_factor_and_signing_in_with_it(app_server: RunningApp) ->
         await settings_tab.until(lambda: settings_tab.var(TwoFactorState, "secret"), timeout=15)
         secret = settings_tab.var(TwoFactorState, "secret")
         seen["qr"] = settings_tab.var(TwoFactorState, "qr")
-        await settings_tab.send(TwoFactorState.confirm, form={"code": "123456"})
+        await settings_tab.send(
+            TwoFactorState.confirm, form={"password": PASSWORD, "code": "123456"}
+        )
         await settings_tab.until(lambda: settings_tab.var(TwoFactorState, "error"), timeout=15)
         seen["wrong_enrolment"] = settings_tab.var(TwoFactorState, "error")
-        await settings_tab.send(TwoFactorState.confirm, form={"code": pyotp.TOTP(secret).now()})
+        await settings_tab.send(
+            TwoFactorState.confirm, form={"password": PASSWORD, "code": pyotp.TOTP(secret).now()}
+        )
         await settings_tab.until(
             lambda: settings_tab.var(TwoFactorState, "recovery_codes"), timeout=15
         )

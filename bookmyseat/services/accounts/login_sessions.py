@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session, write_session
@@ -21,9 +22,14 @@ def _digest(token: str) -> str:
 
 
 def start_session(
-    user_id: int, *, now: datetime | None = None, engine: Engine | None = None
+    user_id: int,
+    *,
+    second_factor: bool = False,
+    now: datetime | None = None,
+    engine: Engine | None = None,
 ) -> str:
-    """A new session token for the user (shown to the browser once, never stored)."""
+    """A new session token for the user (shown to the browser once, never stored);
+    `second_factor` when the browser has just given a two-factor code too."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     with write_session(engine) as session:
@@ -33,6 +39,7 @@ def start_session(
                 user_id=user_id,
                 created_at=now,
                 expires_at=now + timedelta(days=SESSION_DAYS),
+                second_factor_at=now if second_factor else None,
             )
         )
     return token
@@ -46,12 +53,24 @@ def account_for_token(
         return None
     now = now or utcnow()
     with read_session(engine) as session:
-        user = session.execute(
-            select(User)
+        found = session.execute(
+            select(User, LoginSession.second_factor_at)
             .join(LoginSession, LoginSession.user_id == User.id)
             .where(LoginSession.token_hash == _digest(token), LoginSession.expires_at > now)
-        ).scalar_one_or_none()
-    return account_of(user) if user is not None and user.is_active else None
+        ).one_or_none()
+    if found is None or not found[0].is_active:
+        return None
+    user, second_factor_at = found
+    return replace(account_of(user), second_factor=second_factor_at is not None)
+
+
+def mark_second_factor(session, token: str, user_id: int, now: datetime) -> None:
+    """This browser has just given a code (at enrolment): in the caller's transaction."""
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.token_hash == _digest(token), LoginSession.user_id == user_id)
+        .values(second_factor_at=now)
+    )
 
 
 def end_session(token: str, *, engine: Engine | None = None) -> None:

@@ -24,6 +24,7 @@ from bookmyseat.models import EmailOutbox, LoginSession, OutboxStatus, PasswordR
 from bookmyseat.services.accounts.throttle import (
     PASSWORD_RESETS_PER_ADDRESS,
     PASSWORD_RESETS_PER_EMAIL,
+    PASSWORD_RESETS_PER_EMAIL_AND_ADDRESS,
 )
 from bookmyseat.services.accounts.users import (
     Account,
@@ -72,6 +73,9 @@ def request_reset(
     except AccountError:
         return
     PASSWORD_RESETS_PER_ADDRESS.hit(address)
+    # Strict per address asking, loose per email overall: a stranger cannot use up the
+    # owner's allowance from another network.
+    PASSWORD_RESETS_PER_EMAIL_AND_ADDRESS.hit(f"{email}|{address}")
     PASSWORD_RESETS_PER_EMAIL.hit(email)
     nonce = secrets.token_hex(16)
     with write_session(engine) as session:
@@ -107,8 +111,9 @@ def request_reset(
 
 def _verified_reset(token: str, secret_key: str, engine: Engine | None) -> PasswordReset:
     """The reset the token names, if its MAC is right (compared in constant time)."""
-    reset_id, _, mac = token.strip()[:MAX_TOKEN].partition(".")
-    if not (reset_id.isascii() and reset_id.isdigit() and is_row_id(int(reset_id)) and mac):
+    token = token.strip()[:MAX_TOKEN]
+    reset_id, _, mac = token.partition(".")
+    if not (token.isascii() and reset_id.isdigit() and is_row_id(int(reset_id)) and mac):
         raise AccountError(INVALID_LINK)
     with read_session(engine) as session:
         reset = session.get(PasswordReset, int(reset_id))

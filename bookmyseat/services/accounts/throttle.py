@@ -17,7 +17,14 @@ from functools import lru_cache
 from limits import parse_many, storage, strategies
 from sqlalchemy.engine import Engine
 
-from bookmyseat.services.accounts.users import Account, AccountError, authenticate, create_user
+from bookmyseat.db import write_session
+from bookmyseat.services.accounts.users import (
+    Account,
+    AccountError,
+    authenticate,
+    create_user,
+    lock_named_account,
+)
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.staff import audit
 from bookmyseat.settings import get_settings
@@ -89,14 +96,17 @@ SIGN_UPS_PER_ADDRESS = Throttle(
 PASSWORD_RESETS_PER_ADDRESS = Throttle(
     "password-reset:address", "10/hour;30/day", "Too many password resets from this network."
 )
+PASSWORD_RESETS_PER_EMAIL_AND_ADDRESS = Throttle(
+    "password-reset:email-address", "3/hour;6/day", "Too many password resets for this address."
+)
 PASSWORD_RESETS_PER_EMAIL = Throttle(
-    "password-reset:email", "3/hour;6/day", "Too many password resets for this address."
+    "password-reset:email", "10/hour;20/day", "Too many password resets for this address."
 )
 RESENDS_PER_ACCOUNT = Throttle(
     "resend:account", "5/hour;20/day", "You have asked for your tickets many times already."
 )
-PAYMENT_CHECKS_PER_ADDRESS = Throttle(
-    "stripe-return:address", "30/minute;300/hour", "Too many payment checks from this network."
+PAYMENT_CHECKS = Throttle(
+    "stripe-return:session-address", "10/minute;60/hour", "This payment was checked many times."
 )
 TWO_FACTOR_PER_ACCOUNT = Throttle(
     "two-factor:account", "5/15 minutes;20/day", "Too many wrong codes for this account."
@@ -133,11 +143,16 @@ def record_failed_sign_in(login: str, address: str) -> None:
 
 def sign_in(login: str, password: str, address: str, *, engine: Engine | None = None) -> Account:
     """The account for these credentials, unless this account or address has failed too often
-    (then even the right password waits); a failure is counted and audited."""
-    check_sign_in_allowed(login, address)
-    account = authenticate(login, password, engine=engine)
+    (then even the right password waits); a failure is counted and audited. Attempts on one
+    account are checked and counted one at a time (its row locked), so a burst of parallel
+    guesses cannot all pass the allowance before any is counted."""
+    with write_session(engine) as session:
+        lock_named_account(session, login)
+        check_sign_in_allowed(login, address)
+        account = authenticate(login, password, engine=engine)
+        if account is None:
+            record_failed_sign_in(login, address)
     if account is None:
-        record_failed_sign_in(login, address)
         audit.record(
             audit.Actor.anonymous(),
             "sign_in_failed",

@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from bookmyseat.db import read_session, write_session
@@ -45,6 +46,7 @@ class Account:
     full_name: str
     role: str
     two_factor: bool = False  # signs in with a code from an authenticator app too
+    second_factor: bool = False  # this browser's session was opened with that code
 
 
 def account_of(user: User) -> Account:
@@ -150,13 +152,21 @@ def create_user(
         raise AccountError("That username or email was just registered.", "username") from exc
 
 
+def _named_by(login: str):
+    login = login.strip().lower()
+    return or_(User.username == login, func.lower(User.email) == login)
+
+
+def lock_named_account(session: Session, login: str) -> None:
+    """Lock the row of the account `login` names, if any, until the caller's transaction ends
+    (sign-in attempts on one account then go one at a time)."""
+    session.execute(select(User.id).where(_named_by(login)).with_for_update()).first()
+
+
 def authenticate(login: str, password: str, *, engine: Engine | None = None) -> Account | None:
     """The account for a username or email and password, or None."""
-    login = login.strip().lower()
     with read_session(engine) as session:
-        user = session.execute(
-            select(User).where(or_(User.username == login, func.lower(User.email) == login))
-        ).scalar_one_or_none()
+        user = session.execute(select(User).where(_named_by(login))).scalar_one_or_none()
     if user is None or not user.is_active:
         password_matches(_DUMMY_HASH, password)
         return None

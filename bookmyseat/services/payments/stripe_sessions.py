@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import Booking, CheckoutSession
+from bookmyseat.services.accounts.throttle import PAYMENT_CHECKS
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.fulfilment import confirm_payment
 from bookmyseat.services.booking.holds import release_hold
@@ -78,13 +79,22 @@ class ReturnOutcome:
 
 
 def confirm_return(
-    session_id: str, *, settings: Settings | None = None, engine: Engine | None = None
+    session_id: str,
+    address: str = "",
+    *,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
 ) -> ReturnOutcome:
     """The success page: the session id in the address is only a pointer, so the session is read
-    from Stripe and fulfilled (idempotently, as the webhook may do at the same moment)."""
+    from Stripe and fulfilled (idempotently, as the webhook may do at the same moment). Only a
+    session this site opened is looked up, and each page reloading it from one address asks
+    Stripe at most so often (a script must not spend the site's API quota)."""
     settings = settings or get_settings()
     if settings.demo_payments or not session_id.startswith("cs_"):
         return ReturnOutcome("nothing")
+    if not _is_known(session_id, engine):
+        return ReturnOutcome("nothing")
+    PAYMENT_CHECKS.hit(f"{session_id}:{address}")
     try:
         outcome = fulfil_session(session_id, settings=settings, engine=engine)
     except (stripe.StripeError, errors.BookingError) as exc:
@@ -95,6 +105,16 @@ def confirm_return(
     if outcome.is_paid or outcome.result == "duplicate":
         return ReturnOutcome("paid", outcome.booking.reference)
     return ReturnOutcome(outcome.result, outcome.booking.reference)
+
+
+def _is_known(session_id: str, engine: Engine | None) -> bool:
+    with read_session(engine) as session:
+        found = session.execute(
+            select(CheckoutSession.id).where(
+                CheckoutSession.provider == PROVIDER, CheckoutSession.session_id == session_id
+            )
+        ).first()
+    return found is not None
 
 
 def _is_latest_attempt(session_id: str, engine: Engine | None) -> bool:

@@ -2,7 +2,8 @@
 
 Admins may do everything; auditors may read (dashboard, bookings, outbox, audit log) and change
 nothing; customers and anonymous visitors get nothing; where two-factor sign-in is required
-(production), staff without it get nothing until they turn it on. Nothing in a URL or header
+(production), staff get nothing in a browser whose session was not opened with a code (or
+that enrolled), even if the account has two factors. Nothing in a URL or header
 grants access: only the signed-in account counts.
 
 Refusals are written to the audit log, coalesced: an account (or all anonymous visitors
@@ -66,10 +67,12 @@ def require_staff(
     role = account.role if account else "anonymous"
     verb = "change" if write else "open"
     if account is not None and account.role in allowed:
-        if account.two_factor or not two_factor.required_for(account):
+        if account.second_factor or not two_factor.required_for(account):
             return account
         _log_refusal(actor_of(account), f"{role} without two-factor tried to {verb} {what}", engine)
-        raise TwoFactorNeeded("Turn on two-factor sign-in to use the admin area.")
+        raise TwoFactorNeeded(
+            "The admin area needs two-factor sign-in: turn it on, or sign in with your code."
+        )
     _log_refusal(actor_of(account), f"{role} tried to {verb} {what}", engine)
     if account is not None and account.role == Role.AUDITOR:
         raise AccessDenied("Auditors can look but not change anything.")
