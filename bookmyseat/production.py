@@ -22,23 +22,32 @@ class UnsafeToStart(SystemExit):
     """Production refused: the message lists each problem on a line of its own."""
 
 
-def demo_accounts_present(engine: Engine | None = None) -> list[str]:
-    """The demo accounts found in the database (none may exist on a real site)."""
+def demo_accounts_present(engine: Engine | None = None) -> list[str] | None:
+    """The demo accounts found in the database (none may exist on a real site); None when the
+    database cannot be read, so nobody can tell."""
     names = [username for username, *_ in DEMO_ACCOUNTS]
     try:
         with read_session(engine) as session:
             return list(
                 session.execute(select(User.username).where(User.username.in_(names))).scalars()
             )
-    except SQLAlchemyError as exc:  # no database yet: nothing to find (migrate comes first)
+    except SQLAlchemyError as exc:  # no database, or not migrated
         log.warning("Could not look for demo accounts: %s", exc.__class__.__name__)
-        return []
+        return None
 
 
 def problems(settings: Settings, engine: Engine | None = None) -> list[Problem]:
     found = production_problems(settings)
     present = demo_accounts_present(engine)
-    if present:
+    if present is None:  # an unchecked database is not a safe one
+        found.append(
+            Problem(
+                "error",
+                "database",
+                "cannot be read to check for demo accounts: is it reachable and migrated?",
+            )
+        )
+    elif present:
         found.append(
             Problem(
                 "error",

@@ -122,6 +122,18 @@ def test_production_refuses_demo_accounts_in_the_database(engine, settings) -> N
     refuse_if_unsafe(with_changes(safe, environment="development"), engine)  # dev is friendly
 
 
+def test_production_refuses_a_database_it_cannot_check(tmp_path) -> None:
+    """Not migrated (or unreachable): demo accounts cannot be ruled out, so it will not start."""
+    from bookmyseat.db import make_engine
+
+    unmigrated = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with pytest.raises(UnsafeToStart, match="cannot be read to check for demo accounts"):
+            refuse_if_unsafe(with_changes(load_settings(), **SAFE), unmigrated)
+    finally:
+        unmigrated.dispose()
+
+
 def test_the_app_will_not_start_in_production_with_the_defaults() -> None:
     result = run("-c", "import bookmyseat.bookmyseat", BOOKMYSEAT_ENV="production")
     assert result.returncode != 0
