@@ -1,5 +1,6 @@
 """Reflex configuration; every value comes from bookmyseat.settings (the environment)."""
 
+import os
 import sys
 
 import reflex as rx
@@ -11,6 +12,11 @@ try:
 except SettingsError as exc:  # one line a bad variable, never a traceback
     print(exc, file=sys.stderr)
     raise SystemExit(2) from None
+
+# Backend workers: one per core unless said otherwise (Reflex's own default with Redis, two
+# per core plus one, spends the cores on switching between workers).
+if _settings.redis_url:
+    os.environ.setdefault("GRANIAN_WORKERS", str(_settings.workers))
 
 config = rx.Config(
     app_name="bookmyseat",

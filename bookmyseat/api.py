@@ -1,4 +1,4 @@
-"""Plain HTTP routes next to the Reflex app: the Stripe webhook and uploaded posters."""
+"""Plain HTTP routes next to the Reflex app: the Stripe webhook, uploaded posters and seat plans."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bookmyseat.services.booking.seat_plan import CACHE_SECONDS, seat_plan
 from bookmyseat.services.payments.stripe_webhook import handle_webhook
 from bookmyseat.settings import UPLOADED_POSTERS
 
@@ -32,9 +33,22 @@ async def poster(request: Request) -> Response:
     return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
 
 
+async def showtime_seat_plan(request: Request) -> Response:
+    """The seat map's fixed part (see services.booking.seat_plan), cached by the browser."""
+    raw = request.path_params["showtime_id"]
+    plan = await asyncio.to_thread(seat_plan, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if plan is None:
+        return PlainTextResponse("no such showtime", status_code=404)
+    headers = {"ETag": plan.etag, "Cache-Control": f"public, max-age={CACHE_SECONDS}"}
+    if request.headers.get("if-none-match") == plan.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(plan.body, media_type="application/json", headers=headers)
+
+
 api = Starlette(
     routes=[
         Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
         Route("/api/posters/{name}", poster, methods=["GET"]),
+        Route("/api/showtimes/{showtime_id}/seat-plan", showtime_seat_plan, methods=["GET"]),
     ]
 )

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from bookmyseat import models  # noqa: F401 - registers every table for `reflex db`
+from bookmyseat import (
+    models,  # noqa: F401 - registers every table for `reflex db`
+    reflex_lock_fix,
+)
 from bookmyseat.api import api
 from bookmyseat.edge_limits import EdgeLimits, with_edge_limits
+from bookmyseat.live_seats import broadcast_forever
 from bookmyseat.pages.admin import (
     audit_page,
     bookings_page,
@@ -91,6 +95,9 @@ def routes(demo_payments: bool) -> list[tuple]:
     ]
 
 
+# Reflex 0.10.1 can leave a tab's state lock held after a full page load (see the module).
+reflex_lock_fix.install()
+
 # BOOKMYSEAT_ENV=production stops here, listing what is unsafe (every worker checks).
 refuse_if_unsafe(get_settings())
 
@@ -109,6 +116,7 @@ for page, route, title, load in routes(get_settings().demo_payments):
     app.add_page(page, route=route, title=f"BookMySeat — {title}", on_load=on_load)
 app.register_lifespan_task(sweep_lapsed_holds)
 app.register_lifespan_task(relay_seat_changes)
+app.register_lifespan_task(broadcast_forever)
 app.register_lifespan_task(send_outbox)
 if not get_settings().demo_payments:
     app.register_lifespan_task(stripe_housekeeping)

@@ -67,13 +67,15 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
 
 @lru_cache(maxsize=4)
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
+def _engine_for(url: str, pool_size: int) -> Engine:
+    return make_engine(url, pool_size=pool_size)
 
 
 def get_engine() -> Engine:
-    """The process-wide engine for the configured database."""
-    return _engine_for(get_settings().database_url)
+    """The process-wide engine for the configured database (each worker has its own pool:
+    workers × 2 × BOOKMYSEAT_DB_POOL_SIZE must fit the server's connection limit)."""
+    settings = get_settings()
+    return _engine_for(settings.database_url, settings.database_pool_size)
 
 
 @contextmanager

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
         validation_alias=_env("BOOKMYSEAT_DB_URL", "REFLEX_DB_URL"),
         description="postgresql://user@host/db in production; a SQLite file by default",
     )
+    database_pool_size: int = Field(
+        10, ge=1, le=200, validation_alias=_env("BOOKMYSEAT_DB_POOL_SIZE"),
+        description="database connections per backend worker (and as many more at a peak)",
+    )  # fmt: skip
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, le=64,
+        validation_alias=_env("BOOKMYSEAT_WORKERS"),
+        description="backend worker processes (with Redis); one per core by default",
+    )  # fmt: skip
     redis_url: str = Field(
         "",
         validation_alias=_env("REFLEX_REDIS_URL"),

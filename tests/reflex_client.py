@@ -170,3 +170,16 @@ class Tab:
 
     def redirects(self) -> list[str]:
         return [e["payload"]["path"] for e in self.events if e.get("name") == "_redirect"]
+
+
+def seat_plan(base_url: str, showtime_id: int) -> list[dict]:
+    """The showtime's seats as the page's picker gets them (`/api/showtimes/<id>/seat-plan`),
+    in the order of the `codes` string: id, label, row, number, index."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base_url}/api/showtimes/{showtime_id}/seat-plan") as answer:
+        plan = json.loads(answer.read())
+    return [
+        {"id": s[0], "label": s[1], "row": s[2], "number": s[3], "index": i}
+        for i, s in enumerate(plan["seats"])
+    ]

@@ -21,7 +21,7 @@ def test_the_harness_finds_every_handler_of_every_state() -> None:
     found = {handler_key(state, name) for state, name, _ in public_handlers()}
     # A sample from each area, so that a walk that finds nothing cannot pass.
     assert {
-        "SeatMapState.toggle",
+        "SeatMapState.proceed",
         "CheckoutState.pay",
         "MyBookingsState.cancel",
         "AdminBookingsState.cancel",
@@ -46,7 +46,7 @@ def test_every_attack_has_a_page_and_hostile_arguments() -> None:
         assert page_of(attack.state, VICTIM).startswith("/")
         if attack.calls[0]:  # a handler with parameters gets several and wrong types too
             assert len(attack.calls) >= 2 and len(attack.wrong_types) >= 3
-    assert page_of(next(s for s, n, _ in public_handlers() if n == "toggle"), VICTIM) == (
+    assert page_of(next(s for s, n, _ in public_handlers() if n == "join_live"), VICTIM) == (
         "/showtimes/7"
     )
     assert set(PAGES) >= {"SeatMapState", "CheckoutState", "CatalogState"}

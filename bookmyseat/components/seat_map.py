@@ -1,10 +1,30 @@
-"""The seat map: rows, aisles and gaps by grid position; every seat a focusable button."""
+"""The seat map: the browser-side seat picker (assets/seat_picker.jsx) fed by SeatMapState, with
+the screen above it and the legend below."""
 
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.event import passthrough_event_spec
 
-from bookmyseat.state.seat_map import RowMark, SeatCell, SeatMapState
+from bookmyseat.state.seat_map import SeatMapState
+
+
+class SeatPicker(rx.Component):
+    """Rows, aisles and gaps by grid position, every seat a focusable button; the choice is
+    kept in the browser and handed to `on_proceed` as a list of seat ids."""
+
+    library = "$/public/seat_picker.jsx"
+    tag = "SeatPicker"
+
+    seat_plan_url: rx.Var[str]
+    codes: rx.Var[str]
+    mine: rx.Var[list[int]]
+    limit: rx.Var[int]
+    busy: rx.Var[bool]
+    loading: rx.Var[bool]
+    preselected: rx.Var[list[int]]
+    on_proceed: rx.EventHandler[passthrough_event_spec(list[int])]
+
 
 STATUS_WORDS = (
     ("a", "available"),
@@ -13,34 +33,6 @@ STATUS_WORDS = (
     ("b", "not for sale"),
     ("m", "held by you"),
 )
-
-
-def seat_button(seat: SeatCell) -> rx.Component:
-    code = SeatMapState.codes[seat.index]
-    selected = SeatMapState.selected.contains(seat.id)
-    status = rx.cond(selected, "selected", rx.match(code, *STATUS_WORDS, "unknown"))
-    return rx.el.button(
-        rx.cond(seat.wheelchair, "♿", seat.number.to_string()),
-        class_name="seat seat-"
-        + code
-        + rx.cond(selected, " seat-selected", "")
-        + rx.cond(seat.wheelchair, " seat-wheelchair", ""),
-        style={"gridRow": seat.grid_row.to_string(), "gridColumn": seat.grid_col.to_string()},
-        aria_label=seat.aria + ", " + status,
-        aria_pressed=rx.cond(selected, "true", "false"),
-        title=seat.aria,
-        on_click=SeatMapState.toggle(seat.id),
-        disabled=SeatMapState.loading,
-        type="button",
-    )
-
-
-def row_mark(row: RowMark) -> rx.Component:
-    return rx.el.div(
-        row.label,
-        class_name="row-mark",
-        style={"gridRow": row.grid_row.to_string(), "gridColumn": "1"},
-    )
 
 
 def legend() -> rx.Component:
@@ -85,18 +77,15 @@ def seat_map_view() -> rx.Component:
             width="60%",
             margin="0 auto",
         ),
-        rx.box(
-            rx.el.div(
-                rx.foreach(SeatMapState.rows, row_mark),
-                rx.foreach(SeatMapState.seats, seat_button),
-                class_name="seat-grid",
-                role="group",
-                aria_label="Seat map",
-                aria_busy=rx.cond(SeatMapState.loading, "true", "false"),
-            ),
-            overflow_x="auto",
-            width="100%",
-            padding="0.5em 0",
+        SeatPicker.create(
+            seat_plan_url=SeatMapState.seat_plan_url,
+            codes=SeatMapState.codes,
+            mine=SeatMapState.mine,
+            limit=SeatMapState.limit,
+            busy=SeatMapState.busy,
+            loading=SeatMapState.loading,
+            preselected=SeatMapState.preselected,
+            on_proceed=SeatMapState.proceed,
         ),
         legend(),
         width="100%",

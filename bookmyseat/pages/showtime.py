@@ -9,51 +9,17 @@ from bookmyseat.components.seat_map import seat_map_view
 from bookmyseat.state.seat_map import SeatMapState
 
 
-def summary_bar() -> rx.Component:
-    return rx.card(
-        rx.flex(
-            rx.vstack(
-                rx.text(
-                    rx.cond(
-                        SeatMapState.selected.length() > 0,
-                        SeatMapState.selected_labels,
-                        "No seats chosen yet",
-                    ),
-                    weight="bold",
-                    data_testid="selected-seats",
-                ),
-                rx.text(
-                    SeatMapState.selected.length().to_string()
-                    + " of "
-                    + SeatMapState.limit.to_string()
-                    + " seats · tickets "
-                    + rx.cond(SeatMapState.total != "", SeatMapState.total, "₹0"),
-                    size="2",
-                    data_testid="running-total",
-                ),
-                spacing="0",
-            ),
-            rx.spacer(),
-            rx.button(
-                "Proceed",
-                size="3",
-                on_click=SeatMapState.proceed,
-                loading=SeatMapState.busy,
-                disabled=SeatMapState.selected.length() == 0,
-            ),
-            align="center",
-            gap="3",
-        ),
-        position="sticky",
-        bottom="0.5em",
-        width="100%",
-    )
-
-
 def live_updates() -> rx.Component:
     """Starts the map's live updates each time the tab is hydrated: on arrival, and again after a
     reconnect or a backend restart (which re-hydrate the tab but mount nothing anew)."""
-    return rx.cond(rx.State.is_hydrated, rx.box(on_mount=SeatMapState.watch, display="none"))
+    return rx.cond(
+        rx.State.is_hydrated & ~SeatMapState.loading,
+        rx.box(
+            on_mount=SeatMapState.join_live,
+            on_unmount=SeatMapState.leave_live,
+            display="none",
+        ),
+    )
 
 
 def showtime_page() -> rx.Component:
@@ -73,7 +39,6 @@ def showtime_page() -> rx.Component:
                     wrap="wrap",
                 ),
                 seat_map_view(),
-                summary_bar(),
                 live_updates(),
                 spacing="3",
                 padding_y="1em",
@@ -81,6 +46,4 @@ def showtime_page() -> rx.Component:
             "Show not found",
         ),
         size="4",
-        # Leaving the page ends its live updates (closing the tab ends them too).
-        on_unmount=SeatMapState.stop_watching,
     )

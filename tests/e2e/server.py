@@ -106,14 +106,16 @@ def running_app(
     workers: int = 2,
     extra_env: dict[str, str] | None = None,
     fresh_data: bool = True,
+    database_url: str = "",
 ) -> Iterator[RunningApp]:
-    """Migrate and load demo data into `data/e2e.db`, serve the prod build on `port`, stop it.
+    """Migrate and load demo data into `data/e2e.db` (or `database_url`), serve the prod build
+    on `port`, stop it.
 
     With Redis, Reflex would start 2 × cores + 1 backend workers (5 here, next to Chromium on 2
     cores); `workers` sets what the machine can run, still several."""
     if port_open(port):
         raise AppDidNotStart(f"Port {port} is busy; choose a free one.")
-    database_url = f"sqlite:///{data / 'e2e.db'}"
+    database_url = database_url or f"sqlite:///{data / 'e2e.db'}"
     env = {
         **os.environ,
         "BOOKMYSEAT_DB_URL": database_url,

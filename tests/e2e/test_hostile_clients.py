@@ -30,7 +30,7 @@ from bookmyseat.state.payment import ConfirmationState, DemoPayState, MyBookings
 from bookmyseat.state.seat_map import SeatMapState
 from tests.e2e.server import RunningApp
 from tests.hostile.forgery import Attack, Victim, attacks, page_of
-from tests.reflex_client import ROOT_STATE, Tab, run_async
+from tests.reflex_client import ROOT_STATE, Tab, run_async, seat_plan
 
 GENERIC_ERROR = "An error occurred."
 
@@ -240,10 +240,10 @@ def test_the_checkout_countdown_costs_the_server_nothing(app_server: RunningApp)
     async def journey() -> tuple[int, int]:
         tab = await Tab(app_server.url, session_token=token).open(f"/showtimes/{showtime}")
         await tab.until(lambda: tab.var(SeatMapState, "loading") is False)
-        seats, codes = tab.var(SeatMapState, "seats"), tab.var(SeatMapState, "codes")
-        free = next(s["id"] for s in seats if codes[s["index"]] == "a")
-        await tab.send(SeatMapState.toggle, seat_id=free)
-        await tab.send(SeatMapState.proceed)
+        codes = tab.var(SeatMapState, "codes")
+        plan = seat_plan(app_server.url, showtime)
+        free = next(s["id"] for s in plan if codes[s["index"]] == "a")
+        await tab.send(SeatMapState.proceed, seat_ids=[free])
         await tab.until(lambda: tab.redirects())
         await tab.open(tab.redirects()[-1])
         await tab.until(lambda: (tab.var(CheckoutState, "seconds_left") or 0) > 0)

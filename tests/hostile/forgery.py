@@ -104,6 +104,12 @@ def values_for(annotation: str, victim: Victim) -> list | None:
         "bool": [True, False],
         "dict": [forged_form(victim), {}],
         "dict | None": [forged_form(victim), {}, None],
+        "list[int]": [
+            [victim.other_screen_seat],  # a seat of another screen
+            list(range(1, 60)),  # more seats than anyone may hold
+            [10**20, -1, 0],
+            [],
+        ],
     }
     return by_type.get(annotation)
 

@@ -99,3 +99,17 @@ def _seat_state(row: Row, viewer_user_id: int | None, now: datetime) -> SeatStat
         status=status,
         mine=mine,
     )
+
+
+CODES = {"available": "a", "held": "h", "sold": "s", "blocked": "b"}
+
+
+def status_codes(seats: list[SeatState]) -> str:
+    """One letter a seat, in map order: a(vailable) h(eld) s(old) b(locked), and m(ine) for
+    the viewer's own held seats; 440 seats are 440 bytes on the wire."""
+    return "".join("m" if s.mine and s.status == "held" else CODES[s.status] for s in seats)
+
+
+def seat_codes(showtime_id: int, *, engine: Engine | None = None) -> str:
+    """The codes every viewer of the showtime is sent (nobody's seats are "mine")."""
+    return status_codes(seat_map(showtime_id, engine=engine))

@@ -59,6 +59,7 @@ class SeatChangeHub:
         self._events: dict[int, asyncio.Event] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._guard = threading.Lock()
+        self._any: asyncio.Event | None = None  # set by any notice (the broadcaster waits on it)
 
     def version(self, showtime_id: int) -> int:
         return self._versions.get(showtime_id, 0)
@@ -88,6 +89,18 @@ class SeatChangeHub:
             waiting = self._events.pop(showtime_id, None)
             if waiting is not None:
                 waiting.set()
+        if self._any is not None:
+            self._any.set()
+
+    async def wait_any(self, timeout: float) -> None:
+        """Wait until any showtime's seats change, or `timeout` runs out (compare `version`s
+        afterwards to see which)."""
+        self._loop = asyncio.get_running_loop()
+        if self._any is None:
+            self._any = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._any.wait(), timeout)
+        self._any.clear()
 
     async def wait(self, showtime_id: int, seen: int, timeout: float) -> int:
         """Wait until the showtime's version passes `seen` or `timeout` runs out; the version."""

@@ -1,0 +1,217 @@
+// The seat picker: draws a showtime's seat plan (fetched once from the server and cached) with
+// the live status codes the server pushes, and keeps the customer's choice in the browser, so a
+// click costs no round trip. The same rules as the server's are checked here for a quick answer
+// (a seat must be free; at most `limit` seats); the server checks them all again on Proceed.
+import { useEffect, useMemo, useRef, useState } from "react";
+
+const plans = new Map(); // seat-plan address → promise of the plan, shared by every map
+
+function loadPlan(url) {
+  if (!plans.has(url)) {
+    const request = fetch(url, { credentials: "same-origin" })
+      .then((answer) => {
+        if (!answer.ok) throw new Error(`seat plan: ${answer.status}`);
+        return answer.json();
+      })
+      .catch((error) => {
+        plans.delete(url);
+        throw error;
+      });
+    plans.set(url, request);
+  }
+  return plans.get(url);
+}
+
+function money(symbol, paise) {
+  const whole = Math.floor(paise / 100);
+  const fraction = paise % 100;
+  const cents = fraction ? "." + String(fraction).padStart(2, "0") : "";
+  return symbol + whole.toLocaleString("en-IN") + cents;
+}
+
+const WORDS = {
+  a: "available",
+  h: "held by someone else",
+  s: "sold",
+  b: "not for sale",
+  m: "held by you",
+};
+// A seat row: id, label, row, number, grid row, grid column, category, price (paise), wheelchair.
+const ID = 0, LABEL = 1, ROW = 2, NUMBER = 3, GRID_ROW = 4, GRID_COL = 5, CATEGORY = 6;
+const PRICE = 7, WHEELCHAIR = 8;
+
+function describe(seat, symbol) {
+  const price = seat[PRICE] ? `, ${money(symbol, seat[PRICE])}` : "";
+  const wheelchair = seat[WHEELCHAIR] ? ", wheelchair space" : "";
+  return `Row ${seat[ROW]}, seat ${seat[NUMBER]}, ${seat[CATEGORY]}${price}${wheelchair}`;
+}
+
+export function SeatPicker({
+  seatPlanUrl,
+  codes,
+  mine,
+  limit,
+  busy,
+  loading,
+  preselected,
+  onProceed,
+}) {
+  const [plan, setPlan] = useState(null);
+  const [failed, setFailed] = useState(false);
+  const [selected, setSelected] = useState([]);
+  const [notice, setNotice] = useState("");
+  const restored = useRef("");
+
+  useEffect(() => {
+    if (!seatPlanUrl) return undefined;
+    let current = true;
+    setFailed(false);
+    loadPlan(seatPlanUrl)
+      .then((loaded) => current && setPlan(loaded))
+      .catch(() => current && setFailed(true));
+    return () => {
+      current = false;
+    };
+  }, [seatPlanUrl]);
+
+  const ready = Boolean(plan && codes && codes.length === plan.seats.length);
+  const index = useMemo(() => {
+    const positions = new Map();
+    (plan?.seats || []).forEach((seat, i) => positions.set(seat[ID], i));
+    return positions;
+  }, [plan]);
+  const mineSet = useMemo(() => new Set(mine || []), [mine]);
+  const codeAt = (i) => {
+    const code = codes[i] || "b";
+    return code === "h" && mineSet.has(plan.seats[i][ID]) ? "m" : code;
+  };
+  const labelOf = (id) => plan.seats[index.get(id)][LABEL];
+
+  // A chosen seat someone else has just taken is dropped, and the customer told which.
+  useEffect(() => {
+    if (!ready) return;
+    setSelected((chosen) => {
+      const lost = chosen.filter((id) => !index.has(id) || codeAt(index.get(id)) !== "a");
+      if (!lost.length) return chosen;
+      const labels = lost.map(labelOf).join(", ");
+      setNotice(
+        lost.length === 1
+          ? `Seat ${labels} was just taken by someone else.`
+          : `Seats ${labels} were just taken by someone else.`,
+      );
+      return chosen.filter((id) => !lost.includes(id));
+    });
+  }, [ready, codes, mine]);
+
+  // Seats chosen before signing in come back chosen, where still free.
+  useEffect(() => {
+    const wanted = preselected || [];
+    const key = `${seatPlanUrl}|${wanted.join(",")}`;
+    if (!ready || !wanted.length || restored.current === key) return;
+    restored.current = key;
+    const known = wanted.filter((id) => index.has(id));
+    const free = known.filter((id) => codeAt(index.get(id)) === "a").slice(0, limit);
+    const gone = known.filter((id) => !free.includes(id)).map(labelOf);
+    setSelected(free);
+    if (gone.length) {
+      const verb = gone.length === 1 ? "is" : "are";
+      setNotice(`${gone.join(", ")} ${verb} no longer free; your other seats are still chosen.`);
+    }
+  }, [ready, preselected]);
+
+  const toggle = (id) => {
+    if (!ready || loading) return;
+    if (selected.includes(id)) {
+      setSelected(selected.filter((other) => other !== id));
+      setNotice("");
+    } else if (codeAt(index.get(id)) !== "a") {
+      setNotice(`Seat ${labelOf(id)} is not available.`);
+    } else if (selected.length >= limit) {
+      setNotice(`You can book at most ${limit} seats at a time.`);
+    } else {
+      setSelected([...selected, id]);
+      setNotice("");
+    }
+  };
+
+  const chosen = ready ? [...selected].sort((a, b) => index.get(a) - index.get(b)) : [];
+  const chosenSet = new Set(chosen);
+  const total = chosen.reduce((sum, id) => sum + plan.seats[index.get(id)][PRICE], 0);
+  const symbol = plan?.symbol || "";
+
+  return (
+    <div className="seat-picker">
+      <div className="seat-map-scroll">
+        <div
+          className="seat-grid"
+          role="group"
+          aria-label="Seat map"
+          aria-busy={ready && !loading ? "false" : "true"}
+        >
+          {ready &&
+            plan.rows.map(([label, row]) => (
+              <div
+                key={`row-${label}`}
+                className="row-mark"
+                style={{ gridRow: row, gridColumn: 1 }}
+              >
+                {label}
+              </div>
+            ))}
+          {ready &&
+            plan.seats.map((seat, i) => {
+              const id = seat[ID];
+              const code = codeAt(i);
+              const isChosen = chosenSet.has(id);
+              const text = describe(seat, symbol);
+              const classes = ["seat", `seat-${code}`];
+              if (isChosen) classes.push("seat-selected");
+              if (seat[WHEELCHAIR]) classes.push("seat-wheelchair");
+              return (
+                <button
+                  key={id}
+                  type="button"
+                  className={classes.join(" ")}
+                  style={{ gridRow: seat[GRID_ROW], gridColumn: seat[GRID_COL] }}
+                  aria-label={`${text}, ${isChosen ? "selected" : WORDS[code] || "unknown"}`}
+                  aria-pressed={isChosen ? "true" : "false"}
+                  title={text}
+                  disabled={loading}
+                  onClick={() => toggle(id)}
+                >
+                  {seat[WHEELCHAIR] ? "♿" : seat[NUMBER]}
+                </button>
+              );
+            })}
+        </div>
+        {failed && (
+          <p role="alert" className="seat-notice">
+            The seat map could not be loaded. Please reload the page.
+          </p>
+        )}
+      </div>
+      <p className="seat-notice" role="status" aria-live="polite">
+        {notice}
+      </p>
+      <div className="seat-summary">
+        <div>
+          <p className="seat-summary-seats" data-testid="selected-seats">
+            {chosen.length ? chosen.map(labelOf).join(", ") : "No seats chosen yet"}
+          </p>
+          <p className="seat-summary-total" data-testid="running-total">
+            {`${chosen.length} of ${limit} seats · tickets ${money(symbol || "₹", total)}`}
+          </p>
+        </div>
+        <button
+          type="button"
+          className="seat-proceed"
+          disabled={!chosen.length || busy}
+          aria-busy={busy ? "true" : "false"}
+          onClick={() => onProceed(chosen)}
+        >
+          Proceed
+        </button>
+      </div>
+    </div>
+  );
+}
