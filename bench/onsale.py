@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -55,7 +56,7 @@ from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.seat_map import SeatMapState
 from tests.databases import REDIS_TEST_URL, postgres_database
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, RunningApp, running_app
-from tests.reflex_client import HYDRATE, NAMESPACE, SESSION_VAR, route_of, seat_plan
+from tests.reflex_client import HYDRATE, NAMESPACE, SESSION_VAR, route_of, run_async, seat_plan
 
 SALE_DEADLINE_S = 180
 SEAT_MAP = SeatMapState.get_full_name()
@@ -215,6 +216,8 @@ async def customer(
             sale.hold_ms.append((time.monotonic() - started) * 1000)
             sale.answered += 1
             redirects = [e for e in tab.events[before:] if e.get("name") == "_redirect"]
+            if redirects and not redirects[-1]["payload"]["path"].startswith("/checkout/"):
+                raise RuntimeError(f"sent elsewhere: {redirects[-1]['payload']['path']}")
             if redirects:
                 sale.won += 1
                 sale.last_win = time.monotonic()
@@ -253,6 +256,7 @@ CLICK_SCRIPT = """
   const started = performance.now();
   seat.click();
   return new Promise((resolve) => {
+    setTimeout(() => resolve(-1), 2000);  // refused (taken meanwhile): not a click timed
     const done = () => seat.getAttribute("aria-pressed") !== before
       ? resolve(performance.now() - started) : requestAnimationFrame(done);
     done();
@@ -261,8 +265,8 @@ CLICK_SCRIPT = """
 """
 
 
-def observe_live(app: RunningApp, showtime: int, probe_token: str, holds: int) -> list[float]:
-    """Chromium on the map; a customer holds seats one by one; each hold → shown, in ms."""
+def observe_live(app: RunningApp, showtime: int, probe_tokens: list[str]) -> list[float]:
+    """Chromium on the map; customers hold a seat each, one by one; each hold → shown, in ms."""
     from playwright.sync_api import sync_playwright
 
     plan = seat_plan(app.url, showtime)
@@ -273,11 +277,11 @@ def observe_live(app: RunningApp, showtime: int, probe_token: str, holds: int) -
         page.goto(f"{app.url}/showtimes/{showtime}")
         page.wait_for_selector(".seat-grid[aria-busy='false']", timeout=60_000)
         time.sleep(1)
-        for n in range(holds):
+        for n, probe_token in enumerate(probe_tokens):
             seat = plan[-1 - n * 3]
             if not page.evaluate(OBSERVER_SCRIPT, seat["label"]):
                 continue
-            held_at = asyncio.run(hold_one(app, probe_token, showtime, seat["id"]))
+            held_at = run_async(hold_one(app, probe_token, showtime, seat["id"]))
             page.wait_for_function(
                 "label => window.__seen && window.__seen[label]", arg=seat["label"], timeout=10_000
             )
@@ -292,7 +296,9 @@ async def hold_one(app: RunningApp, token: str, showtime: int, seat_id: int) -> 
         tab = await LightTab(http, app.url, token).open(f"/showtimes/{showtime}")
         await tab.until(lambda: tab.var(SEAT_MAP, "loading") is False, 30)
         await tab.send(f"{SEAT_MAP}.proceed", seat_ids=[seat_id])
-        await tab.until(lambda: any(e.get("name") == "_redirect" for e in tab.events), 30)
+        await tab.until(lambda: tab.events, 30)
+        if not any(e.get("name") == "_redirect" for e in tab.events):
+            raise RuntimeError(f"the probe hold was refused: {tab.events}")
         held_at = time.time()
         await tab.close()
     return held_at
@@ -381,12 +387,21 @@ def engine_holds_per_s(url: str, showtime: int, plan: list[dict], customers: int
         engine.dispose()
 
 
+def from_addresses(first: int, count: int, per_address: int = 5) -> list[aiohttp.ClientSession]:
+    """Client sessions, each from a loopback address of its own (127.x.y.z): the crowd is many
+    people, and the server caps sockets per address."""
+    sessions = []
+    for n in range(first, first + (count + per_address - 1) // per_address):
+        address = f"127.{1 + n // 62500}.{(n // 250) % 250}.{1 + n % 250}"
+        connector = aiohttp.TCPConnector(limit=0, local_addr=(address, 0))
+        sessions.append(aiohttp.ClientSession(connector=connector))
+    return sessions
+
+
 async def open_viewers(app: RunningApp, showtime: int, count: int) -> tuple[list, list]:
-    sessions, tabs = [], []
-    for start in range(0, count, 200):  # a connection pool each, as browsers would have
-        http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-        sessions.append(http)
-        batch = [LightTab(http, app.url) for _ in range(min(200, count - start))]
+    sessions, tabs = from_addresses(0, count), []
+    for start in range(0, count, 100):
+        batch = [LightTab(sessions[n // 5], app.url) for n in range(start, min(count, start + 100))]
         await asyncio.gather(*(t.open(f"/showtimes/{showtime}") for t in batch))
         tabs.extend(batch)
     await asyncio.gather(
@@ -403,9 +418,14 @@ async def run(app: RunningApp, url: str, args) -> None:
     shows = app.showtimes_on("Audi 1 IMAX")
     showtime, probe_show, engine_show = shows[-1], shows[-2], shows[-3]
     plan = seat_plan(app.url, showtime)
-    tokens = make_customers(url, args.customers + 1)
-    probe_token = tokens.pop()
+    tokens = make_customers(url, args.customers + args.probes)
+    probe_tokens = tokens[args.customers :]
+    tokens = tokens[: args.customers]
 
+    def progress(what: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {what}", flush=True)
+
+    progress(f"{args.viewers} viewers open the map")
     redis_before = redis_used_kb(app.redis_url) if app.redis_url else 0.0
     viewer_sessions, viewers = await open_viewers(app, probe_show, args.viewers)
     await asyncio.sleep(3)
@@ -413,30 +433,32 @@ async def run(app: RunningApp, url: str, args) -> None:
     await asyncio.sleep(10)
     idle_cpu = (group_cpu_seconds(app.pid) - cpu_before) / (time.monotonic() - wall_before) * 100
     redis_per_tab = (redis_used_kb(app.redis_url) - redis_before) / max(1, args.viewers)
-    live = await asyncio.to_thread(observe_live, app, probe_show, probe_token, args.probes)
+    progress(f"idle: {idle_cpu:.1f} % CPU; the observer times {args.probes} holds")
+    live = await asyncio.to_thread(observe_live, app, probe_show, probe_tokens)
+    progress(f"{args.customers} customers open the map; the sale opens soon")
 
     sale = Sale()
     clicks: list[float] = []
     stop_clicking = threading.Event()
-    clicker = threading.Thread(
-        target=browser_clicks, args=(app, showtime, stop_clicking, clicks), daemon=True
-    )
+    clicker = threading.Thread(target=browser_clicks, args=(app, showtime, stop_clicking, clicks))
     clicker.start()
-    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+    crowd_sessions = from_addresses(100_000, len(tokens), per_address=1)
     opens_at = time.monotonic() + 20 + args.customers / 50  # everyone has the page by then
     crowd = [
         asyncio.create_task(customer(http, app, token, showtime, plan, opens_at, sale))
-        for token in tokens
+        for http, token in zip(crowd_sessions, tokens, strict=True)
     ]
     await asyncio.wait(crowd, timeout=opens_at - time.monotonic() + SALE_DEADLINE_S + 60)
     sale_end = time.monotonic()
+    progress(f"the sale is over: {sale.won} won, {sale.answered} answers")
     stop_clicking.set()
-    await http.close()
+    for http in crowd_sessions:
+        await http.close()
     for tab in viewers:
         await tab.close()
     for session in viewer_sessions:
         await session.close()
-    clicker.join(timeout=30)
+    clicker.join()
 
     sale_seconds = max(0.001, (sale.last_win or sale_end) - opens_at)
     free_left = adjacent_blocks(plan, seat_codes_now(url, showtime), 1)
@@ -485,7 +507,10 @@ def main() -> None:
             Path(data), args.port, redis_url=REDIS_TEST_URL, workers=args.workers,
             database_url=url, extra_env={"BOOKMYSEAT_MAX_SEATS": "10"},
         ) as app:  # fmt: skip
-            asyncio.run(asyncio.wait_for(run(app, url, args), 1500))
+            try:
+                asyncio.run(asyncio.wait_for(run(app, url, args), 1500))
+            finally:  # the server's log outlives the run, for a look afterwards
+                shutil.copy(Path(data) / "reflex.log", Path(tempfile.gettempdir()) / "onsale.log")
 
 
 if __name__ == "__main__":

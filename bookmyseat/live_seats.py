@@ -22,7 +22,7 @@ from bookmyseat.services.booking.seat_events import hub
 
 log = logging.getLogger("bookmyseat.live_seats")
 
-COALESCE_SECONDS = 0.1  # a burst of holds becomes one read and one send
+COALESCE_SECONDS = 0.25  # a burst of holds becomes one read and one send
 RESYNC_SECONDS = 5.0
 ROOM_PREFIX = "showtime-"
 

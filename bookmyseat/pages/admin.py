@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import reflex as rx
 
 from bookmyseat.components.layout import page
@@ -86,7 +87,9 @@ def dashboard_page() -> rx.Component:
     )
     charts = rx.grid(
         *[
-            rx.card(rx.plotly(data=figure, use_resize_handler=True), data_testid="chart")
+            rx.card(
+                rx.plotly(data=figure.to(go.Figure), use_resize_handler=True), data_testid="chart"
+            )
             for figure in (
                 DashboardState.revenue,
                 DashboardState.movies,

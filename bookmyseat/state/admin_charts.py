@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import plotly.graph_objects as go
 
 from bookmyseat.services.reporting.analytics import Dashboard
 
 WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+
+
+def as_json(figure: go.Figure) -> dict:
+    """The figure as the browser's plotly receives it ({"data": …, "layout": …})."""
+    return json.loads(figure.to_json())
 
 
 def _layout(figure: go.Figure, title: str) -> go.Figure:

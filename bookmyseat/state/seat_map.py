@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import time
 from urllib.parse import quote
 
 import reflex as rx
@@ -28,6 +29,7 @@ from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import day_and_time
 
 MAX_SEATS_IN_ADDRESS = 20
+FRESH_SECONDS = 5.0  # codes read this recently need no second read when the socket joins
 # Holds run on a pool of their own, sized to the database pool: a rush of holds neither waits
 # behind other work on the default pool nor takes more connections than there are.
 HOLDS = concurrent.futures.ThreadPoolExecutor(
@@ -66,6 +68,7 @@ class SeatMapState(AuthState):
     busy: bool = False
     loading: bool = True  # until the first load: the map says it is busy (aria-busy)
     limit: int = 10
+    _loaded_at: float = 0.0
 
     @rx.event
     async def load(self):
@@ -88,6 +91,7 @@ class SeatMapState(AuthState):
         self.categories = [f"{c} {format_money(p)}" for c, p in reversed(summary.prices.items())]
         self.preselected = parse_seat_ids(self.router.page.params.get("seats", ""))
         await self._refresh()
+        self._loaded_at = time.monotonic()
         self.loading = False
 
     async def _refresh(self) -> None:
@@ -100,10 +104,13 @@ class SeatMapState(AuthState):
 
     @rx.event
     async def join_live(self):
-        """On mount (and again after a reconnect): this socket hears the showtime's changes."""
+        """On mount (and again after a reconnect): this socket hears the showtime's changes.
+        After a reconnect the codes may be old, so they are read again; right after the page's
+        load they are fresh (the broadcaster sends only changes)."""
         if self.showtime_id and not self.loading:
             await live_seats.join(self.router.session.session_id, self.showtime_id)
-            await self._refresh()
+            if time.monotonic() - self._loaded_at > FRESH_SECONDS:
+                await self._refresh()
 
     @rx.event
     async def leave_live(self):
@@ -140,8 +147,8 @@ class SeatMapState(AuthState):
         except errors.BookingError as exc:
             async with self:
                 self.busy = False
-                if isinstance(exc, errors.SeatUnavailable):
-                    await self._refresh()
+                if isinstance(exc, errors.SeatUnavailable):  # the customer picks again: from
+                    await self._refresh()  # what is free now, not from the last broadcast
             yield rx.toast.error(exc.message)
             return
         async with self:
