@@ -60,6 +60,7 @@ from tests.reflex_client import HYDRATE, NAMESPACE, SESSION_VAR, route_of, run_a
 
 SALE_DEADLINE_S = 180
 SEAT_MAP = SeatMapState.get_full_name()
+INTERNAL = "reflex___state____state.reflex___state____"  # Reflex's own page-load states
 CHECKOUT = CheckoutState.get_full_name()
 
 
@@ -121,6 +122,15 @@ class LightTab:
                         self.state.setdefault(state, {}).update(values)
                     self.events.extend(body.get("events", []))
                     self.changed.set()
+
+    async def navigate(self, path: str) -> None:
+        """Follow a redirect as the page does: no new connection, the new route's load events
+        (with the cookies) over the same socket."""
+        self.path = path
+        if self.session_token:
+            await self.send(f"{INTERNAL}update_vars_internal_state.update_vars_internal",
+                            vars={SESSION_VAR: self.session_token})  # fmt: skip
+        await self.send(f"{INTERNAL}on_load_internal_state.on_load_internal")
 
     def var(self, state: str, name: str):
         return self.state.get(state, {}).get(name + "_rx_state_")
@@ -222,7 +232,7 @@ async def customer(
                 sale.won += 1
                 sale.last_win = time.monotonic()
                 started = time.monotonic()
-                await tab.open(redirects[-1]["payload"]["path"])
+                await tab.navigate(redirects[-1]["payload"]["path"])
                 await tab.until(lambda: (tab.var(CHECKOUT, "seconds_left") or 0) > 0, 60)
                 sale.checkout_ms.append((time.monotonic() - started) * 1000)
                 return

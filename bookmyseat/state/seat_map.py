@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import time
 from urllib.parse import quote
 
@@ -28,7 +29,10 @@ from bookmyseat.settings import get_settings
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import day_and_time
 
+log = logging.getLogger("bookmyseat.seat_map")
+
 MAX_SEATS_IN_ADDRESS = 20
+HOLD_FAILED = "We could not hold your seats just now; nothing was booked. Please try again."
 FRESH_SECONDS = 5.0  # codes read this recently need no second read when the socket joins
 # Holds run on a pool of their own, sized to the database pool: a rush of holds neither waits
 # behind other work on the default pool nor takes more connections than there are.
@@ -150,6 +154,12 @@ class SeatMapState(AuthState):
                 if isinstance(exc, errors.SeatUnavailable):  # the customer picks again: from
                     await self._refresh()  # what is free now, not from the last broadcast
             yield rx.toast.error(exc.message)
+            return
+        except Exception:  # the database away: say so, and leave the Proceed button usable
+            log.exception("Holding seats %s of showtime %s failed", wanted, showtime_id)
+            async with self:
+                self.busy = False
+            yield rx.toast.error(HOLD_FAILED)
             return
         async with self:
             self.busy = False
