@@ -71,6 +71,11 @@ class CatalogState(AdminState):
     screens: list[str] = []
     cinemas: list[str] = []
     layout_text: str = SAMPLE_LAYOUT
+    # Plain vars set where their inputs change, not computed vars: Reflex computes every computed
+    # var of the tree on a tab's first load and then stores the state, so each page's computed
+    # vars cost every tab of the site a Redis entry (bench/onsale.py: 8 entries a tab, not 3).
+    preview: list[PreviewSeat] = []
+    layout_problem: str = ""
     poster_movie: str = ""
     editing_id: int = 0
     edit: dict[str, str] = {}
@@ -81,14 +86,15 @@ class CatalogState(AdminState):
     _screen_ids: dict[str, int] = {}
     _cinema_ids: dict[str, int] = {}
 
-    @rx.var
-    def preview(self) -> list[PreviewSeat]:
+    def _preview_layout(self) -> None:
+        """The screen layout being typed, drawn (or what is wrong with it)."""
         try:
             seats = parse_layout(layout_json(scheduling.rows_from_text(self.layout_text)))
-        except (LayoutError, ManagementError):
-            return []
+        except (LayoutError, ManagementError) as exc:
+            self.preview, self.layout_problem = [], str(exc)
+            return
         kinds = {(True, False): "w", (False, True): "b"}
-        return [
+        self.preview = [
             PreviewSeat(
                 s.label,
                 s.grid_row + 1,
@@ -97,14 +103,7 @@ class CatalogState(AdminState):
             )
             for s in seats
         ]
-
-    @rx.var
-    def layout_problem(self) -> str:
-        try:
-            layout_json(scheduling.rows_from_text(self.layout_text))
-        except (LayoutError, ManagementError) as exc:
-            return str(exc)
-        return ""
+        self.layout_problem = ""
 
     @rx.event
     async def load(self):
@@ -124,6 +123,7 @@ class CatalogState(AdminState):
         self._cinema_ids = {c.name: c.id for c in view.cinemas}
         self.default_timezone = view.default_timezone
         self.cinemas = list(self._cinema_ids)
+        self._preview_layout()
         return None
 
     @rx.event
@@ -152,6 +152,7 @@ class CatalogState(AdminState):
     @rx.event
     def set_layout_text(self, text: str):
         self.layout_text = text[:4000]
+        self._preview_layout()
 
     async def _change(self, call, *args, done: str):
         try:

@@ -100,10 +100,10 @@ class AuditState(AdminState):
     page: int = 0
     total: int = 0
     rows: list[AuditLine] = []
-
-    @rx.var
-    def pages(self) -> int:
-        return max(1, -(-self.total // AUDIT_PAGE_SIZE))
+    # Plain vars set where their inputs change, not computed vars: Reflex computes every computed
+    # var of the tree on a tab's first load and then stores the state, so each page's computed
+    # vars cost every tab of the site a Redis entry (bench/onsale.py: 8 entries a tab, not 3).
+    pages: int = 1
 
     @rx.event
     async def load(self):
@@ -115,6 +115,7 @@ class AuditState(AdminState):
             )
         except CustomerError as exc:
             return rx.toast.error(exc.message)
+        self.pages = max(1, -(-self.total // AUDIT_PAGE_SIZE))
         self.rows = [
             AuditLine(
                 r.at.strftime("%d %b %Y %H:%M:%S"),

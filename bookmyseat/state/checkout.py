@@ -46,22 +46,26 @@ class CheckoutState(AuthState):
     paying: bool = False
     loading: bool = True
 
-    @rx.var
-    def countdown(self) -> str:
+    # Plain vars set where their inputs change, not computed vars: Reflex computes every computed
+    # var of the tree on a tab's first load and then stores the state, so each page's computed
+    # vars cost every tab of the site a Redis entry (bench/onsale.py: 8 entries a tab, not 3).
+    countdown: str = "00:00"
+    ended_message: str = "Your hold ran out and the seats were released. Please choose again."
+    is_live: bool = False
+
+    def _derive(self) -> None:
+        """What the page says follows from the status and the seconds left (set together)."""
         minutes, seconds = divmod(max(0, self.seconds_left), 60)
-        return f"{minutes:02d}:{seconds:02d}"
-
-    @rx.var
-    def ended_message(self) -> str:
+        self.countdown = f"{minutes:02d}:{seconds:02d}"
         if self.status == BookingStatus.PAID:
-            return "This booking is paid; your tickets are in My bookings."
-        if self.status == BookingStatus.CANCELLED:
-            return "You released these seats."
-        return "Your hold ran out and the seats were released. Please choose again."
-
-    @rx.var
-    def is_live(self) -> bool:
-        return self.status in UNPAID_LIVE and self.seconds_left > 0
+            self.ended_message = "This booking is paid; your tickets are in My bookings."
+        elif self.status == BookingStatus.CANCELLED:
+            self.ended_message = "You released these seats."
+        else:
+            self.ended_message = (
+                "Your hold ran out and the seats were released. Please choose again."
+            )
+        self.is_live = self.status in UNPAID_LIVE and self.seconds_left > 0
 
     def _fill(self, view: BookingView) -> None:
         self.reference = view.reference
@@ -72,11 +76,13 @@ class CheckoutState(AuthState):
         self.total = format_money(view.total_paise)
         left = (view.hold_expires_at - utcnow()).total_seconds()
         self.seconds_left = math.ceil(left) if view.status in UNPAID_LIVE and left > 0 else 0
+        self._derive()
 
     @rx.event
     async def load(self):
         # Forget the previous booking first, so it never shows under this one's reference.
         self.status, self.lines, self.seconds_left, self.busy = "", [], 0, False
+        self._derive()
         self.loading = True
         yield
         reference = self._route_reference()

@@ -52,13 +52,11 @@ class HomeState(rx.State):
     genres: list[str] = [ANY]
     languages: list[str] = [ANY]
     loading: bool = False
+    # Plain vars set where their inputs change, not computed vars: Reflex computes every computed
+    # var of the tree on a tab's first load and then stores the state, so each page's computed
+    # vars cost every tab of the site a Redis entry (bench/onsale.py: 8 entries a tab, not 3).
+    filtered: bool = False  # any filter or a search in force (every change refreshes)
     _day_dates: dict[str, str] = {}
-
-    @rx.var
-    def filtered(self) -> bool:
-        # Named one by one: computed vars track the attributes they read.
-        chosen = (self.city, self.day, self.genre, self.language)
-        return bool(self.search) or any(value != ANY for value in chosen)
 
     async def _refresh(self) -> None:
         day = self._day_dates.get(self.day)
@@ -71,6 +69,8 @@ class HomeState(rx.State):
             language="" if self.language == ANY else self.language,
         )
         self.movies = [_card_row(c) for c in cards]
+        chosen = (self.city, self.day, self.genre, self.language)
+        self.filtered = bool(self.search) or any(value != ANY for value in chosen)
 
     @rx.event
     async def load(self):

@@ -180,14 +180,11 @@ class MyBookingsState(AuthState):
     rows: list[MyBookingRow] = []
     cancelling: str = ""
     resending: str = ""
-
-    @rx.var
-    def has_upcoming(self) -> bool:
-        return any(r.upcoming for r in self.rows)
-
-    @rx.var
-    def has_past(self) -> bool:
-        return any(not r.upcoming for r in self.rows)
+    # Plain vars set where their inputs change, not computed vars: Reflex computes every computed
+    # var of the tree on a tab's first load and then stores the state, so each page's computed
+    # vars cost every tab of the site a Redis entry (bench/onsale.py: 8 entries a tab, not 3).
+    has_upcoming: bool = False
+    has_past: bool = False
 
     async def _fill(self, user_id: int) -> None:
         bookings = await asyncio.to_thread(my_bookings, user_id)
@@ -207,6 +204,8 @@ class MyBookingsState(AuthState):
             )
             for b in bookings
         ]
+        self.has_upcoming = any(r.upcoming for r in self.rows)
+        self.has_past = any(not r.upcoming for r in self.rows)
 
     @rx.event
     async def load(self):
