@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -34,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
 
+from bench.server_processes import group_rss_mb
 from bookmyseat.state.seat_map import SeatMapState
 from tests.databases import REDIS_TEST_URL, redis_available
 from tests.e2e.server import RunningApp, running_app
@@ -41,24 +41,6 @@ from tests.reflex_client import HYDRATE, NAMESPACE, Tab, route_of
 
 ATTACKER, BODY_SENDER = "127.0.0.2", "127.0.0.3"
 CHUNK = b"x" * 1_000_000
-
-
-def group_rss_mb(pgid: int) -> float:
-    """Resident memory of every process in the server's process group."""
-    total_kb = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry)) != pgid:
-                continue
-            with open(f"/proc/{entry}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total_kb += int(line.split()[1])
-        except (OSError, ProcessLookupError):
-            continue
-    return total_kb / 1024
 
 
 async def click_round_trips(tab: Tab, clicks: int) -> list[float]:

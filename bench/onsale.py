@@ -46,6 +46,7 @@ import aiohttp
 import redis
 from sqlalchemy import func, select, text
 
+from bench.server_processes import group_cpu_seconds
 from bookmyseat import db
 from bookmyseat.models import LIVE_BOOKING_STATUSES, Booking, BookingSeat, User
 from bookmyseat.services.accounts.login_sessions import start_session
@@ -157,23 +158,6 @@ class LightTab:
         if self.ws is not None and not self.ws.closed:
             await self.ws.close()
         self.ws = self.reader = None
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU time used so far by every process of the server's process group."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry)) != pgid:
-                continue
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime + stime, in ticks
-        except (OSError, ProcessLookupError, IndexError):
-            continue
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def adjacent_blocks(plan: list[dict], codes: str, size: int) -> list[list[int]]:

@@ -8,7 +8,9 @@ from bookmyseat.components.navbar import navbar
 from bookmyseat.state.auth import LoginState, SignupState
 
 
-def field(label: str, name: str, *, type_: str = "text", autocomplete: str = "") -> rx.Component:
+def field(
+    label: str, name: str, *, type_: str = "text", autocomplete: str = "", input_mode: str = "text"
+) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=name, style={"fontSize": "var(--font-size-2)"}),
         rx.input(
@@ -16,6 +18,7 @@ def field(label: str, name: str, *, type_: str = "text", autocomplete: str = "")
             name=name,
             type=type_,
             auto_complete=autocomplete,
+            input_mode=input_mode,
             required=True,
             width="100%",
             size="3",
@@ -76,20 +79,7 @@ def code_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.text("Enter the 6-digit code from your authenticator app, or a recovery code."),
-            rx.vstack(
-                rx.el.label("Code", html_for="code", style={"fontSize": "var(--font-size-2)"}),
-                rx.input(
-                    id="code",
-                    name="code",
-                    auto_complete="one-time-code",
-                    input_mode="numeric",
-                    required=True,
-                    width="100%",
-                    size="3",
-                ),
-                spacing="1",
-                width="100%",
-            ),
+            field("Code", "code", autocomplete="one-time-code", input_mode="numeric"),
             rx.button("Verify", type="submit", size="3", width="100%", loading=LoginState.busy),
             spacing="3",
         ),

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from bookmyseat.pages.auth import card_page, error_callout
+from bookmyseat.pages.auth import card_page, error_callout, field
 from bookmyseat.state.two_factor import TwoFactorState
 
 
-def code_field(label: str = "Code from the app") -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for="code", style={"fontSize": "var(--font-size-2)"}),
-        rx.input(
-            id="code",
-            name="code",
-            auto_complete="one-time-code",
-            input_mode="numeric",
-            required=True,
-            width="100%",
-            size="3",
-        ),
-        spacing="1",
-        width="100%",
-    )
+def code_field() -> rx.Component:
+    return field("Code from the app", "code", autocomplete="one-time-code", input_mode="numeric")
 
 
 def recovery_codes() -> rx.Component:
@@ -61,24 +48,12 @@ def enrol() -> rx.Component:
                     height="200px",
                 ),
                 rx.text("Or type this key: ", rx.code(TwoFactorState.secret), size="2"),
-                rx.vstack(
-                    rx.el.label(
-                        "Your password",
-                        html_for="password",
-                        style={"fontSize": "var(--font-size-2)"},
-                    ),
-                    rx.input(
-                        id="password",
-                        name="password",
-                        type="password",
-                        auto_complete="current-password",
-                        required=True,
-                        width="100%",
-                        size="3",
-                    ),
-                    spacing="1",
-                    width="100%",
-                ),  # fmt: skip
+                field(
+                    "Your password",
+                    "password",
+                    type_="password",
+                    autocomplete="current-password",
+                ),
                 code_field(),
                 rx.button(
                     "Turn on", type="submit", size="3", width="100%", loading=TwoFactorState.busy
