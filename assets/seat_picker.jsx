@@ -1,7 +1,8 @@
 // The seat picker: draws a showtime's seat plan (fetched once from the server and cached) with
 // the live status codes the server pushes, and keeps the customer's choice in the browser, so a
 // click costs no round trip. The same rules as the server's are checked here for a quick answer
-// (a seat must be free; at most `limit` seats); the server checks them all again on Proceed.
+// (a seat must be free; at most `limit` seats); the server checks them all again on Proceed,
+// which posts the choice to `holdUrl` and goes where the answer says (checkout, or signing in).
 import { useEffect, useMemo, useRef, useState } from "react";
 
 const plans = new Map(); // seat-plan address → promise of the plan, shared by every map
@@ -29,6 +30,26 @@ function money(symbol, paise) {
   return symbol + whole.toLocaleString("en-IN") + cents;
 }
 
+const HOLD_FAILED = "We could not hold your seats just now; nothing was booked. Please try again.";
+
+// Proceed: the server's answer as {go} (an address to go to) or {error, taken}.
+async function requestHold(url, seatIds) {
+  try {
+    const answer = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ seat_ids: seatIds }),
+    });
+    const body = await answer.json().catch(() => ({}));
+    if (answer.ok) return { go: body.checkout };
+    if (body.sign_in) return { go: body.sign_in };
+    return { error: body.error || HOLD_FAILED, taken: body.taken || [] };
+  } catch (_) {
+    return { error: HOLD_FAILED, taken: [] };
+  }
+}
+
 const WORDS = {
   a: "available",
   h: "held by someone else",
@@ -51,16 +72,22 @@ export function SeatPicker({
   codes,
   mine,
   limit,
-  busy,
+  holdUrl,
+  signedIn,
   loading,
   preselected,
-  onProceed,
+  onGo,
+  onRefused,
 }) {
   const [plan, setPlan] = useState(null);
   const [failed, setFailed] = useState(false);
   const [selected, setSelected] = useState([]);
   const [notice, setNotice] = useState("");
+  const [busy, setBusy] = useState(false);
+  // Seats a refused Proceed reported taken, shown so until the next codes arrive.
+  const [taken, setTaken] = useState(() => new Set());
   const restored = useRef("");
+  useEffect(() => setTaken(new Set()), [codes]);
 
   useEffect(() => {
     if (!seatPlanUrl) return undefined;
@@ -83,6 +110,7 @@ export function SeatPicker({
   const mineSet = useMemo(() => new Set(mine || []), [mine]);
   const codeAt = (i) => {
     const code = codes[i] || "b";
+    if (code === "a" && taken.has(plan.seats[i][ID])) return "h";
     return code === "h" && mineSet.has(plan.seats[i][ID]) ? "m" : code;
   };
   const labelOf = (id) => plan.seats[index.get(id)][LABEL];
@@ -101,7 +129,7 @@ export function SeatPicker({
       );
       return chosen.filter((id) => !lost.includes(id));
     });
-  }, [ready, codes, mine]);
+  }, [ready, codes, mine, taken]);
 
   // Seats chosen before signing in come back chosen, where still free.
   useEffect(() => {
@@ -132,6 +160,24 @@ export function SeatPicker({
       setSelected([...selected, id]);
       setNotice("");
     }
+  };
+
+  const proceed = async (seatIds) => {
+    if (!signedIn) {
+      // Signed out: to the sign-in page, and back to this map with the same seats chosen.
+      const back = `${window.location.pathname}?seats=${seatIds.join(",")}`;
+      onGo(`/login?next=${encodeURIComponent(back)}`);
+      return;
+    }
+    setBusy(true);
+    const answer = await requestHold(holdUrl, seatIds);
+    if (answer.go) {
+      onGo(answer.go); // busy until the page changes
+      return;
+    }
+    setBusy(false);
+    if (answer.taken.length) setTaken(new Set(answer.taken));
+    onRefused(answer.error);
   };
 
   const chosen = ready ? [...selected].sort((a, b) => index.get(a) - index.get(b)) : [];
@@ -207,7 +253,7 @@ export function SeatPicker({
           className="seat-proceed"
           disabled={!chosen.length || busy}
           aria-busy={busy ? "true" : "false"}
-          onClick={() => onProceed(chosen)}
+          onClick={() => proceed(chosen)}
         >
           Proceed
         </button>

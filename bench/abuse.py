@@ -2,7 +2,7 @@
 
 Starts the production build (Redis and two backend workers when Redis answers) on a spare
 loopback port with fresh demo data. A customer (from 127.0.0.1) opens the 440-seat map and clicks
-seats; each Proceed's round trip is timed (event sent → the server's answer), first alone
+seats; each round trip of an event is timed (event sent → the server's answer), first alone
 (the floor of this run) and then while an attacker
 - opens `--sockets` websockets from 127.0.0.2, each joining the app as a page would and then
   answering pings (so it stays open as long as the server lets it), and
@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp
 
 from bench.server_processes import group_rss_mb
+from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.seat_map import SeatMapState
 from tests.databases import REDIS_TEST_URL, redis_available
 from tests.e2e.server import RunningApp, running_app
@@ -44,14 +45,14 @@ CHUNK = b"x" * 1_000_000
 
 
 async def click_round_trips(tab: Tab, clicks: int) -> list[float]:
-    """Seat clicks cost no round trip now (the choice is kept in the browser), so the event
-    timed is Proceed with nothing chosen: through the websocket, the tab's state and back
-    with the server's answer (a toast), changing nothing."""
+    """Seat clicks cost no round trip now (the choice is kept in the browser) and Proceed is a
+    plain HTTP request, so the event timed is an anonymous Pay: through the websocket, the
+    tab's state and back with the server's answer (to sign in first), changing nothing."""
     times = []
     for _ in range(clicks):
         before = len(tab.events)
         started = time.perf_counter()
-        await tab.send(SeatMapState.proceed, seat_ids=[])
+        await tab.send(CheckoutState.pay)
         await tab.until(lambda b=before: len(tab.events) > b, timeout=60)
         times.append((time.perf_counter() - started) * 1000)
         await asyncio.sleep(0.05)

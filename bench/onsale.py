@@ -6,8 +6,9 @@ production build with its backend workers on a loopback port. Then
    showtime's map and stay; the idle server's CPU and the Redis memory per tab are measured, and
    one real Chromium observer times hold → seen for holds made meanwhile (live_p95_ms);
 2. N customers open the map, wait for the on-sale moment, pick 1–4 adjacent free seats like a
-   person (a short pause), Proceed, pick again when the seats were taken, and load the checkout
-   page when they win; the observer clicks seats throughout (click_p95_ms, in the browser);
+   person (a short pause), Proceed (posted to the holds route, as the page does), pick again
+   when the seats were taken, and load the checkout page when they win; the observer clicks
+   seats throughout (click_p95_ms, in the browser);
 3. the engine alone holds seats in threads on another showtime of the same database
    (engine_holds_per_s), and the database is checked for seats sold twice (oversold).
 
@@ -86,6 +87,8 @@ class LightTab:
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.reader: asyncio.Task | None = None
         self.path = "/"
+        self.taken: set[int] = set()  # seats a refused hold named, until the next codes
+        self.plan_ids: list[int] = []
 
     def router_data(self) -> dict:
         pathname, params = route_of(self.path)
@@ -121,6 +124,8 @@ class LightTab:
                     self.frames += 1
                     for state, values in body.get("delta", {}).items():
                         self.state.setdefault(state, {}).update(values)
+                        if "codes_rx_state_" in values:
+                            self.taken.clear()
                     self.events.extend(body.get("events", []))
                     self.changed.set()
 
@@ -132,6 +137,16 @@ class LightTab:
             await self.send(f"{INTERNAL}update_vars_internal_state.update_vars_internal",
                             vars={SESSION_VAR: self.session_token})  # fmt: skip
         await self.send(f"{INTERNAL}on_load_internal_state.on_load_internal")
+
+    def codes_seen(self) -> str:
+        """The map's codes as the picker shows them: seats a refusal named are taken."""
+        codes = self.var(SEAT_MAP, "codes") or ""
+        if not self.taken or not self.plan_ids:
+            return codes
+        return "".join(
+            "h" if c == "a" and seat in self.taken else c
+            for c, seat in zip(codes, self.plan_ids, strict=False)
+        )
 
     def var(self, state: str, name: str):
         return self.state.get(state, {}).get(name + "_rx_state_")
@@ -186,16 +201,28 @@ class Sale:
         self.errors: list[str] = []
 
 
+async def hold(http, url: str, token: str, showtime: int, seats: list[int]) -> tuple[int, dict]:
+    """Proceed as the page's picker does: the choice posted with the session cookie."""
+    async with http.post(
+        f"{url}/api/showtimes/{showtime}/holds",
+        json={"seat_ids": seats},
+        headers={"Origin": url, "Cookie": f"bms_session={token}"},
+        timeout=aiohttp.ClientTimeout(60),
+    ) as answer:
+        return answer.status, await answer.json()
+
+
 async def customer(
     http, app: RunningApp, token: str, showtime: int, plan, opens_at: float, sale: Sale
 ) -> None:
     tab = LightTab(http, app.url, token)
+    tab.plan_ids = [s["id"] for s in plan]
     try:
         await tab.open(f"/showtimes/{showtime}")
         await tab.until(lambda: tab.var(SEAT_MAP, "loading") is False, 120)
         await asyncio.sleep(max(0.0, opens_at - time.monotonic()) + random.uniform(0.2, 1.0))
         while time.monotonic() < opens_at + SALE_DEADLINE_S:
-            codes = tab.var(SEAT_MAP, "codes") or ""
+            codes = tab.codes_seen()
             blocks = adjacent_blocks(plan, codes, random.randint(1, 4)) or adjacent_blocks(
                 plan, codes, 1
             )
@@ -203,23 +230,21 @@ async def customer(
                 return  # sold out, as far as this customer can see
             await asyncio.sleep(random.uniform(0.1, 0.4))  # a person choosing
             seats = random.choice(blocks)
-            before = len(tab.events)
             started = time.monotonic()
-            await tab.send(f"{SEAT_MAP}.proceed", seat_ids=seats)
-            await tab.until(lambda b=before: len(tab.events) > b, 60)
+            status, answer = await hold(http, app.url, token, showtime, seats)
             sale.hold_ms.append((time.monotonic() - started) * 1000)
             sale.answered += 1
-            redirects = [e for e in tab.events[before:] if e.get("name") == "_redirect"]
-            if redirects and not redirects[-1]["payload"]["path"].startswith("/checkout/"):
-                raise RuntimeError(f"sent elsewhere: {redirects[-1]['payload']['path']}")
-            if redirects:
+            if status == 201:
                 sale.won += 1
                 sale.last_win = time.monotonic()
                 started = time.monotonic()
-                await tab.navigate(redirects[-1]["payload"]["path"])
+                await tab.navigate(answer["checkout"])
                 await tab.until(lambda: (tab.var(CHECKOUT, "seconds_left") or 0) > 0, 60)
                 sale.checkout_ms.append((time.monotonic() - started) * 1000)
                 return
+            if status != 409:
+                raise RuntimeError(f"hold answered {status}: {answer}")
+            tab.taken.update(answer["taken"])
     except Exception as exc:  # counted and reported, never hidden
         sale.errors.append(f"{type(exc).__name__}: {exc}")
     finally:
@@ -289,10 +314,9 @@ async def hold_one(app: RunningApp, token: str, showtime: int, seat_id: int) -> 
     async with aiohttp.ClientSession() as http:
         tab = await LightTab(http, app.url, token).open(f"/showtimes/{showtime}")
         await tab.until(lambda: tab.var(SEAT_MAP, "loading") is False, 30)
-        await tab.send(f"{SEAT_MAP}.proceed", seat_ids=[seat_id])
-        await tab.until(lambda: tab.events, 30)
-        if not any(e.get("name") == "_redirect" for e in tab.events):
-            raise RuntimeError(f"the probe hold was refused: {tab.events}")
+        status, answer = await hold(http, app.url, token, showtime, [seat_id])
+        if status != 201:
+            raise RuntimeError(f"the probe hold was refused: {answer}")
         held_at = time.time()
         await tab.close()
     return held_at

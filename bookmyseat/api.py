@@ -1,18 +1,26 @@
-"""Plain HTTP routes next to the Reflex app: the Stripe webhook, uploaded posters and seat plans."""
+"""Plain HTTP routes next to the Reflex app: the Stripe webhook, uploaded posters, seat plans
+and holds."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import logging
 import re
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.holds import hold_seats_signed_in
 from bookmyseat.services.booking.seat_plan import CACHE_SECONDS, seat_plan
 from bookmyseat.services.payments.stripe_webhook import handle_webhook
-from bookmyseat.settings import UPLOADED_POSTERS
+from bookmyseat.settings import UPLOADED_POSTERS, get_settings
+
+log = logging.getLogger("bookmyseat.api")
 
 POSTER_NAME = re.compile(r"^[a-z0-9-]+\.(png|jpg|webp)$")
 
@@ -45,10 +53,78 @@ async def showtime_seat_plan(request: Request) -> Response:
     return Response(plan.body, media_type="application/json", headers=headers)
 
 
+SESSION_COOKIE = "bms_session"  # AuthState.session_token
+MAX_IDS_IN_REQUEST = 100  # more is no request a seat map makes
+HOLD_FAILED = "We could not hold your seats just now; nothing was booked. Please try again."
+# Holds run on a pool of their own, sized to the database pool: a rush of holds neither waits
+# behind other work on the default pool nor takes more connections than there are.
+HOLDS = concurrent.futures.ThreadPoolExecutor(
+    max_workers=get_settings().database_pool_size, thread_name_prefix="holds"
+)
+REFUSAL_STATUS = {
+    errors.SignInNeeded: 401,
+    errors.ShowtimeNotFound: 404,
+    errors.SeatUnavailable: 409,
+}
+
+
+def requested_seat_ids(body: object) -> list[int] | None:
+    """The seat ids of a hold request (`{"seat_ids": [12, 13]}`), or None for anything else;
+    their values are the service's to judge."""
+    ids = body.get("seat_ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or len(ids) > MAX_IDS_IN_REQUEST:
+        return None
+    return ids if all(type(i) is int for i in ids) else None
+
+
+def from_elsewhere(request: Request) -> bool:
+    """A browser's request sent by another site's page. The session cookie is SameSite=Lax,
+    so other sites' POSTs carry none; in production the Origin is checked as well, as the
+    websocket's is (a sibling subdomain is the same site)."""
+    settings = get_settings()
+    origin = request.headers.get("origin")
+    return settings.production and origin is not None and origin != settings.public_url
+
+
+async def hold_seats(request: Request) -> JSONResponse:
+    """The seat map's Proceed: hold the chosen seats for the signed-in customer. Plain HTTP,
+    not a websocket event: a hold needs nothing of the tab's state, so none is loaded, locked
+    or saved, and the session is checked in the hold's own transaction (bench/onsale.py)."""
+    if from_elsewhere(request):
+        return JSONResponse({"error": "This request came from another site."}, status_code=403)
+    raw = request.path_params["showtime_id"]
+    try:
+        wanted = requested_seat_ids(await request.json())
+    except ValueError:
+        wanted = None
+    if not raw.isdigit() or len(raw) > 9 or wanted is None:
+        return JSONResponse({"error": "That is not a request for seats."}, status_code=400)
+    showtime_id, token = int(raw), request.cookies.get(SESSION_COOKIE, "")
+    loop = asyncio.get_running_loop()
+    try:
+        booking = await loop.run_in_executor(
+            HOLDS, lambda: hold_seats_signed_in(token, showtime_id, wanted)
+        )
+    except errors.BookingError as exc:
+        answer: dict = {"error": exc.message, "code": exc.code}
+        if isinstance(exc, errors.SignInNeeded):  # the seats come back with the customer
+            back = f"/showtimes/{showtime_id}?seats={','.join(map(str, sorted(set(wanted))))}"
+            answer["sign_in"] = f"/login?next={quote(back, safe='')}"
+        if isinstance(exc, errors.SeatUnavailable):
+            answer["taken"] = exc.seat_ids
+        return JSONResponse(answer, status_code=REFUSAL_STATUS.get(type(exc), 422))
+    except Exception:  # the database away: say so; nothing was held
+        log.exception("Holding seats %s of showtime %s failed", wanted, showtime_id)
+        return JSONResponse({"error": HOLD_FAILED}, status_code=503)
+    checkout = f"/checkout/{booking.reference}"
+    return JSONResponse({"reference": booking.reference, "checkout": checkout}, status_code=201)
+
+
 api = Starlette(
     routes=[
         Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
         Route("/api/posters/{name}", poster, methods=["GET"]),
         Route("/api/showtimes/{showtime_id}/seat-plan", showtime_seat_plan, methods=["GET"]),
+        Route("/api/showtimes/{showtime_id}/holds", hold_seats, methods=["POST"]),
     ]
 )

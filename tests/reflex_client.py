@@ -183,3 +183,26 @@ def seat_plan(base_url: str, showtime_id: int) -> list[dict]:
         {"id": s[0], "label": s[1], "row": s[2], "number": s[3], "index": i}
         for i, s in enumerate(plan["seats"])
     ]
+
+
+def hold_over_http(base_url: str, token: str, showtime_id: int, seat_ids: list[int]) -> dict:
+    """Proceed as the page's picker does it: the choice posted to `/api/showtimes/<id>/holds`
+    with the session cookie. The answer's body, with its status as `status`."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{base_url}/api/showtimes/{showtime_id}/holds",
+        data=json.dumps({"seat_ids": seat_ids}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Origin": base_url,
+            "Cookie": f"bms_session={token}",
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return {**json.loads(answer.read()), "status": answer.status}
+    except urllib.error.HTTPError as refused:
+        return {**json.loads(refused.read()), "status": refused.code}

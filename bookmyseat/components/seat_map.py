@@ -11,7 +11,8 @@ from bookmyseat.state.seat_map import SeatMapState
 
 class SeatPicker(rx.Component):
     """Rows, aisles and gaps by grid position, every seat a focusable button; the choice is
-    kept in the browser and handed to `on_proceed` as a list of seat ids."""
+    kept in the browser and posted to `hold_url` on Proceed (or, signed out, taken along to
+    the sign-in page). Where to go next goes to `on_go`; a refusal's message to `on_refused`."""
 
     library = "$/public/seat_picker.jsx"
     tag = "SeatPicker"
@@ -20,10 +21,12 @@ class SeatPicker(rx.Component):
     codes: rx.Var[str]
     mine: rx.Var[list[int]]
     limit: rx.Var[int]
-    busy: rx.Var[bool]
+    hold_url: rx.Var[str]
+    signed_in: rx.Var[bool]
     loading: rx.Var[bool]
     preselected: rx.Var[list[int]]
-    on_proceed: rx.EventHandler[passthrough_event_spec(list[int])]
+    on_go: rx.EventHandler[passthrough_event_spec(str)]
+    on_refused: rx.EventHandler[passthrough_event_spec(str)]
 
 
 STATUS_WORDS = (
@@ -82,10 +85,12 @@ def seat_map_view() -> rx.Component:
             codes=SeatMapState.codes,
             mine=SeatMapState.mine,
             limit=SeatMapState.limit,
-            busy=SeatMapState.busy,
+            hold_url=SeatMapState.hold_url,
+            signed_in=SeatMapState.username != "",
             loading=SeatMapState.loading,
             preselected=SeatMapState.preselected,
-            on_proceed=SeatMapState.proceed,
+            on_go=lambda path: rx.redirect(path),  # handled in the browser: no round trip
+            on_refused=lambda message: rx.toast.error(message),
         ),
         legend(),
         width="100%",

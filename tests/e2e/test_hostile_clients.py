@@ -30,7 +30,7 @@ from bookmyseat.state.payment import ConfirmationState, DemoPayState, MyBookings
 from bookmyseat.state.seat_map import SeatMapState
 from tests.e2e.server import RunningApp
 from tests.hostile.forgery import Attack, Victim, attacks, page_of
-from tests.reflex_client import ROOT_STATE, Tab, run_async, seat_plan
+from tests.reflex_client import ROOT_STATE, Tab, hold_over_http, run_async, seat_plan
 
 GENERIC_ERROR = "An error occurred."
 
@@ -243,9 +243,8 @@ def test_the_checkout_countdown_costs_the_server_nothing(app_server: RunningApp)
         codes = tab.var(SeatMapState, "codes")
         plan = seat_plan(app_server.url, showtime)
         free = next(s["id"] for s in plan if codes[s["index"]] == "a")
-        await tab.send(SeatMapState.proceed, seat_ids=[free])
-        await tab.until(lambda: tab.redirects())
-        await tab.open(tab.redirects()[-1])
+        held = await asyncio.to_thread(hold_over_http, app_server.url, token, showtime, [free])
+        await tab.open(held["checkout"])
         await tab.until(lambda: (tab.var(CheckoutState, "seconds_left") or 0) > 0)
         left = tab.var(CheckoutState, "seconds_left")
         await tab.settle(quiet=0.5)

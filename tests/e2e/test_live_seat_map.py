@@ -10,9 +10,10 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, watched
 from tests.e2e.helpers import expect_toast, open_seat_map, seat, sign_in, sign_up
 from tests.e2e.server import RunningApp
+from tests.reflex_client import hold_over_http, seat_plan
 
 LIVE_WITHIN_MS = 3000  # the goal is one second; the margin absorbs a slow CI machine
 
@@ -60,6 +61,51 @@ def test_a_hold_in_one_browser_appears_in_the_other(app_server: RunningApp, new_
     )
     wanted_in_second.click()
     expect(wanted_in_second).to_have_attribute("aria-pressed", "true")
+
+
+def test_a_seat_taken_while_proceeding_is_said_and_shown(app_server: RunningApp, new_page) -> None:
+    """The race the live map cannot prevent: another customer takes the seat after this one
+    pressed Proceed and before the hold arrives. The hold is refused as a whole (409), the
+    page says which seat went, shows it taken and leaves Proceed usable; nothing is held."""
+    url = app_server.url
+    showtime = app_server.showtimes_on("Audi 1 IMAX")[2]
+    rival_page = new_page()
+    sign_up(rival_page, url)
+    rival = next(c["value"] for c in rival_page.context.cookies() if c["name"] == "bms_session")
+    page = new_page()
+    sign_up(page, url, next_path=f"/showtimes/{showtime}")
+    open_seat_map(page, url, showtime)
+    free = page.locator("button[aria-label$=', available']")
+    wanted, other = seat(page, free.nth(10)), seat(page, free.nth(11))
+    wanted_id = next(s["id"] for s in seat_plan(url, showtime) if s["label"] == label_of(wanted))
+    wanted.click()
+    other.click()
+
+    def rival_first(route) -> None:  # the rival's hold lands between the click and ours
+        assert hold_over_http(url, rival, showtime, [wanted_id])["status"] == 201
+        route.continue_()
+
+    page.route("**/api/showtimes/*/holds", rival_first)
+    watched(page).allowed_requests.append(r"^409 .*/holds$")
+    watched(page).allowed_console.append(r"status of 409")
+    page.get_by_role("button", name="Proceed").click()
+    expect_toast(page, rf"Seat {label_of(wanted)} was just taken")
+    expect(page).to_have_url(re.compile(rf"/showtimes/{showtime}$"))
+    expect(wanted).to_have_attribute("aria-label", re.compile(r", held by someone else$"))
+    expect(wanted).to_have_attribute("aria-pressed", "false")
+    expect(other).to_have_attribute("aria-pressed", "true")  # the rest of the choice stays
+    expect(page.get_by_role("button", name="Proceed")).to_be_enabled()
+    assert app_server.query(
+        "SELECT count(*) FROM booking_seat WHERE showtime_id = :s AND seat_id = :seat",
+        s=showtime,
+        seat=wanted_id,
+    ) == [(1,)]  # the rival's line only
+
+
+def label_of(seat_button) -> str:
+    """ "Row F, seat 12, ..." → "F12"."""
+    row, number = re.match(r"Row ([A-Z]+), seat (\d+)", seat_button.get_attribute("title")).groups()
+    return f"{row}{number}"
 
 
 def test_an_expired_hold_returns_the_seats_and_says_so(app_server: RunningApp, new_page) -> None:

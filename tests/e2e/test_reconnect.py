@@ -6,6 +6,7 @@ loaded would reload itself onto the new build."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -18,7 +19,7 @@ from bookmyseat.state.seat_map import SeatMapState
 from tests.e2e.conftest import e2e_redis_url, watched
 from tests.e2e.helpers import open_seat_map
 from tests.e2e.server import RunningApp, port_open, running_app
-from tests.reflex_client import Tab, run_async, seat_plan
+from tests.reflex_client import Tab, hold_over_http, run_async, seat_plan
 
 PORT = int(os.environ.get("BOOKMYSEAT_E2E_RECONNECT_PORT", "3141"))
 LIVE_WITHIN_MS = 3000
@@ -59,11 +60,12 @@ def test_a_seat_map_is_live_again_after_a_backend_restart(tmp_path, new_page) ->
 
 async def hold_a_seat(app: RunningApp, showtime: int) -> str:
     """A customer holds the last free seat of the map; its label ("V22")."""
-    tab = await Tab(app.url, session_token=app.session_for("mzsp_")).open(f"/showtimes/{showtime}")
+    token = app.session_for("mzsp_")
+    tab = await Tab(app.url, session_token=token).open(f"/showtimes/{showtime}")
     await tab.until(lambda: tab.var(SeatMapState, "loading") is False)
     codes = tab.var(SeatMapState, "codes")
     free = [s for s in seat_plan(app.url, showtime) if codes[s["index"]] == "a"][-1]
-    await tab.send(SeatMapState.proceed, seat_ids=[free["id"]])
-    await tab.until(lambda: tab.redirects())
     await tab.close()
+    held = await asyncio.to_thread(hold_over_http, app.url, token, showtime, [free["id"]])
+    assert held["status"] == 201, held
     return free["label"]

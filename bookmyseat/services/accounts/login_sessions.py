@@ -7,8 +7,9 @@ import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import LoginSession, User, utcnow
@@ -62,6 +63,29 @@ def account_for_token(
         return None
     user, second_factor_at = found
     return replace(account_of(user), second_factor=second_factor_at is not None)
+
+
+# The active account signed in with a token, its row locked for the caller's transaction.
+_LOCK_SIGNED_IN = (
+    select(User.id)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        LoginSession.token_hash == bindparam("token_hash"),
+        LoginSession.expires_at > bindparam("now", type_=LoginSession.__table__.c.expires_at.type),
+        User.is_active.is_(True),
+    )
+    .with_for_update(of=User)
+)
+
+
+def lock_signed_in_user(session: Session, token: str, now: datetime) -> int | None:
+    """In the caller's write transaction: the id of the active account signed in with this
+    token, its row locked so that one customer's writes take turns; None when nobody is.
+    The same rules as `account_for_token`, in the statement that takes the lock, so a hold
+    costs no separate look-up."""
+    if not token:
+        return None
+    return session.execute(_LOCK_SIGNED_IN, {"token_hash": _digest(token), "now": now}).scalar()
 
 
 def mark_second_factor(session, token: str, user_id: int, now: datetime) -> None:

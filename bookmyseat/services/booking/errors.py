@@ -11,6 +11,13 @@ class BookingError(CustomerError):
     code = "booking_refused"
 
 
+class SignInNeeded(BookingError):
+    code = "sign_in_needed"
+
+    def __init__(self) -> None:
+        super().__init__("Please sign in to book seats.")
+
+
 class ShowtimeNotFound(BookingError):
     code = "showtime_not_found"
 
@@ -85,8 +92,9 @@ class SeatUnavailable(BookingError):
 
     code = "seat_unavailable"
 
-    def __init__(self, labels: list[str]) -> None:
+    def __init__(self, labels: list[str], seat_ids: list[int] | None = None) -> None:
         self.labels = labels
+        self.seat_ids = seat_ids or []  # the same seats, for a map to mark them taken
         if len(labels) == 1:
             text = f"Seat {labels[0]} was just taken. Please choose another seat."
         else:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from bookmyseat.db import is_row_id, write_session
 from bookmyseat.models import (
@@ -22,6 +23,7 @@ from bookmyseat.models import (
     ShowtimePrice,
     User,
 )
+from bookmyseat.services.accounts.login_sessions import lock_signed_in_user
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.records import (
     BookingView,
@@ -108,6 +110,37 @@ def hold_seats(
     """
     settings = settings or get_settings()
     now = resolve_now(now)
+    wanted = _checked_request(showtime_id, seat_ids, settings)
+    with write_session(engine) as session:
+        if session.execute(_LOCK_USER, {"user_id": user_id}).first() is None:
+            raise errors.BookingError("Please sign in again to book seats.")
+        return _hold_locked(session, user_id, showtime_id, wanted, now, settings)
+
+
+def hold_seats_signed_in(
+    token: str,
+    showtime_id: int,
+    seat_ids: list[int],
+    *,
+    now: datetime | None = None,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+) -> BookingView:
+    """`hold_seats` for whoever is signed in with this session token (the seat map's Proceed):
+    the session is checked by the statement that locks the customer's row, in the same
+    transaction. Refused with `SignInNeeded` when nobody is signed in with it."""
+    settings = settings or get_settings()
+    now = resolve_now(now)
+    wanted = _checked_request(showtime_id, seat_ids, settings)
+    with write_session(engine) as session:
+        user_id = lock_signed_in_user(session, token, now)
+        if user_id is None:
+            raise errors.SignInNeeded()
+        return _hold_locked(session, user_id, showtime_id, wanted, now, settings)
+
+
+def _checked_request(showtime_id: int, seat_ids: list[int], settings: Settings) -> list[int]:
+    """The wanted seat ids, sorted and once each; what needs no database is refused here."""
     if not is_row_id(showtime_id):
         raise errors.ShowtimeNotFound()
     wanted = sorted(set(seat_ids))
@@ -117,85 +150,93 @@ def hold_seats(
         raise errors.TooManySeats(settings.max_seats_per_booking)
     if not all(is_row_id(s) for s in wanted):
         raise errors.SeatNotFound(next(s for s in wanted if not is_row_id(s)))
+    return wanted
 
-    with write_session(engine) as session:
-        if session.execute(_LOCK_USER, {"user_id": user_id}).first() is None:
-            raise errors.BookingError("Please sign in again to book seats.")
-        rows = session.execute(
-            _HOLD_CHECK,
-            {"showtime_id": showtime_id, "seat_ids": wanted, "user_id": user_id, "now": now},
-        ).all()
-        if not rows or rows[0].is_cancelled:
-            raise errors.ShowtimeNotFound()
-        if rows[0].starts_at <= now:
-            raise errors.ShowtimeStarted()
-        if rows[0].held_here + len(wanted) > settings.max_seats_per_booking:
-            raise errors.HoldingTooMany(rows[0].held_here, settings.max_seats_per_booking)
-        if rows[0].open_holds >= MAX_OPEN_HOLDS:
-            raise errors.TooManyOpenHolds(MAX_OPEN_HOLDS)
-        seats = {row.id: row for row in rows if row.id is not None}
-        for seat_id in wanted:
-            seat = seats.get(seat_id)
-            if seat is None:
-                raise errors.SeatNotFound(seat_id)
-            if seat.is_blocked:
-                raise errors.SeatBlocked(seat.label)
-            if seat.price_paise is None:
-                raise errors.SeatNotOnSale(seat.label)
 
-        subtotal = sum(seats[s].price_paise for s in wanted)
-        fee = settings.convenience_fee_paise_per_seat * len(wanted)
-        booking = {
-            "reference": new_reference(),
-            "user_id": user_id,
-            "showtime_id": showtime_id,
-            "status": BookingStatus.HELD,
-            "hold_expires_at": hold_expires_at(now, settings),
-            "seat_count": len(wanted),
-            "subtotal_paise": subtotal,
-            "fee_paise": fee,
-            "total_paise": subtotal + fee,
-            "currency": settings.currency,
-            "created_at": now,
-            "updated_at": now,
-        }
-        booking_id = session.execute(_INSERT_BOOKING, booking).scalar_one()
-        claimed = claim_seats(session, showtime_id, booking_id, wanted, now)
-        if len(claimed) != len(wanted):
-            taken = [s for s in wanted if s not in claimed]
-            raise errors.SeatUnavailable([seats[s].label for s in taken])
-        mark_changed(session, showtime_id)
-        session.execute(
-            insert(_LINES),
-            [
-                {
-                    "booking_id": booking_id,
-                    "showtime_id": showtime_id,
-                    "seat_id": s,
-                    "seat_label": seats[s].label,
-                    "category": seats[s].category,
-                    "price_paise": seats[s].price_paise,
-                    "checked_in_at": None,
-                }
-                for s in wanted
-            ],
-        )
-        in_map_order = sorted(wanted, key=lambda s: (seats[s].grid_row, seats[s].grid_col))
-        return BookingView(
-            reference=booking["reference"],
-            status=BookingStatus.HELD,
-            user_id=user_id,
-            showtime_id=showtime_id,
-            lines=[
-                TicketLine(seats[s].label, seats[s].category, seats[s].price_paise)
-                for s in in_map_order
-            ],
-            subtotal_paise=subtotal,
-            fee_paise=fee,
-            total_paise=subtotal + fee,
-            currency=settings.currency,
-            hold_expires_at=booking["hold_expires_at"],
-        )
+def _hold_locked(
+    session: Session,
+    user_id: int,
+    showtime_id: int,
+    wanted: list[int],
+    now: datetime,
+    settings: Settings,
+) -> BookingView:
+    """The hold itself, in the caller's transaction with the customer's row locked."""
+    rows = session.execute(
+        _HOLD_CHECK,
+        {"showtime_id": showtime_id, "seat_ids": wanted, "user_id": user_id, "now": now},
+    ).all()
+    if not rows or rows[0].is_cancelled:
+        raise errors.ShowtimeNotFound()
+    if rows[0].starts_at <= now:
+        raise errors.ShowtimeStarted()
+    if rows[0].held_here + len(wanted) > settings.max_seats_per_booking:
+        raise errors.HoldingTooMany(rows[0].held_here, settings.max_seats_per_booking)
+    if rows[0].open_holds >= MAX_OPEN_HOLDS:
+        raise errors.TooManyOpenHolds(MAX_OPEN_HOLDS)
+    seats = {row.id: row for row in rows if row.id is not None}
+    for seat_id in wanted:
+        seat = seats.get(seat_id)
+        if seat is None:
+            raise errors.SeatNotFound(seat_id)
+        if seat.is_blocked:
+            raise errors.SeatBlocked(seat.label)
+        if seat.price_paise is None:
+            raise errors.SeatNotOnSale(seat.label)
+
+    subtotal = sum(seats[s].price_paise for s in wanted)
+    fee = settings.convenience_fee_paise_per_seat * len(wanted)
+    booking = {
+        "reference": new_reference(),
+        "user_id": user_id,
+        "showtime_id": showtime_id,
+        "status": BookingStatus.HELD,
+        "hold_expires_at": hold_expires_at(now, settings),
+        "seat_count": len(wanted),
+        "subtotal_paise": subtotal,
+        "fee_paise": fee,
+        "total_paise": subtotal + fee,
+        "currency": settings.currency,
+        "created_at": now,
+        "updated_at": now,
+    }
+    booking_id = session.execute(_INSERT_BOOKING, booking).scalar_one()
+    claimed = claim_seats(session, showtime_id, booking_id, wanted, now)
+    if len(claimed) != len(wanted):
+        taken = [s for s in wanted if s not in claimed]
+        raise errors.SeatUnavailable([seats[s].label for s in taken], taken)
+    mark_changed(session, showtime_id)
+    session.execute(
+        insert(_LINES),
+        [
+            {
+                "booking_id": booking_id,
+                "showtime_id": showtime_id,
+                "seat_id": s,
+                "seat_label": seats[s].label,
+                "category": seats[s].category,
+                "price_paise": seats[s].price_paise,
+                "checked_in_at": None,
+            }
+            for s in wanted
+        ],
+    )
+    in_map_order = sorted(wanted, key=lambda s: (seats[s].grid_row, seats[s].grid_col))
+    return BookingView(
+        reference=booking["reference"],
+        status=BookingStatus.HELD,
+        user_id=user_id,
+        showtime_id=showtime_id,
+        lines=[
+            TicketLine(seats[s].label, seats[s].category, seats[s].price_paise)
+            for s in in_map_order
+        ],
+        subtotal_paise=subtotal,
+        fee_paise=fee,
+        total_paise=subtotal + fee,
+        currency=settings.currency,
+        hold_expires_at=booking["hold_expires_at"],
+    )
 
 
 # --- release and payment ---------------------------------------------------------------------
