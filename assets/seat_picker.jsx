@@ -30,6 +30,7 @@ function money(symbol, paise) {
   return symbol + whole.toLocaleString("en-IN") + cents;
 }
 
+const REFUSAL_FRESH_MS = 5000;
 const HOLD_FAILED = "We could not hold your seats just now; nothing was booked. Please try again.";
 
 // Proceed: the server's answer as {go} (an address to go to) or {error, taken}.
@@ -44,7 +45,8 @@ async function requestHold(url, seatIds) {
     const body = await answer.json().catch(() => ({}));
     if (answer.ok) return { go: body.checkout };
     if (body.sign_in) return { go: body.sign_in };
-    return { error: body.error || HOLD_FAILED, taken: body.taken || [] };
+    const taken = [...(body.taken || []), ...(body.unavailable || [])];
+    return { error: body.error || HOLD_FAILED, taken };
   } catch (_) {
     return { error: HOLD_FAILED, taken: [] };
   }
@@ -84,10 +86,15 @@ export function SeatPicker({
   const [selected, setSelected] = useState([]);
   const [notice, setNotice] = useState("");
   const [busy, setBusy] = useState(false);
-  // Seats a refused Proceed reported taken, shown so until the next codes arrive.
+  // Seats a refused Proceed found claimed: fresher than the codes (which may lag behind in a
+  // rush), so shown taken for a few seconds, until the codes have surely caught up.
   const [taken, setTaken] = useState(() => new Set());
   const restored = useRef("");
-  useEffect(() => setTaken(new Set()), [codes]);
+  useEffect(() => {
+    if (!taken.size) return undefined;
+    const timer = setTimeout(() => setTaken(new Set()), REFUSAL_FRESH_MS);
+    return () => clearTimeout(timer);
+  }, [taken]);
 
   useEffect(() => {
     if (!seatPlanUrl) return undefined;

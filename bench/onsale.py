@@ -61,6 +61,7 @@ from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, RunningApp, running_app
 from tests.reflex_client import HYDRATE, NAMESPACE, SESSION_VAR, route_of, run_async, seat_plan
 
 SALE_DEADLINE_S = 180
+REFUSAL_FRESH_S = 5.0  # as the picker's REFUSAL_FRESH_MS
 SEAT_MAP = SeatMapState.get_full_name()
 INTERNAL = "reflex___state____state.reflex___state____"  # Reflex's own page-load states
 CHECKOUT = CheckoutState.get_full_name()
@@ -87,7 +88,8 @@ class LightTab:
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.reader: asyncio.Task | None = None
         self.path = "/"
-        self.taken: set[int] = set()  # seats a refused hold named, until the next codes
+        self.taken: set[int] = set()  # seats a refused hold found claimed, for a few seconds
+        self.taken_until = 0.0
         self.plan_ids: list[int] = []
 
     def router_data(self) -> dict:
@@ -124,8 +126,7 @@ class LightTab:
                     self.frames += 1
                     for state, values in body.get("delta", {}).items():
                         self.state.setdefault(state, {}).update(values)
-                        if "codes_rx_state_" in values:
-                            self.taken.clear()
+
                     self.events.extend(body.get("events", []))
                     self.changed.set()
 
@@ -138,10 +139,14 @@ class LightTab:
                             vars={SESSION_VAR: self.session_token})  # fmt: skip
         await self.send(f"{INTERNAL}on_load_internal_state.on_load_internal")
 
+    def refused(self, claimed: list[int]) -> None:
+        self.taken, self.taken_until = set(claimed), time.monotonic() + REFUSAL_FRESH_S
+
     def codes_seen(self) -> str:
-        """The map's codes as the picker shows them: seats a refusal named are taken."""
+        """The map's codes as the picker shows them: for a few seconds after a refusal, the
+        seats it found claimed are taken (assets/seat_picker.jsx)."""
         codes = self.var(SEAT_MAP, "codes") or ""
-        if not self.taken or not self.plan_ids:
+        if not self.taken or not self.plan_ids or time.monotonic() > self.taken_until:
             return codes
         return "".join(
             "h" if c == "a" and seat in self.taken else c
@@ -244,7 +249,7 @@ async def customer(
                 return
             if status != 409:
                 raise RuntimeError(f"hold answered {status}: {answer}")
-            tab.taken.update(answer["taken"])
+            tab.refused(answer["taken"] + answer["unavailable"])
     except Exception as exc:  # counted and reported, never hidden
         sale.errors.append(f"{type(exc).__name__}: {exc}")
     finally:

@@ -110,8 +110,8 @@ async def hold_seats(request: Request) -> JSONResponse:
         if isinstance(exc, errors.SignInNeeded):  # the seats come back with the customer
             back = f"/showtimes/{showtime_id}?seats={','.join(map(str, sorted(set(wanted))))}"
             answer["sign_in"] = f"/login?next={quote(back, safe='')}"
-        if isinstance(exc, errors.SeatUnavailable):
-            answer["taken"] = exc.seat_ids
+        if isinstance(exc, errors.SeatUnavailable):  # the map catches up before it is told
+            answer["taken"], answer["unavailable"] = exc.seat_ids, exc.unavailable
         return JSONResponse(answer, status_code=REFUSAL_STATUS.get(type(exc), 422))
     except Exception:  # the database away: say so; nothing was held
         log.exception("Holding seats %s of showtime %s failed", wanted, showtime_id)

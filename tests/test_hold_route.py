@@ -92,8 +92,12 @@ def test_a_disabled_account_cannot_hold(client, world: World) -> None:
     assert held_bookings(world) == 0
 
 
-def test_a_taken_seat_is_named_and_its_id_given_back(client, world: World) -> None:
-    world.hold(world.bob, "C2")
+def test_a_taken_seat_is_named_with_every_seat_claimed_at_that_moment(client, world) -> None:
+    """The refusal gives the map what it needs to pick again at once: the seats claimed by
+    others now (its live codes may lag in a rush), not the seats this request half-claimed."""
+    world.hold(world.bob, "C2", "A1")
+    sold = world.hold(world.bob, "B5")
+    world.pay(sold)
     token = login_sessions.start_session(world.alice, engine=world.engine)
     answer = post(client, world, token, {"seat_ids": world.ids("C1", "C2")})
     assert answer.status_code == 409
@@ -101,8 +105,9 @@ def test_a_taken_seat_is_named_and_its_id_given_back(client, world: World) -> No
         "error": "Seat C2 was just taken. Please choose another seat.",
         "code": "seat_unavailable",
         "taken": world.ids("C2"),
+        "unavailable": sorted(world.ids("A1", "B5", "C2")),
     }
-    assert held_bookings(world) == 1  # Bob's, and nothing of Alice's half-written
+    assert held_bookings(world) == 2  # Bob's, and nothing of Alice's half-written
 
 
 @pytest.mark.parametrize(

@@ -12,15 +12,31 @@ import math
 import reflex as rx
 
 from bookmyseat.models import BookingStatus, utcnow
+from bookmyseat.services.accounts.login_sessions import account_for_token
+from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.holds import end_hold_if_lapsed, release_hold
 from bookmyseat.services.booking.records import BookingView, get_booking
 from bookmyseat.services.booking.rules import UNPAID_LIVE
-from bookmyseat.services.catalog.showtimes import showtime_summary
+from bookmyseat.services.catalog.showtimes import ShowtimeSummary, showtime_summary
 from bookmyseat.services.money import format_money
 from bookmyseat.services.payments.gateway import begin_payment
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import day_and_time
+
+
+def checkout_reads(
+    token: str, reference: str
+) -> tuple[Account | None, BookingView | None, ShowtimeSummary | None]:
+    """Who is signed in, their booking and its show: one trip to a worker thread, not three."""
+    account = account_for_token(token)
+    if account is None:
+        return None, None, None
+    try:
+        view = get_booking(reference, user_id=account.id)
+    except errors.BookingNotFound:
+        return account, None, None
+    return account, view, showtime_summary(view.showtime_id)
 
 
 @dataclasses.dataclass
@@ -86,17 +102,17 @@ class CheckoutState(AuthState):
         self.loading = True
         yield
         reference = self._route_reference()
-        account = await self._current_account()
+        account, view, summary = await asyncio.to_thread(
+            checkout_reads, self.session_token, reference
+        )
+        self._show_identity(account)  # for the whole page (see LOADS_SHOWING_IDENTITY)
         if account is None:
             self.loading = False
             yield rx.redirect(f"/login?next=/checkout/{reference}")
             return
-        try:
-            view = await asyncio.to_thread(get_booking, reference, user_id=account.id)
-        except errors.BookingNotFound:
+        if view is None:
             self.found, self.loading = False, False
             return
-        summary = await asyncio.to_thread(showtime_summary, view.showtime_id)
         self.found = True
         self.title = summary.movie_title if summary else ""
         self.venue = f"{summary.cinema} · {summary.screen}" if summary else ""

@@ -18,6 +18,7 @@ import time
 import reflex as rx
 
 from bookmyseat import live_seats
+from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.availability import seat_map, status_codes
 from bookmyseat.services.catalog.showtimes import showtime_summary
 from bookmyseat.services.money import format_money
@@ -83,13 +84,14 @@ class SeatMapState(AuthState):
         self.when = f"{day_and_time(summary.starts_at)} · {summary.format} · {summary.language}"
         self.categories = [f"{c} {format_money(p)}" for c, p in reversed(summary.prices.items())]
         self.preselected = parse_seat_ids(self.router.page.params.get("seats", ""))
-        await self._refresh()
+        account = await self._current_account()
+        self._show_identity(account)  # for the whole page (see LOADS_SHOWING_IDENTITY)
+        await self._refresh(account)
         self._loaded_at = time.monotonic()
         self.loading = False
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, account: Account | None) -> None:
         """Fresh codes and this customer's own seats (on arrival, and after a reconnect)."""
-        account = await self._current_account()
         viewer = account.id if account else None
         seats = await asyncio.to_thread(seat_map, self.showtime_id, viewer_user_id=viewer)
         self.mine = [s.id for s in seats if s.mine and s.status == "held"]
@@ -103,7 +105,7 @@ class SeatMapState(AuthState):
         if self.showtime_id and not self.loading:
             await live_seats.join(self.router.session.session_id, self.showtime_id)
             if time.monotonic() - self._loaded_at > FRESH_SECONDS:
-                await self._refresh()
+                await self._refresh(await self._current_account())
 
     @rx.event
     async def leave_live(self):

@@ -247,6 +247,7 @@ def test_the_checkout_countdown_costs_the_server_nothing(app_server: RunningApp)
         await tab.open(held["checkout"])
         await tab.until(lambda: (tab.var(CheckoutState, "seconds_left") or 0) > 0)
         left = tab.var(CheckoutState, "seconds_left")
+        assert tab.var(AuthState, "username") == "mzsp_"  # shown by the page's own load
         await tab.settle(quiet=0.5)
         before = len(tab.frames)
         await asyncio.sleep(3)

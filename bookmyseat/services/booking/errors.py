@@ -92,9 +92,15 @@ class SeatUnavailable(BookingError):
 
     code = "seat_unavailable"
 
-    def __init__(self, labels: list[str], seat_ids: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        labels: list[str],
+        seat_ids: list[int] | None = None,
+        unavailable: list[int] | None = None,
+    ) -> None:
         self.labels = labels
         self.seat_ids = seat_ids or []  # the same seats, for a map to mark them taken
+        self.unavailable = unavailable or []  # every seat claimed when it was refused
         if len(labels) == 1:
             text = f"Seat {labels[0]} was just taken. Please choose another seat."
         else:

@@ -19,6 +19,7 @@ from bookmyseat.models import (
     BookingSeat,
     BookingStatus,
     Seat,
+    SeatClaim,
     Showtime,
     ShowtimePrice,
     User,
@@ -33,6 +34,7 @@ from bookmyseat.services.booking.records import (
     end_booking,
     expire_bookings,
     locked_booking,
+    seats_claimed_by_others,
 )
 from bookmyseat.services.booking.references import new_reference
 from bookmyseat.services.booking.rules import (
@@ -56,6 +58,19 @@ _USERS_LIVE_HOLDS = select(Booking.id).where(
 # The customer's row, locked: one customer's holds queue (on PostgreSQL; SQLite's write
 # transactions already do), so two tabs cannot both slip under the limits.
 _LOCK_USER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
+_NOW = bindparam("now", type_=Booking.__table__.c.hold_expires_at.type)
+# Whether a wanted seat is claimed already by a booking that has not lapsed: most refusals of
+# an on-sale are seen here, before anything is written (the unique index still decides races).
+_CLAIMED = (
+    select(SeatClaim.id)
+    .join(Booking, Booking.id == SeatClaim.booking_id)
+    .where(
+        SeatClaim.showtime_id == Showtime.id,
+        SeatClaim.seat_id == Seat.id,
+        ~hold_lapsed_sql(_NOW),
+    )
+    .exists()
+)
 # The showtime, the user's existence, and each wanted seat of its screen with its price.
 _HOLD_CHECK = (
     select(
@@ -75,6 +90,7 @@ _HOLD_CHECK = (
         Seat.grid_row,
         Seat.grid_col,
         ShowtimePrice.price_paise,
+        _CLAIMED.label("claimed"),
     )
     .select_from(Showtime)
     .outerjoin(
@@ -183,6 +199,13 @@ def _hold_locked(
             raise errors.SeatBlocked(seat.label)
         if seat.price_paise is None:
             raise errors.SeatNotOnSale(seat.label)
+    taken = [s for s in wanted if seats[s].claimed]
+    if taken:
+        raise errors.SeatUnavailable(
+            [seats[s].label for s in taken],
+            taken,
+            unavailable=seats_claimed_by_others(session, showtime_id),
+        )
 
     subtotal = sum(seats[s].price_paise for s in wanted)
     fee = settings.convenience_fee_paise_per_seat * len(wanted)
@@ -204,7 +227,11 @@ def _hold_locked(
     claimed = claim_seats(session, showtime_id, booking_id, wanted, now)
     if len(claimed) != len(wanted):
         taken = [s for s in wanted if s not in claimed]
-        raise errors.SeatUnavailable([seats[s].label for s in taken], taken)
+        raise errors.SeatUnavailable(
+            [seats[s].label for s in taken],
+            taken,
+            unavailable=seats_claimed_by_others(session, showtime_id, own_booking=booking_id),
+        )
     mark_changed(session, showtime_id)
     session.execute(
         insert(_LINES),

@@ -125,6 +125,22 @@ def claim_seats(
     return claimed
 
 
+_OTHERS_CLAIMS = select(_CLAIMS.c.seat_id).where(
+    _CLAIMS.c.showtime_id == bindparam("showtime_id"),
+    _CLAIMS.c.booking_id != bindparam("booking_id"),
+)
+
+
+def seats_claimed_by_others(
+    session: Session, showtime_id: int, *, own_booking: int = 0
+) -> list[int]:
+    """Every seat of the showtime claimed now, but for the claims of `own_booking` (being
+    written in this transaction): what a refused customer's map should show taken before its
+    next live update arrives."""
+    params = {"showtime_id": showtime_id, "booking_id": own_booking}
+    return sorted(session.execute(_OTHERS_CLAIMS, params).scalars())
+
+
 def booking_view(session: Session, booking: Booking) -> BookingView:
     lines = [
         TicketLine(label=row.seat_label, category=row.category, price_paise=row.price_paise)
