@@ -14,8 +14,9 @@ production build with its backend workers on a loopback port. Then
 
 Prints
 `customers=<N> holds_per_s=<n> sellout_s=<n> click_p95_ms=<n> hold_p95_ms=<n> oversold=<n>
-engine_holds_per_s=<n>` (plus checkout_p50_ms) and
-`viewers=<V> live_p95_ms=<n> idle_cpu_pct=<n> redis_kb_per_tab=<n>`.
+engine_holds_per_s=<n>` (plus checkout_p50_ms, and the lock-expiry errors in the server's log) and
+`viewers=<V> live_p95_ms=<n> idle_cpu_pct=<n> redis_kb_per_tab=<n>` (plus
+worker_kb_per_client: the workers' memory growth per viewer while the second half connect).
 `holds_per_s` counts hold attempts answered (won or refused) per second of the sale;
 `sellout_s` runs from the on-sale moment to the last seat held. Bounded: every phase has a
 deadline, traffic stays on loopback, everything started is stopped.
@@ -47,7 +48,7 @@ import aiohttp
 import redis
 from sqlalchemy import func, select, text
 
-from bench.server_processes import group_cpu_seconds
+from bench.server_processes import group_cpu_seconds, group_rss_mb
 from bookmyseat import db
 from bookmyseat.models import LIVE_BOOKING_STATUSES, Booking, BookingSeat, User
 from bookmyseat.services.accounts.login_sessions import start_session
@@ -421,8 +422,10 @@ def from_addresses(first: int, count: int, per_address: int = 5) -> list[aiohttp
     return sessions
 
 
-async def open_viewers(app: RunningApp, showtime: int, count: int) -> tuple[list, list]:
-    sessions, tabs = from_addresses(0, count), []
+async def open_viewers(
+    app: RunningApp, showtime: int, count: int, first_address: int = 0
+) -> tuple[list, list]:
+    sessions, tabs = from_addresses(first_address, count), []
     for start in range(0, count, 100):
         batch = [LightTab(sessions[n // 5], app.url) for n in range(start, min(count, start + 100))]
         await asyncio.gather(*(t.open(f"/showtimes/{showtime}") for t in batch))
@@ -437,7 +440,7 @@ def redis_used_kb(url: str) -> float:
     return redis.Redis.from_url(url).info("memory")["used_memory"] / 1024
 
 
-async def run(app: RunningApp, url: str, args) -> None:
+async def run(app: RunningApp, url: str, args, server_log: Path) -> None:
     shows = app.showtimes_on("Audi 1 IMAX")
     showtime, probe_show, engine_show = shows[-1], shows[-2], shows[-3]
     plan = seat_plan(app.url, showtime)
@@ -450,7 +453,17 @@ async def run(app: RunningApp, url: str, args) -> None:
 
     progress(f"{args.viewers} viewers open the map")
     redis_before = redis_used_kb(app.redis_url) if app.redis_url else 0.0
-    viewer_sessions, viewers = await open_viewers(app, probe_show, args.viewers)
+    # Memory a connected client keeps: the growth while the second half connects. The first
+    # half also grows the workers' heaps to their working size (the transient peak of loading
+    # pages in bursts of a hundred), which Python keeps and later tabs reuse.
+    half = args.viewers // 2
+    viewer_sessions, viewers = await open_viewers(app, probe_show, half)
+    await asyncio.sleep(2)
+    rss_half = group_rss_mb(app.pid)
+    more_sessions, more = await open_viewers(app, probe_show, args.viewers - half, 50_000)
+    await asyncio.sleep(2)
+    worker_kb = (group_rss_mb(app.pid) - rss_half) * 1024 / max(1, args.viewers - half)
+    viewer_sessions, viewers = viewer_sessions + more_sessions, viewers + more
     await asyncio.sleep(3)
     cpu_before, wall_before = group_cpu_seconds(app.pid), time.monotonic()
     await asyncio.sleep(10)
@@ -494,11 +507,12 @@ async def run(app: RunningApp, url: str, args) -> None:
         f"customers={args.customers} holds_per_s={sale.answered / sale_seconds:.1f} "
         f"sellout_s={sale_seconds:.1f} click_p95_ms={p(clicks, 95):.0f} "
         f"hold_p95_ms={p(sale.hold_ms, 95):.0f} oversold={oversold(url, showtime)} "
-        f"engine_holds_per_s={engine_rate:.0f} checkout_p50_ms={p(sale.checkout_ms, 50):.0f}"
+        f"engine_holds_per_s={engine_rate:.0f} checkout_p50_ms={p(sale.checkout_ms, 50):.0f} "
+        f"lock_expiry_errors={server_log.read_text(errors='replace').count('Lock expired for')}"
     )
     print(
         f"viewers={args.viewers} live_p95_ms={p(live, 95):.0f} idle_cpu_pct={idle_cpu:.1f} "
-        f"redis_kb_per_tab={redis_per_tab:.1f}"
+        f"redis_kb_per_tab={redis_per_tab:.1f} worker_kb_per_client={worker_kb:.0f}"
     )
 
 
@@ -531,7 +545,7 @@ def main() -> None:
             database_url=url, extra_env={"BOOKMYSEAT_MAX_SEATS": "10"},
         ) as app:  # fmt: skip
             try:
-                asyncio.run(asyncio.wait_for(run(app, url, args), 1500))
+                asyncio.run(asyncio.wait_for(run(app, url, args, Path(data) / "reflex.log"), 1500))
             finally:  # the server's log outlives the run, for a look afterwards
                 shutil.copy(Path(data) / "reflex.log", Path(tempfile.gettempdir()) / "onsale.log")
 
