@@ -3,7 +3,7 @@
 // click costs no round trip. The same rules as the server's are checked here for a quick answer
 // (a seat must be free; at most `limit` seats); the server checks them all again on Proceed,
 // which posts the choice to `holdUrl` and goes where the answer says (checkout, or signing in).
-import { useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 const plans = new Map(); // seat-plan address → promise of the plan, shared by every map
 
@@ -68,6 +68,29 @@ function describe(seat, symbol) {
   const wheelchair = seat[WHEELCHAIR] ? ", wheelchair space" : "";
   return `Row ${seat[ROW]}, seat ${seat[NUMBER]}, ${seat[CATEGORY]}${price}${wheelchair}`;
 }
+
+// One seat. Memoised: a click or a live update redraws the seats that changed, not all 440
+// (a click is answered within a frame even on a busy phone).
+const SeatButton = memo(function SeatButton({ seat, code, chosen, symbol, disabled, onToggle }) {
+  const text = describe(seat, symbol);
+  const classes = ["seat", `seat-${code}`];
+  if (chosen) classes.push("seat-selected");
+  if (seat[WHEELCHAIR]) classes.push("seat-wheelchair");
+  return (
+    <button
+      type="button"
+      className={classes.join(" ")}
+      style={{ gridRow: seat[GRID_ROW], gridColumn: seat[GRID_COL] }}
+      aria-label={`${text}, ${chosen ? "selected" : WORDS[code] || "unknown"}`}
+      aria-pressed={chosen ? "true" : "false"}
+      title={text}
+      disabled={disabled}
+      onClick={() => onToggle(seat[ID])}
+    >
+      {seat[WHEELCHAIR] ? "♿" : seat[NUMBER]}
+    </button>
+  );
+});
 
 export function SeatPicker({
   seatPlanUrl,
@@ -169,6 +192,12 @@ export function SeatPicker({
     }
   };
 
+  // The seats get one handler for the picker's life (their memo holds); it runs the latest
+  // toggle, which sees the latest choice and codes.
+  const toggleRef = useRef(toggle);
+  toggleRef.current = toggle;
+  const onToggle = useCallback((id) => toggleRef.current(id), []);
+
   const proceed = async (seatIds) => {
     if (!signedIn) {
       // Signed out: to the sign-in page, and back to this map with the same seats chosen.
@@ -212,30 +241,17 @@ export function SeatPicker({
               </div>
             ))}
           {ready &&
-            plan.seats.map((seat, i) => {
-              const id = seat[ID];
-              const code = codeAt(i);
-              const isChosen = chosenSet.has(id);
-              const text = describe(seat, symbol);
-              const classes = ["seat", `seat-${code}`];
-              if (isChosen) classes.push("seat-selected");
-              if (seat[WHEELCHAIR]) classes.push("seat-wheelchair");
-              return (
-                <button
-                  key={id}
-                  type="button"
-                  className={classes.join(" ")}
-                  style={{ gridRow: seat[GRID_ROW], gridColumn: seat[GRID_COL] }}
-                  aria-label={`${text}, ${isChosen ? "selected" : WORDS[code] || "unknown"}`}
-                  aria-pressed={isChosen ? "true" : "false"}
-                  title={text}
-                  disabled={loading}
-                  onClick={() => toggle(id)}
-                >
-                  {seat[WHEELCHAIR] ? "♿" : seat[NUMBER]}
-                </button>
-              );
-            })}
+            plan.seats.map((seat, i) => (
+              <SeatButton
+                key={seat[ID]}
+                seat={seat}
+                code={codeAt(i)}
+                chosen={chosenSet.has(seat[ID])}
+                symbol={symbol}
+                disabled={loading}
+                onToggle={onToggle}
+              />
+            ))}
         </div>
         {failed && (
           <p role="alert" className="seat-notice">
