@@ -22,6 +22,10 @@ config = rx.Config(
     app_name="bookmyseat",
     db_url=_settings.database_url,
     redis_url=_settings.redis_url or None,
+    # A state lock held over a second is normal in a rush (events queue behind each other), and
+    # each warning is a rich console print on the event loop: thousands in an on-sale cost the
+    # workers 5 % (bench/onsale.py's profile). Over 5 s still says something is wrong.
+    redis_lock_warning_threshold=5000,
     telemetry_enabled=False,
     # Production answers its own origin only; development keeps Reflex's open default.
     cors_allowed_origins=[_settings.public_url] if _settings.production else ["*"],
