@@ -22,13 +22,15 @@ from itertools import groupby
 
 @dataclass(frozen=True)
 class Place:
-    """A seat as the rule sees it: where it is, and whether it is a wheelchair space."""
+    """A seat as the seat-map rules see it: where it is, whether it is a wheelchair space, and
+    its category (for suggestions)."""
 
     id: int
     label: str
     grid_row: int
     grid_col: int
     wheelchair: bool = False
+    category: str = ""
 
 
 def stranded_seat(places: Iterable[Place], taken: set[int], chosen: set[int]) -> Place | None:
