@@ -71,10 +71,19 @@ function describe(seat, symbol) {
 
 // One seat. Memoised: a click or a live update redraws the seats that changed, not all 440
 // (a click is answered within a frame even on a busy phone).
-const SeatButton = memo(function SeatButton({ seat, code, chosen, symbol, disabled, onToggle }) {
+const SeatButton = memo(function SeatButton({
+  seat,
+  code,
+  chosen,
+  offered,
+  symbol,
+  disabled,
+  onToggle,
+}) {
   const text = describe(seat, symbol);
   const classes = ["seat", `seat-${code}`];
   if (chosen) classes.push("seat-selected");
+  if (offered && !chosen) classes.push("seat-offered");
   if (seat[WHEELCHAIR]) classes.push("seat-wheelchair");
   return (
     <button
@@ -98,6 +107,7 @@ export function SeatPicker({
   mine,
   limit,
   holdUrl,
+  bestSeatsUrl,
   signedIn,
   loading,
   preselected,
@@ -109,6 +119,9 @@ export function SeatPicker({
   const [selected, setSelected] = useState([]);
   const [notice, setNotice] = useState("");
   const [busy, setBusy] = useState(false);
+  const [wanted, setWanted] = useState(2); // "How many seats?" for Best available
+  const [wheelchair, setWheelchair] = useState(false);
+  const [offers, setOffers] = useState(null); // Best available's answer: one block per category
   // Seats a refused Proceed found claimed: fresher than the codes (which may lag behind in a
   // rush), so shown taken for a few seconds, until the codes have surely caught up.
   const [taken, setTaken] = useState(() => new Set());
@@ -216,6 +229,34 @@ export function SeatPicker({
     onRefused(answer.error);
   };
 
+  // Best available: one block per category from the server, shown on the map; taking one holds
+  // it at once (two clicks from an empty map to checkout).
+  const suggest = async () => {
+    setNotice("");
+    try {
+      const url = `${bestSeatsUrl}?count=${wanted}${wheelchair ? "&wheelchair=1" : ""}`;
+      const answer = await fetch(url, { credentials: "same-origin" });
+      const body = await answer.json();
+      if (!answer.ok) throw new Error(body.error);
+      setOffers(body.suggestions);
+      if (!body.suggestions.length) {
+        setNotice(`No ${wanted} seats side by side are free now; please choose on the map.`);
+      }
+    } catch (_) {
+      setOffers(null);
+      setNotice("Best available could not be found just now; please choose on the map.");
+    }
+  };
+  const take = (offer) => {
+    setSelected(offer.seat_ids);
+    setOffers(null);
+    proceed(offer.seat_ids);
+  };
+  const offeredSet = useMemo(
+    () => new Set((offers || []).flatMap((offer) => offer.seat_ids)),
+    [offers],
+  );
+
   const chosen = ready ? [...selected].sort((a, b) => index.get(a) - index.get(b)) : [];
   const chosenSet = new Set(chosen);
   const total = chosen.reduce((sum, id) => sum + plan.seats[index.get(id)][PRICE], 0);
@@ -223,6 +264,49 @@ export function SeatPicker({
 
   return (
     <div className="seat-picker">
+      <div className="best-seats" role="group" aria-label="Best available">
+        <label>
+          How many seats?{" "}
+          <select
+            value={wanted}
+            onChange={(event) => {
+              setWanted(Number(event.target.value));
+              setOffers(null);
+            }}
+          >
+            {Array.from({ length: limit || 1 }, (_, i) => i + 1).map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={wheelchair}
+            onChange={(event) => {
+              setWheelchair(event.target.checked);
+              setOffers(null);
+            }}
+          />{" "}
+          With a wheelchair space
+        </label>
+        <button type="button" className="seat-best" disabled={!ready || busy} onClick={suggest}>
+          Best available
+        </button>
+        {(offers || []).map((offer) => (
+          <button
+            key={offer.category}
+            type="button"
+            className="seat-offer"
+            disabled={busy}
+            onClick={() => take(offer)}
+          >
+            {`Take ${offer.category} ${offer.labels.join(", ")} · ${offer.total}`}
+          </button>
+        ))}
+      </div>
       <div className="seat-map-scroll">
         <div
           className="seat-grid"
@@ -247,6 +331,7 @@ export function SeatPicker({
                 seat={seat}
                 code={codeAt(i)}
                 chosen={chosenSet.has(seat[ID])}
+                offered={offeredSet.has(seat[ID])}
                 symbol={symbol}
                 disabled={loading}
                 onToggle={onToggle}

@@ -15,8 +15,10 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.best_available import suggestions
 from bookmyseat.services.booking.holds import hold_seats_signed_in
 from bookmyseat.services.booking.seat_plan import CACHE_SECONDS, seat_plan
+from bookmyseat.services.money import format_money
 from bookmyseat.services.payments.stripe_webhook import handle_webhook
 from bookmyseat.settings import UPLOADED_POSTERS, get_settings
 
@@ -120,11 +122,42 @@ async def hold_seats(request: Request) -> JSONResponse:
     return JSONResponse({"reference": booking.reference, "checkout": checkout}, status_code=201)
 
 
+async def best_seats(request: Request) -> JSONResponse:
+    """ "Best available" on the seat map: `?count=4[&wheelchair=1]` → one block per category."""
+    raw, count = request.path_params["showtime_id"], request.query_params.get("count", "")
+    limit = get_settings().max_seats_per_booking
+    if not count.isdigit() or not 1 <= int(count) <= limit:
+        return JSONResponse({"error": f"Ask for 1 to {limit} seats."}, status_code=400)
+    wheelchair = request.query_params.get("wheelchair") == "1"
+    found = (
+        await asyncio.to_thread(suggestions, int(raw), int(count), wheelchair=wheelchair)
+        if raw.isdigit() and len(raw) < 10
+        else None
+    )
+    if found is None:
+        return JSONResponse({"error": "This show is not available."}, status_code=404)
+    return JSONResponse(
+        {
+            "suggestions": [
+                {
+                    "category": s.category,
+                    "seat_ids": s.seat_ids,
+                    "labels": s.labels,
+                    "total": format_money(s.total_paise),
+                }
+                for s in found
+            ]
+        },
+        headers={"Cache-Control": "no-store"},  # seats change by the second
+    )
+
+
 api = Starlette(
     routes=[
         Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
         Route("/api/posters/{name}", poster, methods=["GET"]),
         Route("/api/showtimes/{showtime_id}/seat-plan", showtime_seat_plan, methods=["GET"]),
         Route("/api/showtimes/{showtime_id}/holds", hold_seats, methods=["POST"]),
+        Route("/api/showtimes/{showtime_id}/best-seats", best_seats, methods=["GET"]),
     ]
 )

@@ -108,3 +108,33 @@ def test_a_suggestion_exists_exactly_when_a_block_does_and_is_one(case) -> None:
             range(block[0].grid_col, block[0].grid_col + count)
         )
         assert any(p.wheelchair for p in block) == wheelchair
+
+
+def test_the_route_suggests_per_category_from_the_seats_as_they_are(world, monkeypatch) -> None:
+    from starlette.testclient import TestClient
+
+    from bookmyseat import api
+    from bookmyseat.services.booking import best_available
+
+    monkeypatch.setattr(
+        api,
+        "suggestions",
+        lambda showtime_id, count, wheelchair: best_available.suggestions(
+            showtime_id, count, wheelchair=wheelchair, engine=world.engine
+        ),
+    )
+    world.hold(world.bob, "C4", "C5")
+    client = TestClient(api.api)
+    path = f"/api/showtimes/{world.showtime_id}/best-seats"
+    answer = client.get(path, params={"count": 2})
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    offers = {o["category"]: o for o in answer.json()["suggestions"]}
+    assert list(offers) == ["Prime", "Classic"]  # dearest first
+    assert offers["Prime"]["labels"] in (["C1", "C2"], ["C2", "C3"])  # C4-C5 are held
+    assert offers["Prime"]["total"] == "₹600"
+    assert set(offers["Prime"]["seat_ids"]) <= set(world.seats.values())
+    for bad in ("0", "11", "two", ""):
+        refused = client.get(path, params={"count": bad})
+        assert refused.status_code == 400 and refused.json()["error"] == "Ask for 1 to 10 seats."
+    assert client.get("/api/showtimes/987654/best-seats?count=2").status_code == 404
+    assert client.get("/api/showtimes/1e9/best-seats?count=2").status_code == 404

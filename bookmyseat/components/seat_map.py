@@ -22,6 +22,7 @@ class SeatPicker(rx.Component):
     mine: rx.Var[list[int]]
     limit: rx.Var[int]
     hold_url: rx.Var[str]
+    best_seats_url: rx.Var[str]
     signed_in: rx.Var[bool]
     loading: rx.Var[bool]
     preselected: rx.Var[list[int]]
@@ -40,25 +41,22 @@ STATUS_WORDS = (
 
 def legend() -> rx.Component:
     items = [
-        ("a", "Available"),
-        ("selected", "Selected"),
-        ("h", "Held by others"),
-        ("s", "Sold"),
-        ("b", "Blocked"),
+        ("seat-a", "Available"),
+        ("seat-selected", "Selected"),
+        ("seat-a seat-offered", "Best available"),
+        ("seat-h", "Held by others"),
+        ("seat-s", "Sold"),
+        ("seat-b", "Blocked"),
     ]
     return rx.flex(
         *[
             rx.hstack(
-                rx.el.span(
-                    class_name=f"seat legend-swatch seat-{code}"
-                    if code != "selected"
-                    else "seat legend-swatch seat-selected"
-                ),
+                rx.el.span(class_name=f"seat legend-swatch {classes}"),
                 rx.text(text, size="1"),
                 align="center",
                 spacing="1",
             )
-            for code, text in items
+            for classes, text in items
         ],
         rx.hstack(
             rx.el.span("♿", class_name="seat legend-swatch seat-wheelchair"),
@@ -86,6 +84,7 @@ def seat_map_view() -> rx.Component:
             mine=SeatMapState.mine,
             limit=SeatMapState.limit,
             hold_url=SeatMapState.hold_url,
+            best_seats_url=SeatMapState.best_seats_url,
             signed_in=SeatMapState.username != "",
             loading=SeatMapState.loading,
             preselected=SeatMapState.preselected,

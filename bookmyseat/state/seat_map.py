@@ -51,6 +51,7 @@ class SeatMapState(AuthState):
     showtime_id: int = 0
     seat_plan_url: str = ""
     hold_url: str = ""
+    best_seats_url: str = ""
     title: str = ""
     movie_slug: str = ""
     venue: str = ""
@@ -78,6 +79,7 @@ class SeatMapState(AuthState):
         self.showtime_id = summary.id
         self.seat_plan_url = f"/api/showtimes/{summary.id}/seat-plan"
         self.hold_url = f"/api/showtimes/{summary.id}/holds"
+        self.best_seats_url = f"/api/showtimes/{summary.id}/best-seats"
         self.title = f"{summary.movie_title} ({summary.certificate})"
         self.movie_slug = summary.movie_slug
         self.venue = f"{summary.cinema}, {summary.city} · {summary.screen}"

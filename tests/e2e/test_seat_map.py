@@ -108,3 +108,26 @@ def test_hold_decline_then_pay_with_the_demo_gateway(app_url: str, page) -> None
     expect(mine).to_contain_text("Cancelled")
     expect(mine.get_by_role("button", name="Cancel booking")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "my-bookings.png"), full_page=True)
+
+
+def test_best_available_holds_four_seats_in_two_clicks(app_url: str, page) -> None:
+    page.goto(f"{app_url}/login?next=/movies/orbit-of-silence")
+    sign_in(page, app_url)
+    page.locator("a[href^='/showtimes/']").first.click()
+    expect(page.get_by_role("group", name="Seat map")).to_have_attribute("aria-busy", "false")
+    page.get_by_label("How many seats?").select_option("4")
+    page.get_by_role("button", name="Best available").click()  # click one
+    offers = page.get_by_role("button", name=re.compile(r"^Take "))
+    expect(offers.first).to_be_visible()
+    expect(page.locator("button.seat-offered")).to_have_count(4 * offers.count())
+    label = offers.first.inner_text()
+    seats = re.match(r"Take \w+ ((?:[A-Z]+\d+, ){3}[A-Z]+\d+) · ₹", label)
+    assert seats, label
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "best-available.png"), full_page=True)
+    offers.first.click()  # click two
+    expect(page).to_have_url(re.compile(r"/checkout/[A-Z0-9]{8}$"))
+    for seat_label in seats.group(1).split(", "):
+        expect(page.get_by_role("cell", name=seat_label, exact=True)).to_be_visible()
+    page.get_by_role("button", name="Release seats").click()
+    expect_toast(page, "Your seats were released")

@@ -5,15 +5,51 @@ centre of the row, never split by an aisle, and not leaving a seat stranded on i
 rule, services.booking.seat_gaps) when a block that leaves none exists. Wheelchair spaces are
 offered only when asked for, and then the block includes one.
 
-Pure functions over `Place`s; the seat map asks for one suggestion per category.
+Pure functions over `Place`s, and `suggestions` for a showtime as its seats are now (the seat
+map's "Best available" asks for one suggestion per category).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import groupby
 
+from sqlalchemy.engine import Engine
+
+from bookmyseat.services.booking.availability import seat_map
 from bookmyseat.services.booking.seat_gaps import Place, stranded_seat
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    category: str
+    seat_ids: list[int]
+    labels: list[str]
+    total_paise: int
+
+
+def suggestions(
+    showtime_id: int, count: int, *, wheelchair: bool = False, engine: Engine | None = None
+) -> list[Suggestion] | None:
+    """The best block of `count` seats per category, dearest category first; None for a show
+    that does not exist."""
+    seats = seat_map(showtime_id, engine=engine)
+    if not seats:
+        return None
+    on_sale = [s for s in seats if s.price_paise is not None]
+    places = [
+        Place(s.id, s.label, s.grid_row, s.grid_col, s.is_wheelchair, s.category) for s in on_sale
+    ]
+    taken = {s.id for s in on_sale if s.status != "available"}
+    price = {s.id: s.price_paise for s in on_sale}
+    blocks = best_per_category(places, taken, count, wheelchair=wheelchair)
+    found = [
+        Suggestion(category, [p.id for p in block], [p.label for p in block],
+                   sum(price[p.id] for p in block))
+        for category, block in blocks.items()
+    ]  # fmt: skip
+    return sorted(found, key=lambda s: -s.total_paise)
 
 
 def best_block(
