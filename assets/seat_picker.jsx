@@ -78,6 +78,7 @@ const SeatButton = memo(function SeatButton({
   offered,
   symbol,
   disabled,
+  focusable,
   onToggle,
 }) {
   const text = describe(seat, symbol);
@@ -94,6 +95,8 @@ const SeatButton = memo(function SeatButton({
       aria-pressed={chosen ? "true" : "false"}
       title={text}
       disabled={disabled}
+      tabIndex={focusable ? 0 : -1}
+      data-seat-id={seat[ID]}
       onClick={() => onToggle(seat[ID])}
     >
       {seat[WHEELCHAIR] ? "♿" : seat[NUMBER]}
@@ -151,6 +154,42 @@ export function SeatPicker({
     return positions;
   }, [plan]);
   const mineSet = useMemo(() => new Set(mine || []), [mine]);
+  // The keyboard: one seat in the tab order (the last one moved to); arrow keys move along the
+  // row and to the nearest seat of the row in front or behind, Home and End to the row's ends.
+  const [focusId, setFocusId] = useState(null);
+  const rows = useMemo(() => {
+    const byRow = new Map();
+    (plan?.seats || []).forEach((seat) => {
+      if (!byRow.has(seat[GRID_ROW])) byRow.set(seat[GRID_ROW], []);
+      byRow.get(seat[GRID_ROW]).push(seat);
+    });
+    return [...byRow.keys()].sort((a, b) => a - b).map((row) => byRow.get(row));
+  }, [plan]);
+  const moveFocus = (event) => {
+    const id = Number(event.target.dataset?.seatId);
+    if (!id || !index.has(id)) return;
+    const seat = plan.seats[index.get(id)];
+    const r = rows.findIndex((row) => row[0][GRID_ROW] === seat[GRID_ROW]);
+    const c = rows[r].indexOf(seat);
+    const nearest = (row) =>
+      row.reduce((best, other) =>
+        Math.abs(other[GRID_COL] - seat[GRID_COL]) < Math.abs(best[GRID_COL] - seat[GRID_COL])
+          ? other
+          : best,
+      );
+    const target = {
+      ArrowLeft: rows[r][c - 1],
+      ArrowRight: rows[r][c + 1],
+      ArrowUp: r > 0 ? nearest(rows[r - 1]) : undefined,
+      ArrowDown: r < rows.length - 1 ? nearest(rows[r + 1]) : undefined,
+      Home: rows[r][0],
+      End: rows[r][rows[r].length - 1],
+    }[event.key];
+    if (!target) return;
+    event.preventDefault();
+    setFocusId(target[ID]);
+    event.currentTarget.querySelector(`[data-seat-id="${target[ID]}"]`)?.focus();
+  };
   const codeAt = (i) => {
     const code = codes[i] || "b";
     if (code === "a" && taken.has(plan.seats[i][ID])) return "h";
@@ -313,6 +352,11 @@ export function SeatPicker({
           role="group"
           aria-label="Seat map"
           aria-busy={ready && !loading ? "false" : "true"}
+          onKeyDown={ready ? moveFocus : undefined}
+          onFocus={(event) => {
+            const id = Number(event.target.dataset?.seatId);
+            if (id) setFocusId(id); // a click or Tab moves the keyboard's place too
+          }}
         >
           {ready &&
             plan.rows.map(([label, row]) => (
@@ -332,6 +376,7 @@ export function SeatPicker({
                 code={codeAt(i)}
                 chosen={chosenSet.has(seat[ID])}
                 offered={offeredSet.has(seat[ID])}
+                focusable={seat[ID] === (focusId ?? plan.seats[0][ID])}
                 symbol={symbol}
                 disabled={loading}
                 onToggle={onToggle}

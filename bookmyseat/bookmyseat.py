@@ -15,6 +15,7 @@ from bookmyseat import (
 from bookmyseat.api import api
 from bookmyseat.edge_limits import EdgeLimits, with_edge_limits
 from bookmyseat.live_seats import broadcast_forever
+from bookmyseat.pages.accessibility import accessibility_page
 from bookmyseat.pages.admin import (
     audit_page,
     bookings_page,
@@ -97,6 +98,7 @@ def routes(demo_payments: bool) -> list[tuple]:
         (forgot_password_page, "/forgot-password", "forgot password", None),
         (reset_password_page, "/reset-password", "choose a new password", None),
         (two_factor_page, "/account/two-factor", "two-factor sign-in", TwoFactorState.load),
+        (accessibility_page, "/accessibility", "accessibility", None),
         *ADMIN_ROUTES,
     ]
 

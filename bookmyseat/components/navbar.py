@@ -33,7 +33,7 @@ def navbar() -> rx.Component:
             ),
             rx.link("Sign in", href="/login"),
         ),
-        rx.color_mode.button(),
+        rx.color_mode.button(aria_label="Switch between light and dark colours"),
         padding="0.75em 1em",
         border_bottom="1px solid var(--gray-a5)",
         width="100%",

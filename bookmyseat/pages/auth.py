@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from bookmyseat.components.layout import footer
 from bookmyseat.components.navbar import navbar
 from bookmyseat.state.auth import LoginState, SignupState
 
@@ -37,16 +38,19 @@ def error_callout(message: rx.Var) -> rx.Component:
 
 def card_page(title: str, body: rx.Component) -> rx.Component:
     return rx.box(
-        navbar(),
-        rx.center(
-            rx.card(
-                rx.vstack(rx.heading(title, size="6", as_="h1"), body, spacing="4"),
-                width="100%",
-                max_width="26em",
-                size="3",
-            ),
-            padding="2em 1em",
+        rx.el.header(navbar()),
+        rx.el.main(
+            rx.center(
+                rx.card(
+                    rx.vstack(rx.heading(title, size="6", as_="h1"), body, spacing="4"),
+                    width="100%",
+                    max_width="26em",
+                    size="3",
+                ),
+                padding="2em 1em",
+            )
         ),
+        footer(),
     )
 
 

@@ -54,3 +54,17 @@ def test_filters_combine(app_url: str, page) -> None:
     page.get_by_role("button", name="Clear").click()
     expect(cards).to_have_count(len(DEMO_MOVIES))
     expect(page.get_by_role("button", name="Clear")).to_have_count(0)
+
+
+def test_landmarks_a_named_theme_toggle_and_the_accessibility_statement(app_url, page) -> None:
+    page.goto(app_url)
+    expect(page.get_by_role("banner")).to_have_count(1)
+    expect(page.get_by_role("main")).to_have_count(1)
+    expect(page.get_by_role("button", name="Switch between light and dark colours")).to_be_visible()
+    page.get_by_role("contentinfo").get_by_role("link", name="Accessibility").click()
+    expect(page).to_have_url(f"{app_url}/accessibility")
+    expect(page.get_by_role("heading", name="Accessibility", level=1)).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("arrow keys move between seats")
+    page.goto(f"{app_url}/login")  # the sign-in pages have the same landmarks
+    expect(page.get_by_role("main")).to_have_count(1)
+    expect(page.get_by_role("contentinfo")).to_have_count(1)

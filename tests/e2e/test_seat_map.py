@@ -131,3 +131,35 @@ def test_best_available_holds_four_seats_in_two_clicks(app_url: str, page) -> No
         expect(page.get_by_role("cell", name=seat_label, exact=True)).to_be_visible()
     page.get_by_role("button", name="Release seats").click()
     expect_toast(page, "Your seats were released")
+
+
+def test_arrow_keys_move_between_seats_and_one_seat_is_in_the_tab_order(app_url: str, page) -> None:
+    page.goto(f"{app_url}/movies/orbit-of-silence")
+    page.locator("a[href^='/showtimes/']").first.click()
+    seat_map = page.get_by_role("group", name="Seat map")
+    expect(seat_map).to_have_attribute("aria-busy", "false")
+    expect(seat_map.locator("button[tabindex='0']")).to_have_count(1)
+
+    def focused() -> tuple[str, int]:
+        row, number = re.match(
+            r"Row ([A-Z]+), seat (\d+)", page.evaluate("document.activeElement.title")
+        ).groups()
+        return row, int(number)
+
+    seat_map.locator("button[aria-label$=', available']").nth(5).focus()
+    row, number = focused()
+    page.keyboard.press("ArrowRight")
+    assert focused() == (row, number + 1)
+    page.keyboard.press("ArrowDown")
+    below, _ = focused()
+    assert below > row
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowLeft")
+    assert focused() == (row, number)
+    expect(seat_map.locator("button[tabindex='0']")).to_have_count(1)  # the roving one moved
+    page.keyboard.press("Space")
+    expect(page.locator("*:focus")).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("End")
+    assert focused()[0] == row and focused()[1] > number
+    page.keyboard.press("Home")
+    assert focused()[0] == row and focused()[1] < number
