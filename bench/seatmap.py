@@ -6,8 +6,9 @@ the production shape) on a spare port with fresh demo data, opens headless Chrom
 - click: a seat clicked → the seat shown as selected (or unselected), over `--clicks` clicks;
 - live: Proceed clicked in browser A → the seat shown as held in browser B (and Release → shown as
   available), over `--holds` holds;
-- floor: a click on a seat that cannot be chosen (held by someone else) → the server's answer
-  arriving over the websocket: the round trip of an event that changes no state;
+- floor: a Proceed the server refuses at once (nobody signed in) → its answer: the round trip
+  of a request through the app's whole HTTP stack that changes nothing (clicks cost no round
+  trip since the choice is kept in the browser);
 - render: navigation → all 440 seats on screen.
 
 Usage: python bench/seatmap.py [--clicks 60] [--holds 15] [--port 3157] [--no-redis]
@@ -31,24 +32,6 @@ from tests.databases import REDIS_TEST_URL, redis_available
 from tests.e2e.helpers import open_seat_map, sign_in
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, running_app
 
-# Counts websocket messages as they arrive, so a test can await "the next answer".
-WEBSOCKET_PROBE = """
-(() => {
-  const Native = window.WebSocket;
-  window.__bmsWaiters = [];
-  class Probed extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("message", () => {
-        const now = performance.now();
-        window.__bmsWaiters.splice(0).forEach((resolve) => resolve(now));
-      });
-    }
-  }
-  window.WebSocket = Probed;
-})();
-"""
-
 CLICK_TO_PRESSED = """
 async (title) => {
   const seat = document.querySelector(`button[title="${title}"]`);
@@ -68,15 +51,19 @@ async (title) => {
 }
 """
 
-CLICK_TO_ANSWER = """
-async (title) => {
-  const seat = document.querySelector(`button[title="${title}"]`);
-  return await new Promise((resolve, reject) => {
-    setTimeout(() => reject(new Error("no answer in 10 s")), 10000);
-    const started = performance.now();
-    window.__bmsWaiters.push((at) => resolve(at - started));
-    seat.click();
+# A Proceed the server refuses without doing anything (nobody signed in): the page's own request,
+# answered through the whole HTTP stack of the app.
+REFUSED_PROCEED = """
+async (url) => {
+  const started = performance.now();
+  const answer = await fetch(url, {
+    method: "POST",
+    credentials: "omit",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ seat_ids: [1] }),
   });
+  if (answer.status !== 401) throw new Error(`expected 401, got ${answer.status}`);
+  return performance.now() - started;
 }
 """
 
@@ -187,7 +174,6 @@ def main() -> None:
                         executable_path=CHROMIUM, args=CHROMIUM_ARGS
                     )
                     viewer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-                    viewer.add_init_script(WEBSOCKET_PROBE)
                     holder = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
                     holder.goto(f"{app.url}/login?next=/showtimes/{showtime}")
                     sign_in(holder, app.url)
@@ -211,14 +197,8 @@ def main() -> None:
                     live = measure_live(holder, viewer, app.url, titles[-args.holds :], args.holds)
 
                     progress("floor")
-                    # The floor: one seat held by the holder; the viewer clicks it and is refused.
-                    blocked = titles[0]
-                    holder.evaluate(CLICK_TO_PRESSED, blocked)
-                    holder.evaluate(CLICK_BUTTON_AT, "Proceed")
-                    expect(viewer.locator(f'button[title="{blocked}"]')).to_have_attribute(
-                        "aria-label", re.compile(r"held by someone else$")
-                    )
-                    floor = [viewer.evaluate(CLICK_TO_ANSWER, blocked) for _ in range(args.clicks)]
+                    holds = f"{app.url}/api/showtimes/{showtime}/holds"
+                    floor = [viewer.evaluate(REFUSED_PROCEED, holds) for _ in range(args.clicks)]
                     browser.close()
             except Exception:
                 # What the server said, for a run that failed part-way.
@@ -230,7 +210,7 @@ def main() -> None:
     print(summary("render (navigation → map with every seat)", render))
     print(summary("click → seat shown selected", clicks))
     print(summary("hold/release in A → shown in B", live))
-    print(summary("floor (no-op event round trip)", floor))
+    print(summary("floor (refused Proceed round trip)", floor))
     print(
         f"click_p50_ms={statistics.median(clicks):.1f} click_p95_ms={percentile(clicks, 95):.1f} "
         f"live_p95_ms={percentile(live, 95):.1f} floor_p50_ms={statistics.median(floor):.1f}"
