@@ -70,11 +70,14 @@ def best_block(
     depth = max(1, rows[-1] - rows[0])
     cols = [p.grid_col for p in seats]
     centre, width = (min(cols) + max(cols)) / 2, max(1, max(cols) - min(cols))
+    by_row = {row: list(group) for row, group in groupby(seats, key=lambda p: p.grid_row)}
 
     def score(block: list[Place]) -> tuple:
         middle = (block[0].grid_col + block[-1].grid_col) / 2
         distance = abs(block[0].grid_row - ideal_row) / depth + abs(middle - centre) / width
-        leaves_gap = stranded_seat(seats, taken, {p.id for p in block}) is not None
+        # The gap rule judges rows apart: only the block's own row is read, once a candidate.
+        row = by_row[block[0].grid_row]
+        leaves_gap = stranded_seat(row, taken, {p.id for p in block}) is not None
         return (leaves_gap, round(distance, 6), -block[0].grid_row, block[0].grid_col)
 
     candidates = [
