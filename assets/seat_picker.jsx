@@ -1,73 +1,33 @@
 // The seat picker: draws a showtime's seat plan (fetched once from the server and cached) with
 // the live status codes the server pushes, and keeps the customer's choice in the browser, so a
 // click costs no round trip. The same rules as the server's are checked here for a quick answer
-// (a seat must be free; at most `limit` seats); the server checks them all again on Proceed,
-// which posts the choice to `holdUrl` and goes where the answer says (checkout, or signing in).
+// (a seat must be free; at most `limit` seats; no seat left on its own); the server checks them
+// all again on Proceed, which posts the choice to `holdUrl` and goes where the answer says
+// (checkout, or signing in).
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import {
+  GRID_COL,
+  GRID_ROW,
+  ID,
+  LABEL,
+  NUMBER,
+  PRICE,
+  WHEELCHAIR,
+  strandedSeat,
+} from "./seat_rules.js";
+import {
+  WORDS,
+  categoryBands,
+  describe,
+  loadPlan,
+  money,
+  requestHold,
+  rowsOf,
+  seatAfterKey,
+} from "./seat_plan.js";
+import { useFittedMap } from "./seat_zoom.js";
 
-const plans = new Map(); // seat-plan address → promise of the plan, shared by every map
-
-function loadPlan(url) {
-  if (!plans.has(url)) {
-    const request = fetch(url, { credentials: "same-origin" })
-      .then((answer) => {
-        if (!answer.ok) throw new Error(`seat plan: ${answer.status}`);
-        return answer.json();
-      })
-      .catch((error) => {
-        plans.delete(url);
-        throw error;
-      });
-    plans.set(url, request);
-  }
-  return plans.get(url);
-}
-
-function money(symbol, paise) {
-  const whole = Math.floor(paise / 100);
-  const fraction = paise % 100;
-  const cents = fraction ? "." + String(fraction).padStart(2, "0") : "";
-  return symbol + whole.toLocaleString("en-IN") + cents;
-}
-
-const REFUSAL_FRESH_MS = 5000;
-const HOLD_FAILED = "We could not hold your seats just now; nothing was booked. Please try again.";
-
-// Proceed: the server's answer as {go} (an address to go to) or {error, taken}.
-async function requestHold(url, seatIds) {
-  try {
-    const answer = await fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ seat_ids: seatIds }),
-    });
-    const body = await answer.json().catch(() => ({}));
-    if (answer.ok) return { go: body.checkout };
-    if (body.sign_in) return { go: body.sign_in };
-    const taken = [...(body.taken || []), ...(body.unavailable || [])];
-    return { error: body.error || HOLD_FAILED, taken };
-  } catch (_) {
-    return { error: HOLD_FAILED, taken: [] };
-  }
-}
-
-const WORDS = {
-  a: "available",
-  h: "held by someone else",
-  s: "sold",
-  b: "not for sale",
-  m: "held by you",
-};
-// A seat row: id, label, row, number, grid row, grid column, category, price (paise), wheelchair.
-const ID = 0, LABEL = 1, ROW = 2, NUMBER = 3, GRID_ROW = 4, GRID_COL = 5, CATEGORY = 6;
-const PRICE = 7, WHEELCHAIR = 8;
-
-function describe(seat, symbol) {
-  const price = seat[PRICE] ? `, ${money(symbol, seat[PRICE])}` : "";
-  const wheelchair = seat[WHEELCHAIR] ? ", wheelchair space" : "";
-  return `Row ${seat[ROW]}, seat ${seat[NUMBER]}, ${seat[CATEGORY]}${price}${wheelchair}`;
-}
+const REFUSAL_FRESH_MS = 5000; // how long a refusal's news of taken seats beats the live codes
 
 // One seat. Memoised: a click or a live update redraws the seats that changed, not all 440
 // (a click is answered within a frame even on a busy phone).
@@ -76,6 +36,8 @@ const SeatButton = memo(function SeatButton({
   code,
   chosen,
   offered,
+  alone,
+  gridRow,
   symbol,
   disabled,
   focusable,
@@ -85,13 +47,16 @@ const SeatButton = memo(function SeatButton({
   const classes = ["seat", `seat-${code}`];
   if (chosen) classes.push("seat-selected");
   if (offered && !chosen) classes.push("seat-offered");
+  if (alone) classes.push("seat-alone");
   if (seat[WHEELCHAIR]) classes.push("seat-wheelchair");
   return (
     <button
       type="button"
       className={classes.join(" ")}
-      style={{ gridRow: seat[GRID_ROW], gridColumn: seat[GRID_COL] }}
-      aria-label={`${text}, ${chosen ? "selected" : WORDS[code] || "unknown"}`}
+      style={{ gridRow, gridColumn: seat[GRID_COL] }}
+      aria-label={`${text}, ${chosen ? "selected" : WORDS[code] || "unknown"}${
+        alone ? ", would be left on its own" : ""
+      }`}
       aria-pressed={chosen ? "true" : "false"}
       title={text}
       disabled={disabled}
@@ -157,34 +122,13 @@ export function SeatPicker({
   // The keyboard: one seat in the tab order (the last one moved to); arrow keys move along the
   // row and to the nearest seat of the row in front or behind, Home and End to the row's ends.
   const [focusId, setFocusId] = useState(null);
-  const rows = useMemo(() => {
-    const byRow = new Map();
-    (plan?.seats || []).forEach((seat) => {
-      if (!byRow.has(seat[GRID_ROW])) byRow.set(seat[GRID_ROW], []);
-      byRow.get(seat[GRID_ROW]).push(seat);
-    });
-    return [...byRow.keys()].sort((a, b) => a - b).map((row) => byRow.get(row));
-  }, [plan]);
+  const rows = useMemo(() => rowsOf(plan?.seats || []), [plan]);
+  const layout = useMemo(() => categoryBands(rows, plan?.prices || {}), [rows, plan]);
+  const view = useFittedMap(ready, layout.lastColumn);
   const moveFocus = (event) => {
     const id = Number(event.target.dataset?.seatId);
     if (!id || !index.has(id)) return;
-    const seat = plan.seats[index.get(id)];
-    const r = rows.findIndex((row) => row[0][GRID_ROW] === seat[GRID_ROW]);
-    const c = rows[r].indexOf(seat);
-    const nearest = (row) =>
-      row.reduce((best, other) =>
-        Math.abs(other[GRID_COL] - seat[GRID_COL]) < Math.abs(best[GRID_COL] - seat[GRID_COL])
-          ? other
-          : best,
-      );
-    const target = {
-      ArrowLeft: rows[r][c - 1],
-      ArrowRight: rows[r][c + 1],
-      ArrowUp: r > 0 ? nearest(rows[r - 1]) : undefined,
-      ArrowDown: r < rows.length - 1 ? nearest(rows[r + 1]) : undefined,
-      Home: rows[r][0],
-      End: rows[r][rows[r].length - 1],
-    }[event.key];
+    const target = seatAfterKey(rows, plan.seats[index.get(id)], event.key);
     if (!target) return;
     event.preventDefault();
     setFocusId(target[ID]);
@@ -231,7 +175,10 @@ export function SeatPicker({
 
   const toggle = (id) => {
     if (!ready || loading) return;
-    if (selected.includes(id)) {
+    if (view.overview) {
+      view.zoomTo(id); // a tap on the whole map magnifies that part; the next one chooses
+      setFocusId(id);
+    } else if (selected.includes(id)) {
       setSelected(selected.filter((other) => other !== id));
       setNotice("");
     } else if (codeAt(index.get(id)) !== "a") {
@@ -265,6 +212,7 @@ export function SeatPicker({
     }
     setBusy(false);
     if (answer.taken.length) setTaken(new Set(answer.taken));
+    if (answer.alone) setNotice(answer.error); // the row changed: the seat is marked below
     onRefused(answer.error);
   };
 
@@ -300,6 +248,12 @@ export function SeatPicker({
   const chosenSet = new Set(chosen);
   const total = chosen.reduce((sum, id) => sum + plan.seats[index.get(id)][PRICE], 0);
   const symbol = plan?.symbol || "";
+  const unbuyable = (seat) => !seat[PRICE] || codeAt(index.get(seat[ID])) !== "a";
+  const alone = ready && chosen.length ? strandedSeat(rows, unbuyable, chosenSet) : null;
+  const gapWarning = alone
+    ? `Please don't leave ${alone[LABEL]} on its own: choose it too, or move your seats so ` +
+      "that no single empty seat is left beside them."
+    : "";
 
   return (
     <div className="seat-picker">
@@ -346,9 +300,20 @@ export function SeatPicker({
           </button>
         ))}
       </div>
-      <div className="seat-map-scroll">
+      {view.zoomable && (
+        <button
+          type="button"
+          className="seat-zoom"
+          aria-pressed={view.overview ? "false" : "true"}
+          onClick={() => view.setOverview(!view.overview)}
+        >
+          {view.overview ? "Zoom in to choose" : "Show the whole map"}
+        </button>
+      )}
+      <div className="seat-map-scroll" ref={view.boxRef}>
         <div
-          className="seat-grid"
+          className={view.overview ? "seat-grid seat-grid-overview" : "seat-grid"}
+          style={view.overview ? { zoom: view.fit } : undefined}
           role="group"
           aria-label="Seat map"
           aria-busy={ready && !loading ? "false" : "true"}
@@ -359,11 +324,21 @@ export function SeatPicker({
           }}
         >
           {ready &&
+            layout.bands.map(([gridRow, text]) => (
+              <div
+                key={`band-${gridRow}`}
+                className="category-band"
+                style={{ gridRow, gridColumn: `1 / ${layout.lastColumn + 1}` }}
+              >
+                {text}
+              </div>
+            ))}
+          {ready &&
             plan.rows.map(([label, row]) => (
               <div
                 key={`row-${label}`}
                 className="row-mark"
-                style={{ gridRow: row, gridColumn: 1 }}
+                style={{ gridRow: layout.shown(row), gridColumn: 1 }}
               >
                 {label}
               </div>
@@ -376,6 +351,8 @@ export function SeatPicker({
                 code={codeAt(i)}
                 chosen={chosenSet.has(seat[ID])}
                 offered={offeredSet.has(seat[ID])}
+                alone={alone !== null && alone[ID] === seat[ID]}
+                gridRow={layout.shown(seat[GRID_ROW])}
                 focusable={seat[ID] === (focusId ?? plan.seats[0][ID])}
                 symbol={symbol}
                 disabled={loading}
@@ -389,8 +366,8 @@ export function SeatPicker({
           </p>
         )}
       </div>
-      <p className="seat-notice" role="status" aria-live="polite">
-        {notice}
+      <p className="seat-notice" role="status" aria-live="polite" data-testid="seat-notice">
+        {gapWarning || notice}
       </p>
       <div className="seat-summary">
         <div>
@@ -404,7 +381,7 @@ export function SeatPicker({
         <button
           type="button"
           className="seat-proceed"
-          disabled={!chosen.length || busy}
+          disabled={!chosen.length || busy || alone !== null}
           aria-busy={busy ? "true" : "false"}
           onClick={() => proceed(chosen)}
         >

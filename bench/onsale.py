@@ -6,9 +6,10 @@ production build with its backend workers on a loopback port. Then
    showtime's map and stay; the idle server's CPU and the Redis memory per tab are measured, and
    one real Chromium observer times hold → seen for holds made meanwhile (live_p95_ms);
 2. N customers open the map, wait for the on-sale moment, pick 1–4 adjacent free seats like a
-   person (a short pause), Proceed (posted to the holds route, as the page does), pick again
-   when the seats were taken, and load the checkout page when they win; the observer clicks
-   seats throughout (click_p95_ms, in the browser);
+   person (a short pause; a block that leaves no seat on its own, the rule the server applies),
+   Proceed (posted to the holds route, as the page does), pick again when the seats were taken
+   (or a seat would now be left alone: gap_refusals), and load the checkout page when they win;
+   the observer clicks seats throughout (click_p95_ms, in the browser);
 3. the engine alone holds seats in threads on another showtime of the same database
    (engine_holds_per_s), and the database is checked for seats sold twice (oversold).
 
@@ -54,6 +55,7 @@ from bookmyseat.models import LIVE_BOOKING_STATUSES, Booking, BookingSeat, User
 from bookmyseat.services.accounts.login_sessions import start_session
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.holds import hold_seats
+from bookmyseat.services.booking.seat_gaps import Place, stranded_seat
 from bookmyseat.settings import load_settings, with_changes
 from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.seat_map import SeatMapState
@@ -182,16 +184,23 @@ class LightTab:
 
 
 def adjacent_blocks(plan: list[dict], codes: str, size: int) -> list[list[int]]:
-    """Runs of `size` free seats side by side in one row (plan order is row by row)."""
+    """Runs of `size` free seats side by side in one row (plan order is row by row), not
+    across an aisle, that leave no seat on its own (the gap rule the server applies)."""
+    places = [
+        Place(s["id"], s["label"], s["grid_row"], s["grid_col"], s["wheelchair"]) for s in plan
+    ]
+    taken = {s["id"] for s in plan if codes[s["index"]] != "a" or not s["price"]}
+    rows: dict[int, list[Place]] = {}
+    for place in places:
+        rows.setdefault(place.grid_row, []).append(place)
     blocks = []
-    for start in range(len(plan) - size + 1):
-        run = plan[start : start + size]
-        same_row = all(s["row"] == run[0]["row"] for s in run)
-        side_by_side = all(
-            b["number"] == a["number"] + 1 for a, b in zip(run, run[1:], strict=False)
-        )
-        if same_row and side_by_side and all(codes[s["index"]] == "a" for s in run):
-            blocks.append([s["id"] for s in run])
+    for row in rows.values():
+        for start in range(len(row) - size + 1):
+            run = row[start : start + size]
+            side_by_side = run[-1].grid_col - run[0].grid_col == size - 1
+            chosen = {p.id for p in run}
+            if side_by_side and not chosen & taken and stranded_seat(row, taken, chosen) is None:
+                blocks.append(list(chosen))
     return blocks
 
 
@@ -203,6 +212,7 @@ class Sale:
         self.checkout_ms: list[float] = []
         self.answered = 0
         self.won = 0
+        self.gap_refusals = 0
         self.last_win = 0.0
         self.errors: list[str] = []
 
@@ -248,6 +258,9 @@ async def customer(
                 await tab.until(lambda: (tab.var(CHECKOUT, "seconds_left") or 0) > 0, 60)
                 sale.checkout_ms.append((time.monotonic() - started) * 1000)
                 return
+            if status == 422 and answer.get("code") == "leaves_seat_alone":
+                sale.gap_refusals += 1  # the row changed since this customer looked: again
+                continue
             if status != 409:
                 raise RuntimeError(f"hold answered {status}: {answer}")
             tab.refused(answer["taken"] + answer["unavailable"])
@@ -497,10 +510,12 @@ async def run(app: RunningApp, url: str, args, server_log: Path) -> None:
     clicker.join()
 
     sale_seconds = max(0.001, (sale.last_win or sale_end) - opens_at)
-    free_left = adjacent_blocks(plan, seat_codes_now(url, showtime), 1)
+    codes_now = seat_codes_now(url, showtime)
+    free_left = [s for s in plan if codes_now[s["index"]] == "a" and s["price"]]
     engine_rate = await asyncio.to_thread(engine_holds_per_s, url, engine_show, plan)
     print(
         f"won={sale.won} answered={sale.answered} free_left={len(free_left)} "
+        f"gap_refusals={sale.gap_refusals} "
         f"errors={len(sale.errors)} {sale.errors[:3]}"
     )
     print(

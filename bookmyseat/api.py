@@ -114,6 +114,8 @@ async def hold_seats(request: Request) -> JSONResponse:
             answer["sign_in"] = f"/login?next={quote(back, safe='')}"
         if isinstance(exc, errors.SeatUnavailable):  # the map catches up before it is told
             answer["taken"], answer["unavailable"] = exc.seat_ids, exc.unavailable
+        if isinstance(exc, errors.LeavesSeatAlone):  # the map points at the seat
+            answer["alone"] = exc.seat_id
         return JSONResponse(answer, status_code=REFUSAL_STATUS.get(type(exc), 422))
     except Exception:  # the database away: say so; nothing was held
         log.exception("Holding seats %s of showtime %s failed", wanted, showtime_id)

@@ -174,13 +174,25 @@ class Tab:
 
 def seat_plan(base_url: str, showtime_id: int) -> list[dict]:
     """The showtime's seats as the page's picker gets them (`/api/showtimes/<id>/seat-plan`),
-    in the order of the `codes` string: id, label, row, number, index."""
+    in the order of the `codes` string: id, label, row, number, index, and its place (grid
+    row and column), category, price (0: not for sale) and whether it is a wheelchair space."""
     import urllib.request
 
     with urllib.request.urlopen(f"{base_url}/api/showtimes/{showtime_id}/seat-plan") as answer:
         plan = json.loads(answer.read())
-    return [
-        {"id": s[0], "label": s[1], "row": s[2], "number": s[3], "index": i}
+    return [  # fmt: skip
+        {
+            "id": s[0],
+            "label": s[1],
+            "row": s[2],
+            "number": s[3],
+            "index": i,
+            "grid_row": s[4],
+            "grid_col": s[5],
+            "category": s[6],
+            "price": s[7],
+            "wheelchair": s[8],
+        }
         for i, s in enumerate(plan["seats"])
     ]
 

@@ -31,8 +31,8 @@ def test_the_dashboard_matches_hand_computed_figures(world: World) -> None:
     pay_at(world, world.bob, ("C1",), now)  # 1 Prime: 300 + 30 = ₹330
     cancelled = pay_at(world, world.alice, ("C2", "C3"), now)  # ₹660, then cancelled (refund)
     cancel_booking(cancelled, engine=world.engine)
-    world.hold(world.bob, "B2")  # held, never paid: no money
-    pay_at(world, world.alice, ("B3",), now - timedelta(days=3))  # paid before the range
+    world.hold(world.bob, "B3")  # held, never paid: no money
+    pay_at(world, world.alice, ("B2",), now - timedelta(days=3))  # paid before the range
     start, end = now - timedelta(hours=1), world.starts_at + timedelta(hours=1)
 
     figures = dashboard(start, end, engine=world.engine)
@@ -40,7 +40,7 @@ def test_the_dashboard_matches_hand_computed_figures(world: World) -> None:
     assert (k.bookings, k.tickets, k.customers) == (2, 3, 2)
     assert (k.gross_paise, k.refunds_paise, k.revenue_paise) == (145_000, 66_000, 79_000)
     assert k.average_ticket_paise == 23_333  # (400 + 400 + 300) / 3 seats, in paise
-    # Both showtimes start in the range: 14 + 4 sellable seats, 4 sold (B3 counts: still paid).
+    # Both showtimes start in the range: 14 + 4 sellable seats, 4 sold (B2 counts: still paid).
     assert k.occupancy_pct == 22.2
     assert figures.revenue_by_day == [(now.date().isoformat(), 79_000)]
     assert figures.tickets_by_movie == [("Test Movie", 3)]

@@ -50,9 +50,9 @@ def test_seat_map_lists_every_seat_with_status_and_price(world: World) -> None:
 
 def test_hold_claims_seats_and_prices_them_on_the_server(world: World, settings) -> None:
     now = utcnow()
-    view = world.hold(world.alice, "A1", "C2", now=now)
+    view = world.hold(world.alice, "A1", "C1", now=now)
     assert view.status == "held"
-    assert view.seat_labels == ["A1", "C2"]
+    assert view.seat_labels == ["A1", "C1"]
     assert view.subtotal_paise == 20000 + 30000
     assert view.fee_paise == 2 * 3000
     assert view.total_paise == 56000

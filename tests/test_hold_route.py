@@ -95,7 +95,7 @@ def test_a_disabled_account_cannot_hold(client, world: World) -> None:
 def test_a_taken_seat_is_named_with_every_seat_claimed_at_that_moment(client, world) -> None:
     """The refusal gives the map what it needs to pick again at once: the seats claimed by
     others now (its live codes may lag in a rush), not the seats this request half-claimed."""
-    world.hold(world.bob, "C2", "A1")
+    world.hold(world.bob, "C2", "C3", "A1")
     sold = world.hold(world.bob, "B5")
     world.pay(sold)
     token = login_sessions.start_session(world.alice, engine=world.engine)
@@ -105,7 +105,7 @@ def test_a_taken_seat_is_named_with_every_seat_claimed_at_that_moment(client, wo
         "error": "Seat C2 was just taken. Please choose another seat.",
         "code": "seat_unavailable",
         "taken": world.ids("C2"),
-        "unavailable": sorted(world.ids("A1", "B5", "C2")),
+        "unavailable": sorted(world.ids("A1", "B5", "C2", "C3")),
     }
     assert held_bookings(world) == 2  # Bob's, and nothing of Alice's half-written
 
@@ -155,6 +155,40 @@ def test_seats_the_rules_refuse_are_refused_with_their_reason(
     answer = post(client, world, token, {"seat_ids": seat_ids})
     assert (answer.status_code, answer.json()["error"]) == (status, message)
     assert held_bookings(world) == 0
+
+
+def test_a_choice_that_leaves_a_seat_alone_is_refused_by_the_server(client, world) -> None:
+    """A forged request that skips the picker's own check meets the same rule here: C2 alone
+    strands C1 at the row's end; the answer names it and points the map at it."""
+    token = login_sessions.start_session(world.alice, engine=world.engine)
+    answer = post(client, world, token, {"seat_ids": world.ids("C2")})
+    assert answer.status_code == 422
+    assert answer.json() == {
+        "error": "Please don't leave C1 on its own: choose it too, or move your seats so that "
+        "no single empty seat is left beside them.",
+        "code": "leaves_seat_alone",
+        "alone": world.ids("C1")[0],
+    }
+    assert held_bookings(world) == 0
+    # Taken from the row's end, the same number of seats is held; and once C3 and C4 are sold,
+    # a lone seat that nothing could have spared is no refusal.
+    assert post(client, world, token, {"seat_ids": world.ids("C1")}).status_code == 201
+    world.pay(world.hold(world.bob, "C3", "C4", "C5"))
+    assert post(client, world, token, {"seat_ids": world.ids("C2")}).status_code == 201
+
+
+def test_seats_taken_by_others_blocked_or_in_a_lapsed_hold_count_as_the_server_sees_them(
+    client, world: World
+) -> None:
+    """The rule reads the row as it is now: a lapsed hold frees its seats (C2 then strands C1
+    again), a live one bounds the stretch."""
+    token = login_sessions.start_session(world.alice, engine=world.engine)
+    world.hold(world.bob, "C1", now=utcnow() - timedelta(minutes=30))  # lapsed, never swept
+    assert post(client, world, token, {"seat_ids": world.ids("C2")}).json()["code"] == (
+        "leaves_seat_alone"
+    )
+    world.hold(world.bob, "C1")
+    assert post(client, world, token, {"seat_ids": world.ids("C2")}).status_code == 201
 
 
 def test_an_unknown_showtime_is_404(client, world: World) -> None:

@@ -13,9 +13,9 @@ def test_my_bookings(world: World, settings) -> None:
     paid = world.hold(world.alice, "A1", "A2")
     world.pay(paid, "p1")
     held = world.hold(world.alice, "C1")
-    cancelled = world.hold(world.alice, "B2")
+    cancelled = world.hold(world.alice, "B3")
     cancel_booking(cancelled.reference, user_id=world.alice, settings=settings, engine=world.engine)
-    world.hold(world.bob, "B3")  # someone else's
+    world.hold(world.bob, "B4")  # someone else's
 
     mine = {
         b.reference: b for b in my_bookings(world.alice, settings=settings, engine=world.engine)

@@ -186,7 +186,7 @@ def test_sweeper_expires_lapsed_holds_and_a_second_run_changes_nothing(
     start = utcnow()
     lapsing = world.hold(world.alice, "A1", "A2", now=start)
     fresh = world.hold(world.bob, "C1", now=start + timedelta(minutes=5))
-    paid = world.hold(world.bob, "B2", now=start)
+    paid = world.hold(world.bob, "B3", now=start)
     pay(world, paid.reference, paid.total_paise, now=start)
 
     clock = start + timedelta(minutes=9, seconds=59)
@@ -202,4 +202,4 @@ def test_sweeper_expires_lapsed_holds_and_a_second_run_changes_nothing(
     assert get_booking(paid.reference, engine=world.engine).status == "paid"
     with read_session(world.engine) as session:
         claimed = set(session.execute(select(SeatClaim.seat_id)).scalars())
-    assert claimed == set(world.ids("C1", "B2"))
+    assert claimed == set(world.ids("C1", "B3"))

@@ -22,10 +22,12 @@ from hypothesis.stateful import (
 
 from bookmyseat.models import utcnow
 from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.availability import seat_map
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.fulfilment import confirm_payment
 from bookmyseat.services.booking.holds import expire_lapsed_holds, hold_seats, release_hold
 from bookmyseat.services.booking.rules import MAX_OPEN_HOLDS
+from bookmyseat.services.booking.seat_gaps import Place, stranded_seat
 from tests.conftest import make_world
 from tests.databases import empty_tables
 from tests.invariants import (
@@ -35,7 +37,7 @@ from tests.invariants import (
     sold_seats_and_paid_tickets,
 )
 
-SEATS = ["A1", "A2", "A4", "B1", "B2", "C1", "C2"]
+SEATS = ["A1", "A2", "A4", "B1", "B2", "B3", "C1", "C2"]
 HOLD_MINUTES = 10
 MAX_SEATS = 10  # held by one account for one show
 CUTOFF = timedelta(minutes=120)
@@ -54,9 +56,12 @@ class ModelBooking:
 @dataclass
 class SeatModel:
     """Which seats are taken, from the rules alone (no database): a seat is taken by a paid
-    booking, or by an unpaid one whose hold has not run out."""
+    booking, or by an unpaid one whose hold has not run out. `places` is the screen's layout
+    (by label) and `blocked` its blocked seats, for the gap rule."""
 
     starts_at: datetime
+    places: dict[str, Place]
+    blocked: set[str]
     bookings: dict[str, ModelBooking] = field(default_factory=dict)
 
     def taken(self, now: datetime, but: str = "") -> set[str]:
@@ -69,7 +74,8 @@ class SeatModel:
         }
 
     def hold_outcome(self, user: int, labels: list[str], now: datetime) -> str:
-        """won, or the refusal: too many seats held here, too many holds, or seats taken."""
+        """won, or the refusal: too many seats held here, too many holds, seats taken, or a
+        seat left alone."""
         mine = [
             b for b in self.bookings.values()
             if b.user == user and b.status == "held" and b.expires_at > now
@@ -78,7 +84,14 @@ class SeatModel:
             return "HoldingTooMany"
         if len(mine) >= MAX_OPEN_HOLDS:
             return "TooManyOpenHolds"
-        return "SeatUnavailable" if set(labels) & self.taken(now) else "won"
+        taken = self.taken(now)
+        if set(labels) & taken:
+            return "SeatUnavailable"
+        taken_ids = {self.places[label].id for label in taken | self.blocked}
+        chosen_ids = {self.places[label].id for label in labels}
+        if stranded_seat(self.places.values(), taken_ids, chosen_ids) is not None:
+            return "LeavesSeatAlone"
+        return "won"
 
     def held(self, reference: str, user: int, labels: list[str], now: datetime) -> None:
         expires = now + timedelta(minutes=HOLD_MINUTES)
@@ -124,7 +137,13 @@ def run_machine(engine, app_settings, examples: int, hold=hold_seats) -> None:
             self.now = utcnow()
             self.bookings: list[tuple[str, int]] = []  # (reference, user)
             self.payments = 0
-            self.model = SeatModel(self.world.starts_at)
+            layout = seat_map(self.world.showtime_id, engine=engine)
+            self.model = SeatModel(
+                self.world.starts_at,
+                {s.label: Place(s.id, s.label, s.grid_row, s.grid_col, s.is_wheelchair)
+                 for s in layout},
+                {s.label for s in layout if s.status == "blocked"},
+            )  # fmt: skip
 
         @rule(
             labels=st.lists(st.sampled_from(SEATS), min_size=1, max_size=3, unique=True),

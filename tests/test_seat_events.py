@@ -57,7 +57,7 @@ def test_every_seat_change_is_announced_after_commit(world: World, no_redis: Non
     assert hub.version(show) == before + 1, "a refused (rolled back) hold announced a change"
     release_hold(first.reference, engine=world.engine)
     assert hub.version(show) == before + 2
-    second = world.hold(world.bob, "C2")
+    second = world.hold(world.bob, "C1")
     world.pay(second)
     assert hub.version(show) == before + 4
     cancel_booking(second.reference, engine=world.engine)

@@ -74,6 +74,12 @@ def test_wheelchair_spaces_and_their_companion_seats_keep_their_own_rule() -> No
     assert stranded_seat(row, set(), ids(row, "R2", "R3")).label == "R1"
     # A wheelchair space is never "stranded".
     assert stranded_seat(row, set(), ids(row, "R5", "R6")) is None
+    # A wheelchair user and a companion take the space and the seat beside it: R3 is then no
+    # one's companion seat, and R1 and R2 stay together.
+    assert stranded_seat(row, set(), ids(row, "R3", "R4")) is None
+    # With the space and a companion taken from a stretch of two, the one left cannot be helped.
+    row = row_of("SSW")
+    assert stranded_seat(row, set(), ids(row, "R2", "R3")) is None
 
 
 def test_rows_are_judged_apart() -> None:
@@ -112,24 +118,26 @@ def stretch_of(row: list[Place], seat: Place, taken: set[int]) -> list[Place]:
 
 
 def lonely(row: list[Place], seat: Place, taken: set[int], chosen: set[int]) -> bool:
-    """The seat is free, not chosen, not a wheelchair space or beside a free one, and has no
-    free neighbour left, at least one of them chosen."""
+    """The seat is free, not chosen, not a wheelchair space or beside one left free (taken nor
+    chosen), and has no free neighbour left, at least one of them chosen."""
     by_col = {p.grid_col: p for p in row}
     if seat.id in taken or seat.id in chosen or seat.wheelchair:
         return False
     sides = [by_col.get(seat.grid_col - 1), by_col.get(seat.grid_col + 1)]
-    if any(p is not None and p.wheelchair and p.id not in taken for p in sides):
+    if any(p is not None and p.wheelchair and p.id not in taken | chosen for p in sides):
         return False
     still_free = [p for p in sides if p and not p.wheelchair and p.id not in taken | chosen]
     return not still_free and any(p is not None and p.id in chosen for p in sides)
 
 
 def avoidable(row: list[Place], seat: Place, taken: set[int], chosen: set[int]) -> bool:
-    """Some choice of as many seats in the seat's stretch leaves nobody there lonely."""
+    """Some choice of as many seats in the seat's stretch (the rest of the choice as it is)
+    leaves nobody there lonely."""
     stretch = stretch_of(row, seat, taken)
     count = len({p.id for p in stretch} & chosen)
+    elsewhere = chosen - {p.id for p in stretch}
     return any(
-        not any(lonely(row, p, taken, set(other)) for p in stretch)
+        not any(lonely(row, p, taken, set(other) | elsewhere) for p in stretch)
         for other in combinations([p.id for p in stretch], count)
     )
 

@@ -146,7 +146,7 @@ def test_one_failing_refund_does_not_hold_back_the_others(
     world: World, stripe_settings: Settings, standin: StripeStandIn
 ) -> None:
     failing = paid_and_cancelled(world, stripe_settings, standin, "C1")
-    fine = paid_and_cancelled(world, stripe_settings, standin, "C2")
+    fine = paid_and_cancelled(world, stripe_settings, standin, "C3")
     standin.refund_failures = ["500"]  # the first refund asked for (the older payment) fails
     now = utcnow()
     sent = refunds.send_pending_refunds(

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, watched
 from tests.e2e.helpers import expect_toast, seat, sign_in
 
 
@@ -163,3 +163,49 @@ def test_arrow_keys_move_between_seats_and_one_seat_is_in_the_tab_order(app_url:
     assert focused()[0] == row and focused()[1] > number
     page.keyboard.press("Home")
     assert focused()[0] == row and focused()[1] < number
+
+
+def test_a_choice_that_leaves_a_seat_alone_is_refused_in_the_browser_and_by_the_server(
+    app_url: str, page
+) -> None:
+    page.goto(f"{app_url}/login?next=/movies/orbit-of-silence")
+    sign_in(page, app_url)
+    page.locator("a[href^='/showtimes/']").first.click()
+    seat_map = page.get_by_role("group", name="Seat map")
+    expect(seat_map).to_have_attribute("aria-busy", "false")
+    # The map names each block of rows with its category and price, where the block starts.
+    bands = seat_map.locator(".category-band")
+    expect(bands.first).to_have_text(re.compile(r"^CLASSIC ₹\d+$"))
+    assert bands.count() >= 2
+    first, second = (page.locator(f'button[title^="Row B, seat {n},"]') for n in (1, 2))
+    proceed = page.get_by_role("button", name="Proceed")
+    notice = page.get_by_test_id("seat-notice")
+
+    second.click()  # B1 would be left alone between B2 and the row's end
+    expect(notice).to_have_text(re.compile(r"^Please don't leave B1 on its own"))
+    expect(first).to_have_class(re.compile(r"\bseat-alone\b"))
+    expect(first).to_have_attribute("aria-label", re.compile(r"would be left on its own$"))
+    expect(proceed).to_be_disabled()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "seat-map-gap-refused.png"), full_page=True)
+    first.click()  # both together leave nobody alone
+    expect(notice).to_have_text("")
+    expect(proceed).to_be_enabled()
+    expect(page.locator("button.seat-alone")).to_have_count(0)
+
+    # A forged request that skips the picker's check meets the same rule on the server.
+    watched(page).allowed_requests.append(r"^422 .*/holds$")
+    watched(page).allowed_console.append(r"status of 422")
+    answer = page.evaluate(
+        """async (seatId) => {
+            const url = `/api/showtimes/${location.pathname.split("/").pop()}/holds`;
+            const r = await fetch(url, {method: "POST", credentials: "same-origin",
+              headers: {"Content-Type": "application/json"},
+              body: JSON.stringify({seat_ids: [seatId]})});
+            return {status: r.status, body: await r.json()};
+        }""",
+        int(second.get_attribute("data-seat-id")),
+    )
+    assert answer["status"] == 422, answer
+    assert answer["body"]["error"].startswith("Please don't leave B1 on its own"), answer
+    assert answer["body"]["alone"] == int(first.get_attribute("data-seat-id"))

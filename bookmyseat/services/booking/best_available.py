@@ -1,8 +1,9 @@
 """Best available: the best block of N free seats side by side, per category.
 
 Best means what cinema-goers ask for: in the middle distance from the screen and near the
-centre of the row, never split by an aisle, and not leaving a seat stranded on its own (the gap
-rule, services.booking.seat_gaps) when a block that leaves none exists. Wheelchair spaces are
+centre of the row, never split by an aisle, and never leaving a seat stranded on its own (the
+gap rule, services.booking.seat_gaps: the hold would refuse such a block; a block from the end
+of a stretch never strands one, so this costs no offer). Wheelchair spaces are
 offered only when asked for, and then the block includes one.
 
 Pure functions over `Place`s, and `suggestions` for a showtime as its seats are now (the seat
@@ -75,10 +76,12 @@ def best_block(
     def score(block: list[Place]) -> tuple:
         middle = (block[0].grid_col + block[-1].grid_col) / 2
         distance = abs(block[0].grid_row - ideal_row) / depth + abs(middle - centre) / width
-        # The gap rule judges rows apart: only the block's own row is read, once a candidate.
+        return (round(distance, 6), -block[0].grid_row, block[0].grid_col)
+
+    def leaves_gap(block: list[Place]) -> bool:
+        # The gap rule judges rows apart: only the block's own row is read.
         row = by_row[block[0].grid_row]
-        leaves_gap = stranded_seat(row, taken, {p.id for p in block}) is not None
-        return (leaves_gap, round(distance, 6), -block[0].grid_row, block[0].grid_col)
+        return stranded_seat(row, taken, {p.id for p in block}) is not None
 
     candidates = [
         block
@@ -86,6 +89,7 @@ def best_block(
         if (category is None or all(p.category == category for p in block))
         and len({p.category for p in block}) == 1
         and any(p.wheelchair for p in block) == wheelchair
+        and not leaves_gap(block)  # the hold would refuse it
     ]
     return min(candidates, key=score) if candidates else None
 

@@ -108,6 +108,21 @@ class SeatUnavailable(BookingError):
         super().__init__(text)
 
 
+class LeavesSeatAlone(BookingError):
+    """The choice would strand one empty seat between it and a taken seat, an aisle or the
+    row's end (the gap rule, services.booking.seat_gaps)."""
+
+    code = "leaves_seat_alone"
+
+    def __init__(self, label: str, seat_id: int) -> None:
+        super().__init__(
+            f"Please don't leave {label} on its own: choose it too, or move your seats so that "
+            "no single empty seat is left beside them."
+        )
+        self.label = label
+        self.seat_id = seat_id
+
+
 class BookingNotFound(BookingError):
     code = "booking_not_found"
 

@@ -45,6 +45,7 @@ from bookmyseat.services.booking.rules import (
     hold_lapsed_sql,
 )
 from bookmyseat.services.booking.seat_events import mark_changed
+from bookmyseat.services.booking.seat_gaps import Place, stranded_seat
 from bookmyseat.services.clock import resolve_now
 from bookmyseat.settings import Settings, get_settings
 
@@ -106,6 +107,28 @@ _HOLD_CHECK = (
     )
     .where(Showtime.id == bindparam("showtime_id"))
 )
+# Every seat of the rows of the wanted seats, and whether it can be bought now: what the gap
+# rule judges (a seat nobody can buy, taken or blocked or not on sale, bounds a run of free seats).
+_ROW_SEATS = (
+    select(
+        Seat.id,
+        Seat.label,
+        Seat.grid_row,
+        Seat.grid_col,
+        Seat.is_wheelchair,
+        (Seat.is_blocked | _CLAIMED | ShowtimePrice.price_paise.is_(None)).label("taken"),
+    )
+    .select_from(Showtime)
+    .join(Seat, Seat.screen_id == Showtime.screen_id)
+    .outerjoin(
+        ShowtimePrice,
+        and_(ShowtimePrice.showtime_id == Showtime.id, ShowtimePrice.category == Seat.category),
+    )
+    .where(
+        Showtime.id == bindparam("showtime_id"),
+        Seat.grid_row.in_(bindparam("grid_rows", expanding=True)),
+    )
+)
 _BOOKINGS = Booking.__table__
 _LINES = BookingSeat.__table__
 _INSERT_BOOKING = insert(_BOOKINGS).returning(_BOOKINGS.c.id)
@@ -122,7 +145,7 @@ def hold_seats(
 ) -> BookingView:
     """Hold the seats for the user for `hold_minutes`, or refuse with a typed error.
 
-    The hot path of the site: five statements in one short write transaction.
+    The hot path of the site: six statements in one short write transaction.
     """
     settings = settings or get_settings()
     now = resolve_now(now)
@@ -206,6 +229,7 @@ def _hold_locked(
             taken,
             unavailable=seats_claimed_by_others(session, showtime_id),
         )
+    _refuse_stranding(session, showtime_id, {seats[s].grid_row for s in wanted}, wanted, now)
 
     subtotal = sum(seats[s].price_paise for s in wanted)
     fee = settings.convenience_fee_paise_per_seat * len(wanted)
@@ -264,6 +288,21 @@ def _hold_locked(
         currency=settings.currency,
         hold_expires_at=booking["hold_expires_at"],
     )
+
+
+def _refuse_stranding(
+    session: Session, showtime_id: int, grid_rows: set[int], wanted: list[int], now: datetime
+) -> None:
+    """The gap rule at hold time, so that no client can skip it. Two customers holding at the
+    same moment may still leave a gap between them: the rule guides choices, while the unique
+    index alone guards the one invariant that must never break."""
+    rows = session.execute(
+        _ROW_SEATS, {"showtime_id": showtime_id, "grid_rows": sorted(grid_rows), "now": now}
+    ).all()
+    places = [Place(r.id, r.label, r.grid_row, r.grid_col, r.is_wheelchair) for r in rows]
+    alone = stranded_seat(places, {r.id for r in rows if r.taken}, set(wanted))
+    if alone is not None:
+        raise errors.LeavesSeatAlone(alone.label, alone.id)
 
 
 # --- release and payment ---------------------------------------------------------------------

@@ -9,8 +9,9 @@ the one left should be a companion seat where the run has one).
 Wheelchair spaces are sold on their own terms: they are never "stranded", and a seat beside a
 free wheelchair space is its companion seat, kept free on purpose.
 
-Pure functions over `Place`s, to be checked by the hold on the server and shown by the seat
-picker before Proceed (issue 14; not wired in yet).
+Pure functions over `Place`s: the hold checks them on the server (services.booking.holds), and
+the seat picker (assets/seat_picker.jsx) applies the same rule before Proceed so that the
+customer sees the seat at once; the server's answer is the one that counts.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def stranded_seat(places: Iterable[Place], taken: set[int], chosen: set[int]) ->
     for _, row in groupby(ordered, key=lambda p: p.grid_row):
         seats = list(row)
         for run in _free_runs(seats, taken):
-            found = _stranded_in_run(run, chosen, _companions(seats, taken))
+            found = _stranded_in_run(run, chosen, _companions(seats, taken | chosen))
             if found is not None:
                 return found
     return None
@@ -70,7 +71,7 @@ def _free_runs(row: list[Place], taken: set[int]) -> list[list[Place]]:
 
 
 def _companions(row: list[Place], taken: set[int]) -> set[int]:
-    """Seats beside a free wheelchair space (its companion seats)."""
+    """Seats beside a wheelchair space still free after the choice (its companion seats)."""
     by_col = {p.grid_col: p for p in row}
     found = set()
     for place in row:
