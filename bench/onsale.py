@@ -315,8 +315,11 @@ def observe_live(app: RunningApp, showtime: int, probe_tokens: list[str]) -> lis
         page.goto(f"{app.url}/showtimes/{showtime}")
         page.wait_for_selector(".seat-grid[aria-busy='false']", timeout=60_000)
         time.sleep(1)
-        for n, probe_token in enumerate(probe_tokens):
-            seat = plan[-1 - n * 3]
+        # Each probe holds the last seat of a row from the back: a row's end seat never leaves
+        # a seat on its own (the gap rule), whatever the probes before it held.
+        row_ends = list({s["row"]: s for s in plan}.values())[::-1]
+        for n, probe_token in enumerate(probe_tokens[: len(row_ends)]):
+            seat = row_ends[n]
             if not page.evaluate(OBSERVER_SCRIPT, seat["label"]):
                 continue
             held_at = run_async(hold_one(app, probe_token, showtime, seat["id"]))

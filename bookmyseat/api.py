@@ -1,5 +1,5 @@
 """Plain HTTP routes next to the Reflex app: the Stripe webhook, uploaded posters, seat plans
-and holds."""
+and holds, and the ticket's files (bookmyseat.ticket_files)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bookmyseat import ticket_files
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.best_available import suggestions
 from bookmyseat.services.booking.holds import hold_seats_signed_in
@@ -55,7 +56,7 @@ async def showtime_seat_plan(request: Request) -> Response:
     return Response(plan.body, media_type="application/json", headers=headers)
 
 
-SESSION_COOKIE = "bms_session"  # AuthState.session_token
+SESSION_COOKIE = ticket_files.SESSION_COOKIE
 MAX_IDS_IN_REQUEST = 100  # more is no request a seat map makes
 HOLD_FAILED = "We could not hold your seats just now; nothing was booked. Please try again."
 # Holds run on a pool of their own, sized to the database pool: a rush of holds neither waits
@@ -161,5 +162,6 @@ api = Starlette(
         Route("/api/showtimes/{showtime_id}/seat-plan", showtime_seat_plan, methods=["GET"]),
         Route("/api/showtimes/{showtime_id}/holds", hold_seats, methods=["POST"]),
         Route("/api/showtimes/{showtime_id}/best-seats", best_seats, methods=["GET"]),
+        *ticket_files.ROUTES,
     ]
 )

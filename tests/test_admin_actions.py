@@ -13,10 +13,10 @@ from bookmyseat.models import BookingStatus, EmailOutbox, OutboxStatus, Role, Us
 from bookmyseat.services.accounts import throttle
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.records import get_booking
-from bookmyseat.services.mail.tickets import ticket_code
 from bookmyseat.services.staff import access, audit, exports
 from bookmyseat.services.staff import actions as admin
 from bookmyseat.services.staff.access import AccessDenied
+from bookmyseat.services.tickets.codes import ticket_code
 from bookmyseat.settings import Settings
 from bookmyseat.state.admin import detail_lines
 from tests.conftest import World

@@ -9,9 +9,9 @@ import pytest
 from bookmyseat.db import write_session
 from bookmyseat.models import Role, User
 from bookmyseat.services.accounts.users import Account
-from bookmyseat.services.mail.tickets import ticket_code
 from bookmyseat.services.staff import access as staff
 from bookmyseat.services.staff import audit, door
+from bookmyseat.services.tickets.codes import ticket_code
 from bookmyseat.settings import Settings
 from tests.conftest import World
 

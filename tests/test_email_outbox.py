@@ -37,7 +37,8 @@ from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.mail import outbox, resend
 from bookmyseat.services.mail.messages import message_id
 from bookmyseat.services.mail.smtp import TransientMailError
-from bookmyseat.services.mail.tickets import calendar_uid, qr_png, verify_ticket_code
+from bookmyseat.services.tickets.calendar import calendar_uid
+from bookmyseat.services.tickets.codes import qr_png, verify_ticket_code
 from bookmyseat.settings import Settings, with_changes
 from tests.conftest import PRICES, World
 from tests.smtp_server import free_port, smtp_server

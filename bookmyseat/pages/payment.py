@@ -89,6 +89,48 @@ def demo_pay_page() -> rx.Component:
     )
 
 
+def ticket_in_hand(reference: rx.Var, size: str) -> rx.Component:
+    """The ticket's QR code (the code the e-mail carries and the door scanner reads) with "Add
+    to calendar" and "Download ticket (PDF)"; the files come from routes that check ownership
+    (bookmyseat.ticket_files)."""
+    files = "/api/bookings/" + reference
+    return rx.flex(
+        rx.image(
+            src=files + "/qr.svg",
+            alt="Ticket QR code for booking " + reference + ": show it at the door",
+            width=size,
+            height=size,
+            class_name="ticket-qr",
+            data_testid="ticket-qr",
+        ),
+        rx.vstack(
+            rx.text("Show this code at the door, on your phone or on paper.", size="2"),
+            # Files from the server: the browser fetches them, not the app's router.
+            rx.el.a(
+                rx.icon("calendar-plus", size=16, aria_hidden="true"),
+                "Add to calendar",
+                href=files + "/ticket.ics",
+                download="",
+                reload_document=True,
+                class_name="ticket-file",
+            ),
+            rx.el.a(
+                rx.icon("file-down", size=16, aria_hidden="true"),
+                "Download ticket (PDF)",
+                href=files + "/ticket.pdf",
+                download="",
+                reload_document=True,
+                class_name="ticket-file",
+            ),
+            spacing="2",
+        ),
+        gap="4",
+        align="center",
+        wrap="wrap",
+        data_testid="ticket",
+    )
+
+
 def confirmation_page() -> rx.Component:
     return framed(
         ConfirmationState,
@@ -99,6 +141,10 @@ def confirmation_page() -> rx.Component:
                 rx.heading("Your booking", size="7", as_="h1"),
             ),
             booking_details(ConfirmationState),
+            rx.cond(
+                ConfirmationState.booking.status == "paid",
+                ticket_in_hand(ConfirmationState.booking.reference, "220px"),
+            ),
             rx.link("See what else is showing", href="/"),
             spacing="4",
             padding_y="1.5em",
@@ -122,7 +168,8 @@ def booking_row(row: MyBookingRow) -> rx.Component:
                     size="2",
                     color_scheme="gray",
                 ),
-                spacing="1",
+                rx.cond(row.paid & row.upcoming, ticket_in_hand(row.reference, "140px")),
+                spacing="2",
             ),
             rx.spacer(),
             rx.hstack(

@@ -19,6 +19,11 @@ def full_day_and_time(moment: datetime) -> str:
     return moment.strftime("%a %d %b %Y, %H:%M")
 
 
+def zoned_day_and_time(moment: datetime) -> str:
+    """ "Wed 25 Nov 2026, 21:00 IST": a ticket's time, naming the cinema's zone."""
+    return f"{full_day_and_time(moment)} {moment.tzname() or ''}".rstrip()
+
+
 def clock_time(moment: datetime) -> str:
     return moment.strftime("%H:%M")
 

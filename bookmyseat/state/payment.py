@@ -21,7 +21,7 @@ from bookmyseat.services.money import format_money
 from bookmyseat.services.payments import demo as demo_payments
 from bookmyseat.services.payments.refunds import refund_now_if_card_paid
 from bookmyseat.state.auth import AuthState
-from bookmyseat.state.formatting import day_and_time, full_day_and_time
+from bookmyseat.state.formatting import zoned_day_and_time
 
 STATUS_TEXT = {
     "held": "Seats held, not paid",
@@ -56,7 +56,7 @@ async def booking_card(view: BookingView) -> BookingCard:
         movie=summary.movie_title if summary else "",
         cinema=f"{summary.cinema}, {summary.city}" if summary else "",
         screen=summary.screen if summary else "",
-        when=day_and_time(summary.starts_at) if summary else "",
+        when=zoned_day_and_time(summary.starts_at) if summary else "",
         seats=", ".join(f"{x.label} ({x.category})" for x in view.lines),
         amount=format_money(view.total_paise),
         showtime_id=view.showtime_id,
@@ -194,7 +194,7 @@ class MyBookingsState(AuthState):
                 status_text=STATUS_TEXT.get(b.status, b.status),
                 movie=b.movie,
                 place=f"{b.cinema} · {b.screen}",
-                when=full_day_and_time(b.starts_at),
+                when=zoned_day_and_time(b.starts_at),
                 seats=", ".join(b.seats),
                 amount=format_money(b.total_paise),
                 upcoming=b.upcoming,

@@ -12,7 +12,7 @@ from bookmyseat.db import make_engine
 from bookmyseat.models import Seat, Showtime, User
 from bookmyseat.services.booking.fulfilment import confirm_payment
 from bookmyseat.services.booking.holds import hold_seats
-from bookmyseat.services.mail.tickets import qr_png, ticket_code
+from bookmyseat.services.tickets.codes import qr_png, ticket_code
 from bookmyseat.settings import get_settings
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import expect_toast, sign_in

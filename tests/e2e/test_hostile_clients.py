@@ -20,7 +20,7 @@ from bookmyseat.models import Role
 from bookmyseat.services.accounts.users import create_user
 from bookmyseat.services.booking.fulfilment import confirm_payment
 from bookmyseat.services.booking.holds import hold_seats
-from bookmyseat.services.mail.tickets import ticket_code
+from bookmyseat.services.tickets.codes import ticket_code
 from bookmyseat.settings import get_settings
 from bookmyseat.state.admin import AdminBookingsState
 from bookmyseat.state.admin_catalog import CatalogState

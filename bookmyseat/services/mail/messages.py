@@ -9,78 +9,21 @@ booking (or reset) and the message kind, so a retried send is recognisably the s
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bookmyseat.models import (
-    Booking,
-    Cinema,
     EmailOutbox,
-    Movie,
     PasswordReset,
-    Screen,
-    Showtime,
 )
 from bookmyseat.services.accounts.password_reset import EMAIL_KIND, RESET_LIFETIME, reset_link
-from bookmyseat.services.booking.records import booking_view
-from bookmyseat.services.mail.tickets import CalendarEntry, ics_bytes, qr_png, ticket_code
 from bookmyseat.services.money import format_money
+from bookmyseat.services.tickets.calendar import calendar_entry, ics_bytes
+from bookmyseat.services.tickets.codes import qr_png, ticket_code
+from bookmyseat.services.tickets.details import TicketDetails, ticket_details
 from bookmyseat.settings import Settings
-
-
-@dataclass(frozen=True)
-class TicketDetails:
-    reference: str
-    status: str
-    movie: str
-    certificate: str
-    runtime_minutes: int
-    cinema: str
-    address: str
-    screen: str
-    starts_at: datetime
-    timezone: str
-    seats: list[tuple[str, str, int]]  # label, category, price in paise
-    total_paise: int
-    currency: str
-
-    @property
-    def local_start(self) -> str:
-        local = self.starts_at.astimezone(ZoneInfo(self.timezone))
-        return local.strftime("%A %d %B %Y, %H:%M ") + local.tzname()
-
-
-def ticket_details(session: Session, booking_id: int) -> TicketDetails:
-    booking, show, movie, screen, cinema = session.execute(
-        select(Booking, Showtime, Movie, Screen, Cinema)
-        .join(Showtime, Showtime.id == Booking.showtime_id)
-        .join(Movie, Movie.id == Showtime.movie_id)
-        .join(Screen, Screen.id == Showtime.screen_id)
-        .join(Cinema, Cinema.id == Screen.cinema_id)
-        .where(Booking.id == booking_id)
-    ).one()
-    seats = [(x.label, x.category, x.price_paise) for x in booking_view(session, booking).lines]
-    return TicketDetails(
-        reference=booking.reference,
-        status=booking.status,
-        movie=movie.title,
-        certificate=movie.certificate,
-        runtime_minutes=movie.runtime_minutes,
-        cinema=cinema.name,
-        address=cinema.address,
-        screen=screen.name,
-        starts_at=show.starts_at,
-        timezone=cinema.timezone,
-        seats=seats,
-        total_paise=booking.total_paise,
-        currency=booking.currency,
-    )
 
 
 def message_id(kind: str, reference: str, settings: Settings) -> str:
@@ -180,23 +123,12 @@ def ticket_message(kind: str, to: str, details: TicketDetails, settings: Setting
         qr_png(code), maintype="image", subtype="png", cid="<ticket-qr>", filename="ticket-qr.png"
     )
     msg.add_attachment(
-        ics_bytes(_calendar_entry(details)),
+        ics_bytes(calendar_entry(details)),
         maintype="text",
         subtype="calendar",
         filename=f"bookmyseat-{details.reference}.ics",
     )
     return msg
-
-
-def _calendar_entry(details: TicketDetails) -> CalendarEntry:
-    return CalendarEntry(
-        reference=details.reference,
-        title=f"{details.movie} at {details.cinema}",
-        starts_at=details.starts_at,
-        runtime_minutes=details.runtime_minutes,
-        location=f"{details.cinema}, {details.screen}, {details.address}",
-        description="Seats: " + ", ".join(label for label, _, _ in details.seats),
-    )
 
 
 def notice_message(kind: str, to: str, details: TicketDetails, settings: Settings) -> EmailMessage:
@@ -226,7 +158,7 @@ def notice_message(kind: str, to: str, details: TicketDetails, settings: Setting
     msg.add_alternative(_html_page(subject, body), subtype="html")
     if kind == "cancellation":
         msg.add_attachment(
-            ics_bytes(_calendar_entry(details), cancelled=True),
+            ics_bytes(calendar_entry(details), cancelled=True),
             maintype="text",
             subtype="calendar",
             filename=f"bookmyseat-{details.reference}.ics",

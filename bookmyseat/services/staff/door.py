@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from bookmyseat.db import write_session
 from bookmyseat.models import Booking, BookingSeat, BookingStatus, Movie, Showtime
 from bookmyseat.services.clock import resolve_now
-from bookmyseat.services.mail.tickets import verify_ticket_code
 from bookmyseat.services.staff import audit
+from bookmyseat.services.tickets.codes import verify_ticket_code
 from bookmyseat.settings import Settings, get_settings
 
 VALID, USED, WRONG_SHOW, INVALID = "valid", "already_used", "wrong_showtime", "invalid"

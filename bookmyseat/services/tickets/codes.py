@@ -1,4 +1,4 @@
-"""Ticket codes, QR images and calendar entries.
+"""Ticket codes and their QR images.
 
 A ticket code names the booking by its unguessable reference and carries an HMAC of it made with
 the site's secret key: the door scanner can verify a code offline, and a code altered in any
@@ -11,11 +11,8 @@ import base64
 import hashlib
 import hmac
 import io
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import segno
-from icalendar import Calendar, Event
 
 PREFIX = "BMS1"
 _SIGNATURE_BYTES = 12  # 96 bits: forging one by guessing is out of reach
@@ -49,34 +46,12 @@ def qr_png(code: str) -> bytes:
     return buffer.getvalue()
 
 
-@dataclass(frozen=True)
-class CalendarEntry:
-    reference: str
-    title: str
-    starts_at: datetime
-    runtime_minutes: int
-    location: str
-    description: str
-
-
-def calendar_uid(reference: str, domain: str = "bookmyseat.local") -> str:
-    """Stable across sends, so a resent ticket updates the calendar entry instead of adding one."""
-    return f"booking-{reference}@{domain}"
-
-
-def ics_bytes(entry: CalendarEntry, *, cancelled: bool = False) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", "-//BookMySeat//e-ticket//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
-    event = Event()
-    event.add("uid", calendar_uid(entry.reference))
-    event.add("summary", entry.title)
-    event.add("dtstart", entry.starts_at)
-    event.add("dtend", entry.starts_at + timedelta(minutes=entry.runtime_minutes or 120))
-    event.add("dtstamp", entry.starts_at)  # deterministic: the same booking gives the same file
-    event.add("location", entry.location)
-    event.add("description", entry.description)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    calendar.add_component(event)
-    return calendar.to_ical()
+def qr_svg(code: str) -> bytes:
+    """The code as a QR image (SVG) for the ticket on screen: sharp at any size, dark on light
+    whatever the page's theme, with the quiet zone scanners need."""
+    buffer = io.BytesIO()
+    segno.make(code, error="m", micro=False).save(
+        buffer, kind="svg", scale=8, border=4, dark="#000", light="#fff", xmldecl=False,
+        title="Ticket QR code",
+    )  # fmt: skip
+    return buffer.getvalue()
