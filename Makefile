@@ -9,6 +9,9 @@ PY := $(VENV)/bin/python
 TOOLS := .tools
 BUN_VERSION := 1.4.5
 BUN := $(TOOLS)/node_modules/.bin/bun
+AXE_VERSION := 4.14.1
+# bun for Reflex's frontend build; axe-core for the browser tests' accessibility checks.
+TOOLS_STAMP := $(TOOLS)/.installed-bun-$(BUN_VERSION)-axe-$(AXE_VERSION)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -26,11 +29,13 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 # Reflex's own bun download cannot reach its servers here; the npm package ships the binary.
-$(BUN):
-	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund bun@$(BUN_VERSION)
+# One npm install for both: a later `--no-save` install would remove what an earlier one put.
+$(TOOLS_STAMP):
+	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund bun@$(BUN_VERSION) axe-core@$(AXE_VERSION)
 	$(BUN) --version
+	touch $@
 
-install: $(VENV)/.installed $(BUN)
+install: $(VENV)/.installed $(TOOLS_STAMP)
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq

@@ -28,6 +28,7 @@ from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.checkout import checkout_page
 from bookmyseat.pages.home import home
 from bookmyseat.pages.movie import movie_page
+from bookmyseat.pages.not_found import not_found_page
 from bookmyseat.pages.password_reset import forgot_password_page, reset_password_page
 from bookmyseat.pages.payment import confirmation_page, demo_pay_page, my_bookings_page
 from bookmyseat.pages.showtime import showtime_page
@@ -99,6 +100,7 @@ def routes(demo_payments: bool) -> list[tuple]:
         (reset_password_page, "/reset-password", "choose a new password", None),
         (two_factor_page, "/account/two-factor", "two-factor sign-in", TwoFactorState.load),
         (accessibility_page, "/accessibility", "accessibility", None),
+        (not_found_page, "404", "page not found", None),
         *ADMIN_ROUTES,
     ]
 
@@ -110,7 +112,7 @@ reflex_lock_fix.install()
 refuse_if_unsafe(get_settings())
 
 app = rx.App(
-    stylesheets=["/seatmap.css"],
+    stylesheets=["/theme.css", "/seatmap.css"],
     head_components=[rx.script(src="/camera_scan.js"), rx.script(src="/countdown.js")],
     api_transformer=[
         api,

@@ -29,7 +29,9 @@ def footer() -> rx.Component:
 
 def not_found(title: str, link_text: str = "Back home", href: str = "/") -> rx.Component:
     """What a page shows when what its address names does not exist (or is not yours)."""
-    return rx.vstack(rx.heading(title, size="6"), rx.link(link_text, href=href), padding_y="2em")
+    return rx.vstack(
+        rx.heading(title, size="6", as_="h1"), rx.link(link_text, href=href), padding_y="2em"
+    )
 
 
 def found_or_not(found: rx.Var, body: rx.Component, title: str, **link: str) -> rx.Component:

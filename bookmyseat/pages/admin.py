@@ -64,7 +64,10 @@ def kpi_card(item: rx.Var) -> rx.Component:
 def dashboard_page() -> rx.Component:
     filters = rx.hstack(
         rx.select(
-            list(RANGES), value=DashboardState.range_name, on_change=DashboardState.set_range
+            list(RANGES),
+            value=DashboardState.range_name,
+            on_change=DashboardState.set_range,
+            custom_attrs={"aria-label": "Date range"},
         ),
         rx.cond(
             DashboardState.range_name == "Custom",
@@ -78,7 +81,10 @@ def dashboard_page() -> rx.Component:
             ),
         ),
         rx.select(
-            DashboardState.cinemas, value=DashboardState.cinema, on_change=DashboardState.set_cinema
+            DashboardState.cinemas,
+            value=DashboardState.cinema,
+            on_change=DashboardState.set_cinema,
+            custom_attrs={"aria-label": "Cinema"},
         ),
         rx.button("Export bookings (CSV)", variant="soft", on_click=DashboardState.export_csv),
         rx.cond(DashboardState.loading, rx.spinner()),
@@ -237,7 +243,7 @@ def bookings_page() -> rx.Component:
             on_submit=AdminBookingsState.search,
         ),
         table_of(
-            ["Reference", "Status", "Customer", "Movie", "When", "Seats", "Total", ""],
+            ["Reference", "Status", "Customer", "Movie", "When", "Seats", "Total", "Actions"],
             rx.foreach(AdminBookingsState.rows, booking_row),
         ),
         booking_dialog(),
@@ -268,9 +274,10 @@ def outbox_page() -> rx.Component:
             ["all", "pending", "sending", "retry", "sent", "failed"],
             value=OutboxState.status_filter,
             on_change=OutboxState.load,
+            custom_attrs={"aria-label": "Show emails that are"},
         ),
         table_of(
-            ["Booking", "Kind", "To", "Status", "Attempts", "Last error", ""],
+            ["Booking", "Kind", "To", "Status", "Attempts", "Last error", "Actions"],
             rx.foreach(OutboxState.rows, outbox_row),
         ),
     )
@@ -362,6 +369,7 @@ def audit_page() -> rx.Component:
                 ],
                 default_value="all",
                 on_change=AuditState.filter,
+                custom_attrs={"aria-label": "Action"},
             ),
             rx.text(AuditState.total.to_string() + " entries", size="2"),
             rx.button("Newer", size="1", variant="soft", on_click=AuditState.turn(-1)),

@@ -93,25 +93,34 @@ def _field(label: str, name: str, **props) -> rx.Component:
 def catalog_page() -> rx.Component:
     movies = rx.card(
         rx.heading("Movies", size="4"),
-        table_of(["Title", "Runtime", "Status", ""], rx.foreach(CatalogState.movies, movie_line)),
+        table_of(
+            ["Title", "Runtime", "Status", "Actions"], rx.foreach(CatalogState.movies, movie_line)
+        ),
         rx.flex(
             rx.select(
                 CatalogState.movie_titles,
                 placeholder="Poster for…",
+                custom_attrs={"aria-label": "Poster for"},
                 value=CatalogState.poster_movie,
                 on_change=CatalogState.set_poster_movie,
             ),
-            rx.upload(
-                rx.text("Drop a PNG, JPEG or WebP poster here, or click (2 MB at most)", size="2"),
-                id="poster",
-                max_files=1,
-                accept={
-                    "image/png": [".png"],
-                    "image/jpeg": [".jpg", ".jpeg"],
-                    "image/webp": [".webp"],
-                },
-                border="1px dashed var(--gray-a7)",
-                padding="0.75em",
+            # A label around the drop zone names its file input (react-dropzone's input takes
+            # no props of its own): "Drop a PNG, … poster here".
+            rx.el.label(
+                rx.upload(
+                    rx.text(
+                        "Drop a PNG, JPEG or WebP poster here, or click (2 MB at most)", size="2"
+                    ),
+                    id="poster",
+                    max_files=1,
+                    accept={
+                        "image/png": [".png"],
+                        "image/jpeg": [".jpg", ".jpeg"],
+                        "image/webp": [".webp"],
+                    },
+                    border="1px dashed var(--gray-a7)",
+                    padding="0.75em",
+                )
             ),
             rx.text(rx.selected_files("poster").join(", "), size="1"),
             rx.button(
@@ -185,7 +194,12 @@ def catalog_page() -> rx.Component:
         ),
         rx.form(
             rx.flex(
-                rx.select(CatalogState.cinemas, name="cinema", placeholder="Cinema"),
+                rx.select(
+                    CatalogState.cinemas,
+                    name="cinema",
+                    placeholder="Cinema",
+                    custom_attrs={"aria-label": "Cinema"},
+                ),
                 _field("Screen name", "name"),
                 rx.button("Add screen", type="submit"),
                 gap="3",
@@ -200,8 +214,18 @@ def catalog_page() -> rx.Component:
         rx.heading("Schedule a showtime", size="4"),
         rx.form(
             rx.flex(
-                rx.select(CatalogState.movie_titles, name="movie", placeholder="Movie"),
-                rx.select(CatalogState.screens, name="screen", placeholder="Screen"),
+                rx.select(
+                    CatalogState.movie_titles,
+                    name="movie",
+                    placeholder="Movie",
+                    custom_attrs={"aria-label": "Movie"},
+                ),
+                rx.select(
+                    CatalogState.screens,
+                    name="screen",
+                    placeholder="Screen",
+                    custom_attrs={"aria-label": "Screen"},
+                ),
                 _field("Starts (UTC)", "starts_at", type="datetime-local"),
                 *[_field(f"{c} ₹", c, type="number") for c in SEAT_CATEGORIES],
                 rx.button("Schedule", type="submit"),

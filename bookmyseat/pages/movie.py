@@ -23,7 +23,6 @@ def show_button(show: ShowRow) -> rx.Component:
         rx.link(
             rx.button(label, variant="outline", height="auto", padding="0.5em 0.9em"),
             href="/showtimes/" + show.id.to_string(),
-            aria_label=show.time + ", " + show.price + ", " + show.seats_left,
         ),
         rx.button(
             label,

@@ -69,7 +69,7 @@ def demo_pay_page() -> rx.Component:
                     "Decline",
                     size="3",
                     variant="soft",
-                    color_scheme="orange",
+                    color_scheme="red",
                     on_click=DemoPayState.decline,
                     disabled=DemoPayState.booking.reference == "",
                 ),

@@ -32,6 +32,8 @@ def pay_for_one_seat(page, url: str) -> str:
     expect(page).to_have_url(re.compile(r"/checkout/[A-Z0-9]{8}$"))
     reference = page.url.rsplit("/", 1)[-1]
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    expect(page.get_by_role("heading", name="Demo payment — no card is charged")).to_be_visible()
+    expect(page.get_by_test_id("booking-status")).to_have_text("Waiting for payment")
     page.get_by_role("button", name=re.compile(r"^Pay ₹")).click()
     expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
     expect_toast(page, "Payment received. Enjoy the show!")

@@ -1,0 +1,91 @@
+"""axe-core (from the npm registry, installed by `make install`) on every page, customer and
+admin, in the light and the dark theme: no violation of WCAG 2.1 A/AA or of axe's best
+practices. The report of each run is kept in the artifacts folder."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.e2e.conftest import ARTIFACTS, ROOT, watched
+from tests.e2e.server import RunningApp
+from tests.reflex_client import hold_over_http
+
+AXE = ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+SEAT = {"light": "V1", "dark": "U1"}  # a row's end: holding it leaves nobody alone
+SIGNED_OUT = ["/login", "/signup", "/forgot-password", "/reset-password?token=not-a-token"]
+ADMIN = ["/admin", "/admin/bookings", "/admin/outbox", "/admin/scan", "/admin/catalog",
+         "/admin/audit"]  # fmt: skip
+
+
+def customer_pages(app: RunningApp, seat: str) -> list[str]:
+    """Every customer page, with a held booking (of `seat`) and a paid one of mzsp_'s."""
+    show = app.showtimes_on("Audi 1 IMAX")[2]
+    token = app.session_for("mzsp_")
+    plan = app.query(
+        "SELECT seat.id FROM seat JOIN showtime ON showtime.screen_id = seat.screen_id "
+        "WHERE showtime.id = :show AND seat.label = :seat",
+        show=show,
+        seat=seat,
+    )
+    held = hold_over_http(app.url, token, show, [plan[0][0]])["reference"]
+    paid = app.query(
+        "SELECT booking.reference FROM booking JOIN app_user ON app_user.id = booking.user_id "
+        "WHERE app_user.username = 'mzsp_' AND booking.status = 'paid' LIMIT 1"
+    )
+    pages = ["/", "/movies/chai-and-chaos", f"/showtimes/{show}", f"/checkout/{held}",
+             f"/pay/demo/{held}", "/bookings", "/accessibility", "/account/two-factor"]  # fmt: skip
+    return pages + [f"/bookings/{paid[0][0]}"] if paid else pages
+
+
+def violations(page: Page, url: str) -> list[dict]:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then((r) => r.violations)",
+        RULES,
+    )
+    return [
+        {
+            "page": url.split("//", 1)[-1].split("/", 1)[-1],
+            "rule": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [{"target": n["target"], "why": n["failureSummary"]} for n in v["nodes"]],
+        }
+        for v in found
+    ]
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_axe_finds_nothing_on_any_page(app_server: RunningApp, new_page, color_scheme) -> None:
+    url = app_server.url
+    found: list[dict] = []
+    visitor = new_page(1280, 900, color_scheme=color_scheme)
+    watched(visitor).allowed_requests.append(r"^404 .*/no-such-page$")
+    watched(visitor).allowed_console.append(r"status of 404")
+    for path in [*SIGNED_OUT, "/no-such-page"]:
+        found += violations(visitor, url + path)
+    customer = customer_pages(app_server, SEAT[color_scheme])
+    for user, paths in (("mzsp_", customer), ("admin1", ADMIN)):
+        page = new_page(1280, 900, color_scheme=color_scheme)
+        page.context.add_cookies(
+            [{"name": "bms_session", "value": app_server.session_for(user), "url": url}]
+        )
+        for path in paths:
+            found += violations(page, url + path)
+    ARTIFACTS.mkdir(exist_ok=True)
+    report = ARTIFACTS / f"axe-{color_scheme}.json"
+    report.write_text(json.dumps(found, indent=1))
+    summary = [
+        f"{v['page']}: {v['rule']} ({v['impact']}, {len(v['nodes'])} nodes) "
+        f"e.g. {v['nodes'][0]['target']}"
+        for v in found
+    ]
+    assert not found, f"axe found {len(found)} problems (see {report}):\n" + "\n".join(summary)
