@@ -5,9 +5,10 @@ practices. The report of each run is kept in the artifacts folder."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, ROOT, watched
 from tests.e2e.server import RunningApp
@@ -89,3 +90,39 @@ def test_axe_finds_nothing_on_any_page(app_server: RunningApp, new_page, color_s
         for v in found
     ]
     assert not found, f"axe found {len(found)} problems (see {report}):\n" + "\n".join(summary)
+
+
+@pytest.mark.parametrize(
+    ("color_scheme", "width", "height"),
+    [("light", 1280, 900), ("dark", 1280, 900), ("light", 390, 844), ("dark", 390, 844)],
+)
+def test_the_seat_map_in_use_passes_axe_and_is_pictured(
+    app_server: RunningApp, new_page, color_scheme: str, width: int, height: int
+) -> None:
+    """The map as a customer leaves it mid-choice: chosen seats, best-available offers outlined,
+    a seat about to be left alone, taken seats; on a desktop and a phone, light and dark."""
+    url = app_server.url
+    page = new_page(width, height, color_scheme=color_scheme)
+    page.context.add_cookies(
+        [{"name": "bms_session", "value": app_server.session_for("mzsp_"), "url": url}]
+    )
+    show = app_server.showtimes_on("Audi 1 IMAX")[4]
+    page.goto(f"{url}/showtimes/{show}")
+    grid = page.get_by_role("group", name="Seat map")
+    expect(grid).to_have_attribute("aria-busy", "false")
+    if width < 600:
+        page.get_by_role("button", name="Zoom in to choose").click()  # the whole map first
+    page.get_by_role("button", name="Best available").click()
+    expect(page.get_by_role("button", name=re.compile(r"^Take ")).first).to_be_visible()
+    page.locator('button[title^="Row B, seat 2,"]').click()  # B1 would be left alone
+    expect(page.locator("button.seat-alone")).to_have_count(1)
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then((r) => r.violations.map((v) => `${v.id}: ${v.nodes.length} nodes, e.g. "
+        "${v.nodes[0].target}`))",
+        RULES,
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"seat-map-{width}px-{color_scheme}.png"), full_page=True)
+    assert not found, found
