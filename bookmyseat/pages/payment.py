@@ -89,6 +89,18 @@ def demo_pay_page() -> rx.Component:
     )
 
 
+def ticket_file(icon: str, text: str, href: rx.Var) -> rx.Component:
+    """A file from the server: the browser fetches it (document navigation), not the router."""
+    return rx.el.a(
+        rx.icon(icon, size=16, aria_hidden="true"),
+        text,
+        href=href,
+        download="",
+        reload_document=True,
+        class_name="ticket-file",
+    )
+
+
 def ticket_in_hand(reference: rx.Var, size: str) -> rx.Component:
     """The ticket's QR code (the code the e-mail carries and the door scanner reads) with "Add
     to calendar" and "Download ticket (PDF)"; the files come from routes that check ownership
@@ -105,23 +117,8 @@ def ticket_in_hand(reference: rx.Var, size: str) -> rx.Component:
         ),
         rx.vstack(
             rx.text("Show this code at the door, on your phone or on paper.", size="2"),
-            # Files from the server: the browser fetches them, not the app's router.
-            rx.el.a(
-                rx.icon("calendar-plus", size=16, aria_hidden="true"),
-                "Add to calendar",
-                href=files + "/ticket.ics",
-                download="",
-                reload_document=True,
-                class_name="ticket-file",
-            ),
-            rx.el.a(
-                rx.icon("file-down", size=16, aria_hidden="true"),
-                "Download ticket (PDF)",
-                href=files + "/ticket.pdf",
-                download="",
-                reload_document=True,
-                class_name="ticket-file",
-            ),
+            ticket_file("calendar-plus", "Add to calendar", files + "/ticket.ics"),
+            ticket_file("file-down", "Download ticket (PDF)", files + "/ticket.pdf"),
             spacing="2",
         ),
         gap="4",
