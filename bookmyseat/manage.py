@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply the database migrations")
     demo = sub.add_parser("demo-data", help="load the demo data (idempotent; not in production)")
     demo.add_argument("--days", type=int, default=7)
+    demo.add_argument("--history-days", type=int, default=60, help="days of past sales (0: none)")
     sub.add_parser("sweep", help="expire lapsed seat holds once")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Database is at the latest migration.")
     elif args.command == "demo-data":
         try:
-            counts = load_demo_data(days=args.days)
+            counts = load_demo_data(days=args.days, history_days=args.history_days)
         except RuntimeError as exc:
             print(exc, file=sys.stderr)
             return 2

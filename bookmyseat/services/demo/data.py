@@ -1,4 +1,5 @@
-"""Demo data: movies, cinemas, screens, a week of showtimes and the demo accounts.
+"""Demo data: movies, cinemas, screens, a week of showtimes, the demo accounts, and 60 days of
+past sales (services.demo.history).
 
 Loading twice changes nothing. Refused when BOOKMYSEAT_ENV=production: the demo accounts have
 published passwords and must never exist on a real site.
@@ -23,6 +24,7 @@ from bookmyseat.services.catalog.venues import (
     get_or_create_screen,
     get_or_create_showtime,
 )
+from bookmyseat.services.demo.history import load_demo_history
 from bookmyseat.settings import PROJECT_ROOT, Settings, get_settings
 
 POSTER_DIR = PROJECT_ROOT / "assets" / "posters"
@@ -295,11 +297,13 @@ SHOW_TIMES = [time(10, 0), time(13, 30), time(17, 0), time(21, 0)]
 def load_demo_data(
     *,
     days: int = 7,
+    history_days: int = 60,
     today: date | None = None,
     settings: Settings | None = None,
     engine: Engine | None = None,
 ) -> dict[str, int]:
-    """Create whatever of the demo set is missing; returns counts of what exists afterwards."""
+    """Create whatever of the demo set is missing; returns counts of what exists afterwards.
+    With `history_days`, that many days of past sales too (made once; services.demo.history)."""
     settings = settings or get_settings()
     if settings.environment == "production":
         raise RuntimeError("Refusing to load demo data (and demo accounts) in production.")
@@ -359,4 +363,7 @@ def load_demo_data(
                         get_or_create_showtime(session, movie, screen, starts, PRICES, format=fmt)
                         counts["showtimes"] += 1
                 screen_index += 1
+    counts["past bookings made"] = load_demo_history(
+        PRICES, days=history_days, today=today, settings=settings, engine=engine
+    ) if history_days else 0  # fmt: skip
     return counts
