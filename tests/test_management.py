@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -208,3 +208,50 @@ def test_the_edit_form_gets_the_movie_as_saved(world: World, boss: Account) -> N
     )
     movie_id = management.save_movie(boss, fields, engine=world.engine)
     assert management.movie_fields(boss, movie_id, engine=world.engine) == fields
+
+
+def cinema_in(world: World, zone: str) -> None:
+    with write_session(world.engine) as session:
+        screen = session.get(Screen, screen_and_movie(world)[0])
+        session.get(Cinema, screen.cinema_id).timezone = zone
+
+
+@pytest.mark.parametrize(
+    ("zone", "typed", "utc"),
+    [
+        # Asia/Kolkata: UTC+5:30 all year; 02:00 local is the evening before in UTC.
+        ("Asia/Kolkata", datetime(2031, 3, 15, 2, 0), datetime(2031, 3, 14, 20, 30)),
+        ("Asia/Kolkata", datetime(2031, 3, 15, 21, 0), datetime(2031, 3, 15, 15, 30)),
+        # Europe/London: GMT in winter, BST (UTC+1) in summer.
+        ("Europe/London", datetime(2031, 1, 15, 21, 0), datetime(2031, 1, 15, 21, 0)),
+        ("Europe/London", datetime(2031, 7, 15, 21, 0), datetime(2031, 7, 15, 20, 0)),
+        # The hour that happens twice when the clocks go back: the first of the two.
+        ("Europe/London", datetime(2031, 10, 26, 1, 30), datetime(2031, 10, 26, 0, 30)),
+    ],
+)
+def test_staff_enter_a_showtime_on_the_cinemas_clock(
+    world: World, boss: Account, zone: str, typed: datetime, utc: datetime
+) -> None:
+    cinema_in(world, zone)
+    screen, movie = screen_and_movie(world)
+    new_id = scheduling.schedule_showtime(boss, movie, screen, typed, PRICES, engine=world.engine)
+    with read_session(world.engine) as session:
+        assert session.get(Showtime, new_id).starts_at == utc.replace(tzinfo=UTC)
+
+
+def test_a_time_the_clocks_skip_is_refused_and_clashes_are_named_on_the_cinemas_clock(
+    world: World, boss: Account
+) -> None:
+    cinema_in(world, "Europe/London")
+    screen, movie = screen_and_movie(world)
+    with pytest.raises(ManagementError, match=r"01:30 does not happen in Europe/London"):
+        scheduling.schedule_showtime(
+            boss, movie, screen, datetime(2031, 3, 30, 1, 30), PRICES, engine=world.engine
+        )
+    scheduling.schedule_showtime(
+        boss, movie, screen, datetime(2031, 7, 15, 21, 0), PRICES, engine=world.engine
+    )
+    with pytest.raises(ManagementError, match=r"starts at 15 Jul 21:00 BST"):
+        scheduling.schedule_showtime(
+            boss, movie, screen, datetime(2031, 7, 15, 22, 0), PRICES, engine=world.engine
+        )

@@ -129,7 +129,7 @@ def dashboard_page() -> rx.Component:
             width="100%",
         ),
         table_of(
-            ["When (UTC)", "What", "Booking", "Amount"],
+            ["When", "What", "Booking", "Amount"],
             rx.foreach(
                 DashboardState.activity,
                 lambda a: rx.table.row(
@@ -385,7 +385,7 @@ def audit_page() -> rx.Component:
             wrap="wrap",
         ),
         table_of(
-            ["When (UTC)", "Who", "What", "On", "Before", "After", "Detail"],
+            ["When", "Who", "What", "On", "Before", "After", "Detail"],
             rx.foreach(AuditState.rows, audit_row),
         ),
     )

@@ -226,7 +226,7 @@ def catalog_page() -> rx.Component:
                     placeholder="Screen",
                     custom_attrs={"aria-label": "Screen"},
                 ),
-                _field("Starts (UTC)", "starts_at", type="datetime-local"),
+                _field("Starts (cinema's local time)", "starts_at", type="datetime-local"),
                 *[_field(f"{c} ₹", c, type="number") for c in SEAT_CATEGORIES],
                 rx.button("Schedule", type="submit"),
                 gap="3",

@@ -9,11 +9,13 @@ from datetime import datetime
 
 import reflex as rx
 
+from bookmyseat.services.catalog.local_time import local_text
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.money import format_money, format_number
 from bookmyseat.services.reporting.ranges import CUSTOM, DEFAULT_RANGE, RANGES, range_window
 from bookmyseat.services.staff import actions, exports
 from bookmyseat.services.staff.access import AccessDenied, TwoFactorNeeded, require_staff
+from bookmyseat.settings import get_settings
 from bookmyseat.state import admin_charts
 from bookmyseat.state.auth import AuthState
 
@@ -157,7 +159,7 @@ class DashboardState(AdminState):
         self.activity_page, self.activity_more = page, more
         self.activity = [
             ActivityLine(
-                a.at.strftime("%d %b %H:%M"),
+                local_text(a.at, get_settings().default_timezone, "%d %b %H:%M"),
                 ACTIVITY_WORDS.get(a.kind, a.kind) + (f": {a.detail}" if a.detail else ""),
                 a.reference,
                 format_money(a.amount_paise) if a.amount_paise else "",
@@ -243,7 +245,7 @@ class AdminBookingsState(AdminState):
                 r.status,
                 f"{r.customer} <{r.email}>",
                 r.movie,
-                r.starts_at.strftime("%d %b %Y %H:%M UTC"),
+                local_text(r.starts_at, r.timezone),
                 r.seats,
                 format_money(r.total_paise),
             )

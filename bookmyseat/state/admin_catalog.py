@@ -4,7 +4,7 @@ scheduling showtimes. Handlers pass the account to `services.management`, which 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import datetime
 
 import reflex as rx
 
@@ -225,9 +225,10 @@ class CatalogState(AdminState):
         movie = self._movie_ids.get(str(form.get("movie", "")))
         screen = self._screen_ids.get(str(form.get("screen", "")))
         try:
-            starts_at = datetime.fromisoformat(str(form.get("starts_at", ""))).replace(tzinfo=UTC)
+            # The cinema's wall-clock time, as typed: the service reads it in the cinema's zone.
+            starts_at = datetime.fromisoformat(str(form.get("starts_at", ""))).replace(tzinfo=None)
         except ValueError:
-            return rx.toast.error("Give the start as a date and time (UTC).")
+            return rx.toast.error("Give the start as a date and time.")
         if movie is None or screen is None:
             return rx.toast.error("Choose a movie and a screen.")
         try:

@@ -7,10 +7,12 @@ import dataclasses
 
 import reflex as rx
 
+from bookmyseat.services.catalog.local_time import local_text
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.staff import actions
 from bookmyseat.services.staff.audit import AUDIT_PAGE_SIZE
 from bookmyseat.services.staff.door import VALID
+from bookmyseat.settings import get_settings
 from bookmyseat.state.admin import AdminState
 
 
@@ -79,7 +81,8 @@ class ScanState(AdminState):
         self.scanning = False
         self.verdict = result.verdict
         self.message = result.message
-        when = result.checked_in_at.strftime("%d %b %H:%M:%S UTC") if result.checked_in_at else ""
+        zone, at = get_settings().default_timezone, result.checked_in_at
+        when = local_text(at, zone, "%d %b %H:%M:%S") if at else ""
         used = f" First used {when}." if result.verdict != VALID and when else ""
         self.detail = f"{result.movie} · booking {result.reference}{used}".strip(" ·")
 
@@ -118,7 +121,7 @@ class AuditState(AdminState):
         self.pages = max(1, -(-self.total // AUDIT_PAGE_SIZE))
         self.rows = [
             AuditLine(
-                r.at.strftime("%d %b %Y %H:%M:%S"),
+                local_text(r.at, get_settings().default_timezone, "%d %b %Y %H:%M:%S"),
                 r.actor,
                 r.action,
                 f"{r.entity} {r.entity_id}".strip(),

@@ -103,7 +103,7 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
         admin.get_by_role("option").first.click()
         menus.nth(3).click()
         admin.get_by_role("option", name=re.compile("Audi 2")).click()
-        admin.get_by_label("Starts (UTC)").fill(starts)
+        admin.get_by_label("Starts (cinema's local time)").fill(starts)
         for category, rupees in (("Classic", "150"), ("Prime", "250"), ("Recliner", "400")):
             admin.get_by_label(f"{category} ₹").fill(rupees)
         admin.get_by_role("button", name="Schedule").click()

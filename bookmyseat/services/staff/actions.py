@@ -13,7 +13,16 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session, write_session
-from bookmyseat.models import Booking, EmailOutbox, Movie, Payment, Showtime, User
+from bookmyseat.models import (
+    Booking,
+    Cinema,
+    EmailOutbox,
+    Movie,
+    Payment,
+    Screen,
+    Showtime,
+    User,
+)
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.cancellation import cancel_locked
 from bookmyseat.services.booking.records import TicketLine, get_booking, locked_booking
@@ -62,18 +71,21 @@ class BookingRow:
     email: str
     movie: str
     starts_at: datetime
+    timezone: str  # the cinema's: staff read the show's time on its clock
     seats: int
     total_paise: int
 
 
 def bookings_with(*columns: ColumnElement) -> Select:
-    """Bookings joined to their customer and movie, selecting `columns`."""
+    """Bookings joined to their customer, movie and cinema, selecting `columns`."""
     return (
         select(*columns)
         .select_from(Booking)
         .join(User, User.id == Booking.user_id)
         .join(Showtime, Showtime.id == Booking.showtime_id)
         .join(Movie, Movie.id == Showtime.movie_id)
+        .join(Screen, Screen.id == Showtime.screen_id)
+        .join(Cinema, Cinema.id == Screen.cinema_id)
     )
 
 
@@ -101,6 +113,7 @@ def find_bookings(
                 User.email,
                 Movie.title.label("movie"),
                 Showtime.starts_at,
+                Cinema.timezone,
                 Booking.seat_count.label("seats"),
                 Booking.total_paise,
             )

@@ -13,6 +13,7 @@ from bookmyseat.db import write_session
 from bookmyseat.models import Cinema, Movie, Screen, SeatCategory, Showtime, utcnow
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.catalog.layouts import LayoutError, layout_categories, layout_json
+from bookmyseat.services.catalog.local_time import NoSuchLocalTime, instant_of, local_text
 from bookmyseat.services.catalog.venues import (
     CLEANING_BUFFER_MINUTES,
     get_or_create_screen,
@@ -69,11 +70,11 @@ def schedule_showtime(
     engine: Engine | None = None,
 ) -> int:
     """A showtime on a screen, refused if it overlaps another there (with the cleaning buffer
-    between shows) or lacks a price for a category of the screen's seats; its id."""
+    between shows) or lacks a price for a category of the screen's seats; its id. A start
+    without a zone is the cinema's wall-clock time (what staff type); messages name times on
+    the cinema's clock too."""
     admin = require_staff(account, "a showtime", write=True, engine=engine)
     now = now or utcnow()
-    if starts_at <= now:
-        raise ManagementError("A new showtime must start in the future.")
     buffer = timedelta(minutes=CLEANING_BUFFER_MINUTES)
     with write_session(engine) as session:
         # Lock the screen: two admins scheduling on it at once queue here (SQLite's write
@@ -81,6 +82,14 @@ def schedule_showtime(
         unknown = "Choose a movie and a screen that exist."
         screen = existing_row(session, Screen, screen_id, unknown, lock=True)
         movie = existing_row(session, Movie, movie_id, unknown)
+        zone = session.get(Cinema, screen.cinema_id).timezone
+        if starts_at.tzinfo is None:
+            try:
+                starts_at = instant_of(starts_at, zone)
+            except NoSuchLocalTime as exc:
+                raise ManagementError(str(exc)) from exc
+        if starts_at <= now:
+            raise ManagementError("A new showtime must start in the future.")
         missing = [c for c in layout_categories(screen.layout) if prices.get(c, 0) <= 0]
         if missing:
             raise ManagementError(f"Give a price for {', '.join(missing)} seats.")
@@ -99,8 +108,8 @@ def schedule_showtime(
         if clash is not None:
             raise ManagementError(
                 f"{screen.name} is busy then: {clash.title} starts at "
-                f"{clash.starts_at:%d %b %H:%M} UTC (shows need {CLEANING_BUFFER_MINUTES} "
-                "minutes between them for cleaning)."
+                f"{local_text(clash.starts_at, zone, '%d %b %H:%M')} (shows need "
+                f"{CLEANING_BUFFER_MINUTES} minutes between them for cleaning)."
             )
         priced = {category: paise for category, paise in prices.items() if paise > 0}
         showtime = get_or_create_showtime(
