@@ -24,6 +24,7 @@ from bookmyseat.pages.admin import (
     scan_page,
 )
 from bookmyseat.pages.admin_catalog import catalog_page
+from bookmyseat.pages.admin_prices import prices_page
 from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.checkout import checkout_page
 from bookmyseat.pages.home import home
@@ -39,6 +40,7 @@ from bookmyseat.security_headers import with_security_headers
 from bookmyseat.settings import get_settings
 from bookmyseat.state.admin import AdminBookingsState, AdminState, DashboardState
 from bookmyseat.state.admin_catalog import CatalogState
+from bookmyseat.state.admin_prices import PricesState
 from bookmyseat.state.admin_tools import AuditState, OutboxState
 from bookmyseat.state.auth import AuthState, LoginState, SignupState
 from bookmyseat.state.checkout import CheckoutState
@@ -70,6 +72,7 @@ ADMIN_ROUTES = [
     (outbox_page, "/admin/outbox", "email outbox", [AdminState.guard, OutboxState.load]),
     (scan_page, "/admin/scan", "door scanner", [AdminState.guard]),
     (catalog_page, "/admin/catalog", "catalog", [AdminState.guard, CatalogState.load]),
+    (prices_page, "/admin/prices", "prices", [AdminState.guard, PricesState.load]),
     (audit_page, "/admin/audit", "audit log", [AdminState.guard, AuditState.load]),
 ]
 STRIPE_ROUTES = [

@@ -14,6 +14,7 @@ from tests.e2e.server import RunningApp
 ROUTES = {
     "/admin": "Dashboard",
     "/admin/catalog": "Catalog",
+    "/admin/prices": "Prices",
     "/admin/bookings": "Bookings",
     "/admin/outbox": "Email outbox",
     "/admin/scan": "Door scanner",

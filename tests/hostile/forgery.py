@@ -59,6 +59,7 @@ PAGES = {
     "OutboxState": "/admin/outbox",
     "ScanState": "/admin/scan",
     "CatalogState": "/admin/catalog",
+    "PricesState": "/admin/prices",
     "AuditState": "/admin/audit",
     "AdminState": "/admin",
     "AuthState": "/",

@@ -82,3 +82,11 @@ def seat_plan(showtime_id: int, *, engine: Engine | None = None) -> SeatPlan | N
                     if expires <= now:
                         del _cache[key]
     return plan
+
+
+def forget(showtime_ids: list[int]) -> None:
+    """Drop these showtimes' plans from this process's cache (their prices changed); other
+    processes serve theirs for at most CACHE_SECONDS more."""
+    with _guard:
+        for showtime_id in showtime_ids:
+            _cache.pop(showtime_id, None)
