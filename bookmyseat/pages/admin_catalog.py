@@ -92,7 +92,7 @@ def _field(label: str, name: str, **props) -> rx.Component:
 
 def catalog_page() -> rx.Component:
     movies = rx.card(
-        rx.heading("Movies", size="4"),
+        rx.heading("Movies", size="4", as_="h2"),
         table_of(
             ["Title", "Runtime", "Status", "Actions"], rx.foreach(CatalogState.movies, movie_line)
         ),
@@ -146,7 +146,7 @@ def catalog_page() -> rx.Component:
         width="100%",
     )
     screens = rx.card(
-        rx.heading("New screen: layout editor", size="4"),
+        rx.heading("Screens: layout editor", size="4", as_="h2"),
         rx.text(
             f"One row a line: label, category ({', '.join(SEAT_CATEGORIES)}), cells. S seat, "
             "W wheelchair space, X blocked seat, _ aisle; a line with - is a gap between rows.",
@@ -208,10 +208,34 @@ def catalog_page() -> rx.Component:
             ),
             on_submit=CatalogState.add_screen,
         ),
+        rx.heading("Change a screen's layout", size="3", as_="h3"),
+        rx.form(
+            rx.flex(
+                rx.select(
+                    CatalogState.screens,
+                    value=CatalogState.layout_screen,
+                    on_change=CatalogState.open_layout,
+                    placeholder="Screen to change",
+                    custom_attrs={"aria-label": "Screen to change"},
+                ),
+                *[_field(f"Price for new {c} seats ₹", c, type="number") for c in SEAT_CATEGORIES],
+                rx.button("Save layout", type="submit", variant="soft"),
+                gap="3",
+                align="end",
+                wrap="wrap",
+            ),
+            on_submit=CatalogState.save_layout,
+        ),
+        rx.text(
+            "The editor above then holds that screen's layout. A change that would take a seat "
+            "from a customer of a coming show is refused, naming the seats.",
+            size="1",
+            color_scheme="gray",
+        ),
         width="100%",
     )
     showtimes = rx.card(
-        rx.heading("Schedule a showtime", size="4"),
+        rx.heading("Schedule a showtime", size="4", as_="h2"),
         rx.form(
             rx.flex(
                 rx.select(

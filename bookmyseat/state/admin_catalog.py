@@ -13,7 +13,7 @@ from bookmyseat.services.catalog import posters
 from bookmyseat.services.catalog.layouts import LayoutError, layout_json, parse_layout
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.staff import catalog_management as management
-from bookmyseat.services.staff import scheduling
+from bookmyseat.services.staff import layout_editing, scheduling
 from bookmyseat.services.staff.catalog_management import ManagementError, MovieFields
 from bookmyseat.settings import UPLOADED_POSTERS
 from bookmyseat.state.admin import AdminState
@@ -78,6 +78,7 @@ class CatalogState(AdminState):
     layout_problem: str = ""
     poster_movie: str = ""
     editing_id: int = 0
+    layout_screen: str = ""  # the screen whose layout is in the editor ("": a new screen)
     edit: dict[str, str] = {}
     uploading: bool = False
     error: str = ""
@@ -160,6 +161,34 @@ class CatalogState(AdminState):
         except CustomerError as exc:
             return rx.toast.error(exc.message)
         return [rx.toast.success(done), CatalogState.load]
+
+    @rx.event
+    async def open_layout(self, screen: str):
+        """Put a screen's layout in the editor, to change it."""
+        screen_id = self._screen_ids.get(screen)
+        if screen_id is None:
+            return rx.toast.error("Choose a screen.")
+        try:
+            rows = await self._run(layout_editing.layout_rows, screen_id)
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
+        self.layout_screen = screen
+        self.layout_text = scheduling.rows_to_text(rows)
+        self._preview_layout()
+        return None
+
+    @rx.event
+    async def save_layout(self, form: dict):
+        screen_id = self._screen_ids.get(self.layout_screen)
+        if screen_id is None:
+            return rx.toast.error("Choose the screen whose layout changes.")
+        try:
+            rows = scheduling.rows_from_text(self.layout_text)
+            prices = scheduling.prices_from_rupees(form)
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
+        done = f"Layout of {self.layout_screen} saved."
+        return await self._change(layout_editing.change_layout, screen_id, rows, prices, done=done)
 
     @rx.event
     async def open_edit(self, movie_id: int):

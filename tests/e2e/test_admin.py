@@ -98,10 +98,9 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
     expect(admin.get_by_test_id("layout-preview").locator(".seat")).to_have_count(5)
 
     def schedule(starts: str) -> None:
-        menus = admin.get_by_role("combobox")  # poster's movie, cinema, movie, screen
-        menus.nth(2).click()
+        admin.get_by_role("combobox", name="Movie", exact=True).click()
         admin.get_by_role("option").first.click()
-        menus.nth(3).click()
+        admin.get_by_role("combobox", name="Screen", exact=True).click()
         admin.get_by_role("option", name=re.compile("Audi 2")).click()
         admin.get_by_label("Starts (cinema's local time)").fill(starts)
         for category, rupees in (("Classic", "150"), ("Prime", "250"), ("Recliner", "400")):

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine, Row
 from bookmyseat.db import is_row_id, read_session
 from bookmyseat.models import Booking, BookingStatus, Seat, SeatClaim, Showtime, ShowtimePrice
 from bookmyseat.services.booking.rules import claim_is_live
+from bookmyseat.services.catalog.layouts import REMOVED_ROW
 from bookmyseat.services.clock import resolve_now
 
 
@@ -70,7 +71,7 @@ def seat_map(
                 ShowtimePrice.category == Seat.category,
             ),
         )
-        .where(Seat.screen_id == showtime_screen.scalar_subquery())
+        .where(Seat.screen_id == showtime_screen.scalar_subquery(), Seat.grid_row != REMOVED_ROW)
         .order_by(Seat.grid_row, Seat.grid_col)
     )
     with read_session(engine) as session:

@@ -17,6 +17,9 @@ from bookmyseat.services.errors import CustomerError
 
 SEAT_CELLS = {"S", "W", "X"}
 GAP_CELL = "_"
+# A seat taken out of a screen's layout keeps its row (past bookings name it), blocked and off
+# the map on this grid row; seat maps leave it out (services.staff.layout_editing).
+REMOVED_ROW = -1
 ROW_LABEL = re.compile(r"^[A-Z]{1,2}$")
 MAX_ROW_WIDTH = 60
 

@@ -144,6 +144,14 @@ def prices_from_rupees(entered: dict[str, str]) -> dict[str, int]:
     return prices
 
 
+def rows_to_text(rows: list[dict]) -> str:
+    """A layout's rows as the layout editor shows them (what `rows_from_text` reads)."""
+    return "\n".join(
+        "-" if row.get("gap") else f"{row['label']} {row['category']} {row['cells']}"
+        for row in rows
+    )
+
+
 def rows_from_text(text: str) -> list[dict]:
     """The layout editor's text: one row a line, `A Classic WSS_SSX`; `-` or an empty line is a
     gap between rows."""
