@@ -25,6 +25,7 @@ from bookmyseat.pages.admin import (
 )
 from bookmyseat.pages.admin_catalog import catalog_page
 from bookmyseat.pages.admin_prices import prices_page
+from bookmyseat.pages.admin_week import week_page
 from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.checkout import checkout_page
 from bookmyseat.pages.home import home
@@ -42,6 +43,7 @@ from bookmyseat.state.admin import AdminBookingsState, AdminState, DashboardStat
 from bookmyseat.state.admin_catalog import CatalogState
 from bookmyseat.state.admin_prices import PricesState
 from bookmyseat.state.admin_tools import AuditState, OutboxState
+from bookmyseat.state.admin_week import WeekState
 from bookmyseat.state.auth import AuthState, LoginState, SignupState
 from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.home import HomeState
@@ -73,6 +75,7 @@ ADMIN_ROUTES = [
     (scan_page, "/admin/scan", "door scanner", [AdminState.guard]),
     (catalog_page, "/admin/catalog", "catalog", [AdminState.guard, CatalogState.load]),
     (prices_page, "/admin/prices", "prices", [AdminState.guard, PricesState.load]),
+    (week_page, "/admin/schedule", "schedule a week", [AdminState.guard, WeekState.load]),
     (audit_page, "/admin/audit", "audit log", [AdminState.guard, AuditState.load]),
 ]
 STRIPE_ROUTES = [

@@ -100,3 +100,17 @@ def test_a_time_the_clocks_skip_is_a_clash_and_prices_are_needed(world: World, b
                   engine=world.engine)  # fmt: skip
     with pytest.raises(ManagementError, match="at least one screen"):
         week.plan(boss, [], engine=world.engine)
+
+
+def test_the_forms_days_and_start_times_are_read_or_refused_with_a_reason() -> None:
+    assert week.days_between("2031-03-03", "2031-03-05") == [
+        date(2031, 3, 3), date(2031, 3, 4), date(2031, 3, 5)
+    ]  # fmt: skip
+    assert week.days_between("2031-03-03", "") == [date(2031, 3, 3)]
+    assert week.start_times("10:00, 13:30 21") == [time(10), time(13, 30), time(21)]
+    for first, last in (("", ""), ("2031-03-05", "2031-03-03"), ("2031-03-01", "2031-03-20")):
+        with pytest.raises(ManagementError):
+            week.days_between(first, last)
+    for typed in ("", "25:00", "noon"):
+        with pytest.raises(ManagementError):
+            week.start_times(typed)

@@ -18,6 +18,7 @@ from bookmyseat.state.admin_tools import AuditLine, AuditState, OutboxLine, Outb
 SECTIONS = [  # the admin area's own menu
     ("Dashboard", "/admin"),
     ("Catalog", "/admin/catalog"),
+    ("Schedule a week", "/admin/schedule"),
     ("Prices", "/admin/prices"),
     ("Bookings", "/admin/bookings"),
     ("Email outbox", "/admin/outbox"),

@@ -19,7 +19,7 @@ RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 SEAT = {"light": "V1", "dark": "U1"}  # a row's end: holding it leaves nobody alone
 SIGNED_OUT = ["/login", "/signup", "/forgot-password", "/reset-password?token=not-a-token"]
 ADMIN = ["/admin", "/admin/bookings", "/admin/outbox", "/admin/scan", "/admin/catalog",
-         "/admin/prices", "/admin/audit"]  # fmt: skip
+         "/admin/prices", "/admin/schedule", "/admin/audit"]  # fmt: skip
 
 
 def customer_pages(app: RunningApp, seat: str) -> list[str]:

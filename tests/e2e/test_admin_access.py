@@ -15,6 +15,7 @@ ROUTES = {
     "/admin": "Dashboard",
     "/admin/catalog": "Catalog",
     "/admin/prices": "Prices",
+    "/admin/schedule": "Schedule a week",
     "/admin/bookings": "Bookings",
     "/admin/outbox": "Email outbox",
     "/admin/scan": "Door scanner",

@@ -60,6 +60,7 @@ PAGES = {
     "ScanState": "/admin/scan",
     "CatalogState": "/admin/catalog",
     "PricesState": "/admin/prices",
+    "WeekState": "/admin/schedule",
     "AuditState": "/admin/audit",
     "AdminState": "/admin",
     "AuthState": "/",

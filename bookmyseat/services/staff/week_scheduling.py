@@ -207,3 +207,30 @@ def _cinema_day(moment: datetime, zone: str) -> date:
     opening belongs to the night before."""
     local = moment.astimezone(ZoneInfo(zone))
     return local.date() - timedelta(days=1) if local.time() < OPENS else local.date()
+
+
+def days_between(first: str, last: str) -> list[date]:
+    """The days from `first` to `last` (ISO dates, as a date field sends them), two weeks at
+    most."""
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last or first)
+    except ValueError:
+        raise ManagementError("Give the first and last day as dates.") from None
+    if end < start or (end - start).days > 13:
+        raise ManagementError("The last day must be on or after the first, two weeks at most.")
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def start_times(text: str) -> list[time]:
+    """ "10:00 13:30, 21:00": the start times typed, each HH:MM."""
+    found = []
+    for part in text.replace(",", " ").split():
+        try:
+            found.append(time.fromisoformat(part if len(part) > 2 else f"{part}:00"))
+        except ValueError:
+            raise ManagementError(
+                f"{part!r} is not a time: write start times as 10:00 13:30."
+            ) from None
+    if not found:
+        raise ManagementError("Give at least one start time, e.g. 10:00 13:30 21:00.")
+    return found
