@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bookmyseat.db import write_session
 from bookmyseat.models import Movie, Role, User, utcnow
+from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.fulfilment import confirm_payment
 from bookmyseat.services.booking.holds import hold_seats
 from bookmyseat.services.booking.records import BookingView
@@ -173,3 +174,13 @@ def world(engine: Engine, settings: Settings) -> World:
     world = make_world(engine)
     world.settings = settings
     return world
+
+
+@pytest.fixture
+def boss(world: World) -> Account:
+    """An admin of the world's database (staff actions need one)."""
+    with write_session(world.engine) as session:
+        user = User(username="boss", email="boss@example.com", password_hash="x", role=Role.ADMIN)
+        session.add(user)
+        session.flush()
+        return Account(user.id, "boss", "boss@example.com", "", Role.ADMIN)

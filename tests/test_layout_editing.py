@@ -7,23 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from bookmyseat.db import write_session
-from bookmyseat.models import Role, User, utcnow
+from bookmyseat.models import utcnow
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.availability import seat_map
 from bookmyseat.services.staff import audit, layout_editing, scheduling
 from bookmyseat.services.staff.catalog_management import ManagementError
 from tests.conftest import SMALL_LAYOUT, World
-
-
-@pytest.fixture
-def boss(world: World) -> Account:
-    with write_session(world.engine) as session:
-        user = User(username="boss", email="boss@example.com", password_hash="x", role=Role.ADMIN)
-        session.add(user)
-        session.flush()
-        return Account(user.id, "boss", "boss@example.com", "", Role.ADMIN)
 
 
 def screen_of(world: World) -> int:

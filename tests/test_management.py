@@ -10,22 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from bookmyseat.db import read_session, write_session
-from bookmyseat.models import Cinema, Role, Screen, Seat, Showtime, User
+from bookmyseat.models import Cinema, Role, Screen, Seat, Showtime
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.staff import audit, scheduling
 from bookmyseat.services.staff import catalog_management as management
 from bookmyseat.services.staff.access import AccessDenied
 from bookmyseat.services.staff.catalog_management import ManagementError, MovieFields
 from tests.conftest import PRICES, World
-
-
-@pytest.fixture
-def boss(world: World) -> Account:
-    with write_session(world.engine) as session:
-        user = User(username="boss", email="boss@example.com", password_hash="x", role=Role.ADMIN)
-        session.add(user)
-        session.flush()
-        return Account(user.id, "boss", "boss@example.com", "", Role.ADMIN)
 
 
 def screen_and_movie(world: World) -> tuple[int, int]:

@@ -8,21 +8,11 @@ from datetime import timedelta
 import pytest
 
 from bookmyseat.db import write_session
-from bookmyseat.models import Role, Showtime, User, utcnow
+from bookmyseat.models import Role, Showtime, utcnow
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.staff import audit, pricing
 from bookmyseat.services.staff.access import AccessDenied
 from bookmyseat.services.staff.catalog_management import ManagementError
-from tests.conftest import World
-
-
-@pytest.fixture
-def boss(world: World) -> Account:
-    with write_session(world.engine) as session:
-        user = User(username="boss", email="boss@example.com", password_hash="x", role=Role.ADMIN)
-        session.add(user)
-        session.flush()
-        return Account(user.id, "boss", "boss@example.com", "", Role.ADMIN)
 
 
 def test_a_new_price_reaches_the_next_hold_and_no_booking_made_before(world, boss) -> None:

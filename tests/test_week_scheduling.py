@@ -10,23 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from bookmyseat.db import read_session, write_session
-from bookmyseat.models import Cinema, Role, Screen, Showtime, User
-from bookmyseat.services.accounts.users import Account
+from bookmyseat.models import Cinema, Screen, Showtime
 from bookmyseat.services.staff import audit
 from bookmyseat.services.staff import week_scheduling as week
 from bookmyseat.services.staff.catalog_management import ManagementError
 from tests.conftest import PRICES, World
 
 MONDAY = date(2031, 3, 3)
-
-
-@pytest.fixture
-def boss(world: World) -> Account:
-    with write_session(world.engine) as session:
-        user = User(username="boss", email="boss@example.com", password_hash="x", role=Role.ADMIN)
-        session.add(user)
-        session.flush()
-        return Account(user.id, "boss", "boss@example.com", "", Role.ADMIN)
 
 
 def ids(world: World) -> tuple[int, int]:
