@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bookmyseat.db import write_session
+from bookmyseat.db import read_session, write_session
 from bookmyseat.models import Cinema, Movie, Screen, Showtime, ShowtimePrice, utcnow
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.catalog.layouts import layout_categories
@@ -116,7 +116,7 @@ def next_week_of(
     again 7 days later with their prices."""
     require_staff(account, "showtimes", engine=engine)
     proposals = []
-    with write_session(engine) as session:
+    with read_session(engine) as session:
         for screen_id in screen_ids:
             screen = existing_row(session, Screen, screen_id, "That screen does not exist.")
             zone = session.get(Cinema, screen.cinema_id).timezone
@@ -128,19 +128,19 @@ def next_week_of(
                     Showtime.starts_at < start + timedelta(days=7),
                     ~Showtime.is_cancelled,
                 ).order_by(Showtime.starts_at)
-            ).scalars()  # fmt: skip
+            ).scalars().all()  # fmt: skip
+            prices: dict[int, dict[str, int]] = {}
+            for showtime_id, category, paise in session.execute(  # one query for the week
+                select(ShowtimePrice.showtime_id, ShowtimePrice.category,
+                       ShowtimePrice.price_paise)
+                .where(ShowtimePrice.showtime_id.in_([show.id for show in shows]))
+            ):  # fmt: skip
+                prices.setdefault(showtime_id, {})[category] = paise
             for show in shows:
-                prices = dict(
-                    session.execute(
-                        select(ShowtimePrice.category, ShowtimePrice.price_paise).where(
-                            ShowtimePrice.showtime_id == show.id
-                        )
-                    ).all()
-                )
                 local = show.starts_at.astimezone(ZoneInfo(zone))
                 proposals.append(Proposal(show.movie_id, screen_id,
                                           local.replace(tzinfo=None) + timedelta(days=7),
-                                          prices))  # fmt: skip
+                                          prices.get(show.id, {})))  # fmt: skip
     return proposals
 
 
@@ -150,9 +150,16 @@ def _check(session: Session, proposals: list[Proposal], now: datetime, *, lock: 
     unknown = "Choose a movie and screens that exist."
     planned: dict[int, list[tuple[datetime, datetime, str]]] = {}
     found = []
+    screens: dict[int, Screen] = {}  # each screen read (and locked) once, not once a show
+    movies: dict[int, Movie] = {}
     for proposal in sorted(proposals, key=lambda p: (p.screen_id, p.local_start)):
-        screen = existing_row(session, Screen, proposal.screen_id, unknown, lock=lock)
-        movie = existing_row(session, Movie, proposal.movie_id, unknown)
+        if proposal.screen_id not in screens:
+            screens[proposal.screen_id] = existing_row(
+                session, Screen, proposal.screen_id, unknown, lock=lock
+            )
+        if proposal.movie_id not in movies:
+            movies[proposal.movie_id] = existing_row(session, Movie, proposal.movie_id, unknown)
+        screen, movie = screens[proposal.screen_id], movies[proposal.movie_id]
         missing = [c for c in layout_categories(screen.layout) if proposal.prices.get(c, 0) <= 0]
         if missing:
             raise ManagementError(f"Give a price for {', '.join(missing)} seats ({screen.name}).")
