@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -171,9 +172,23 @@ def running_app(
                     log.flush()
                     raise AppDidNotStart("The app did not start:\n" + log_path.read_text()[-3000:])
                 time.sleep(1)
+            _wait_until_healthy(port, deadline)
             yield RunningApp(f"http://localhost:{port}", database_url, redis_url, server.pid)
         finally:
             _stop(server)
+
+
+def _wait_until_healthy(port: int, deadline: float) -> None:
+    """An open port is not yet an app that answers: wait for Reflex's own health check."""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_health", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AppDidNotStart(f"The app on port {port} listens but never answered /_health.")
 
 
 def _stop(server: subprocess.Popen) -> None:
