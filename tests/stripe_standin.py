@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl
 class StripeStandIn:
     url: str = ""
     sessions: dict[str, dict] = field(default_factory=dict)
+    coupons: dict[str, dict] = field(default_factory=dict)
     charges: dict[str, dict] = field(default_factory=dict)
     refunds: list[dict] = field(default_factory=list)
     requests: list[tuple[str, str, dict]] = field(default_factory=list)
@@ -125,6 +126,8 @@ class StripeStandIn:
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         if method == "POST" and path == "/v1/checkout/sessions":
             return 200, self._create_session(params)
+        if method == "POST" and path == "/v1/coupons":
+            return 200, self._create_coupon(params)
         if match := re.fullmatch(r"/v1/checkout/sessions/([\w-]+)", path):
             found = self.sessions.get(match[1])
             return (
@@ -157,12 +160,29 @@ class StripeStandIn:
             )
         return 404, _error("invalid_request_error", f"Unrecognized request URL ({method} {path})")
 
+    def _create_coupon(self, params: dict) -> dict:
+        coupon = {
+            "id": f"coupon_{next(self.ids)}",
+            "object": "coupon",
+            "amount_off": int(params["amount_off"]),
+            "currency": params.get("currency"),
+            "duration": params.get("duration"),
+            "name": params.get("name"),
+            "max_redemptions": int(params.get("max_redemptions", 0)) or None,
+        }
+        self.coupons[coupon["id"]] = coupon
+        return coupon
+
     def _create_session(self, params: dict) -> dict:
         total, i = 0, 0
         while f"line_items[{i}][quantity]" in params:
             unit = int(params[f"line_items[{i}][price_data][unit_amount]"])
             total += unit * int(params[f"line_items[{i}][quantity]"])
             i += 1
+        discount = 0
+        if coupon := params.get("discounts[0][coupon]"):
+            discount = min(total, self.coupons[coupon]["amount_off"])  # KeyError: a 500, as Stripe
+            total -= discount
         session_id = f"cs_test_{next(self.ids)}_{int(time.time())}"
         session = {
             "id": session_id,
@@ -170,6 +190,7 @@ class StripeStandIn:
             "mode": params.get("mode"),
             "url": f"https://checkout.stripe.test/c/pay/{session_id}",
             "amount_total": total,
+            "total_details": {"amount_discount": discount},
             "currency": params.get("line_items[0][price_data][currency]"),
             "client_reference_id": params.get("client_reference_id"),
             "customer_email": params.get("customer_email"),

@@ -9,11 +9,13 @@ from datetime import timedelta
 import pytest
 import stripe
 
+from bookmyseat.db import write_session
 from bookmyseat.models import (
     BookingStatus,
     EmailOutbox,
     Payment,
     PaymentStatus,
+    PromoCode,
     ProviderEvent,
     utcnow,
 )
@@ -21,6 +23,8 @@ from bookmyseat.services.accounts.throttle import Throttled
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.holds import expire_lapsed_holds
+from bookmyseat.services.booking.records import get_booking
+from bookmyseat.services.offers.promo_codes import apply_promo_code
 from bookmyseat.services.payments import refunds, stripe_sessions
 from bookmyseat.services.payments import stripe_checkout as stripe_payments
 from bookmyseat.services.payments.gateway import begin_payment
@@ -360,3 +364,25 @@ def test_the_return_page_asks_stripe_only_about_our_sessions_and_not_without_end
         session_id, "10.2.2.2", settings=stripe_settings, engine=world.engine
     )
     assert other.result == "paid"
+
+
+def test_a_promo_code_is_a_coupon_line_and_the_discounted_total_is_paid(
+    world: World, stripe_settings, standin
+) -> None:
+    with write_session(world.engine) as session:
+        session.add(PromoCode(code="SAVE20", percent_off=20))
+    view = world.hold(world.alice, "C1", "C2")  # Prime ₹300 each, fee ₹30 each
+    apply_promo_code(view.reference, world.alice, "save20", engine=world.engine)
+    url = stripe_payments.start_checkout(
+        view.reference, world.alice, settings=stripe_settings, engine=world.engine
+    )
+    [coupon_call] = standin.calls("POST", "/v1/coupons")
+    assert coupon_call["amount_off"] == "12000"
+    assert coupon_call["name"] == "Promo code SAVE20"
+    session = standin.sessions[url.rsplit("/", 1)[-1]]
+    assert session["amount_total"] == 66000 - 12000
+    assert session["total_details"] == {"amount_discount": 12000}
+    paid = standin.pay(session["id"])
+    assert deliver(world, stripe_settings, "checkout.session.completed", paid) == 200
+    assert get_booking(view.reference, engine=world.engine).status == "paid"
+    assert count(world, Payment, Payment.amount_paise == 54000, Payment.status == "succeeded") == 1

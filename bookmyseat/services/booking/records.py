@@ -16,6 +16,7 @@ from bookmyseat.models import (
     BookingSeat,
     BookingStatus,
     EmailOutbox,
+    PromoCode,
     Seat,
     SeatClaim,
     User,
@@ -47,6 +48,8 @@ class BookingView:
     hold_expires_at: datetime
     paid_at: datetime | None = None
     cancelled_at: datetime | None = None
+    discount_paise: int = 0  # taken off by `promo_code`
+    promo_code: str = ""
 
     @property
     def seat_labels(self) -> list[str]:
@@ -164,7 +167,15 @@ def booking_view(session: Session, booking: Booking) -> BookingView:
         hold_expires_at=booking.hold_expires_at,
         paid_at=booking.paid_at,
         cancelled_at=booking.cancelled_at,
+        discount_paise=booking.discount_paise,
+        promo_code=_promo_code(session, booking.promo_code_id),
     )
+
+
+def _promo_code(session: Session, promo_code_id: int | None) -> str:
+    if promo_code_id is None:
+        return ""
+    return session.execute(select(PromoCode.code).where(PromoCode.id == promo_code_id)).scalar_one()
 
 
 def find_booking(

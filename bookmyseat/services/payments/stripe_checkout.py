@@ -19,7 +19,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bookmyseat.db import read_session, write_session
-from bookmyseat.models import Booking, BookingSeat, CheckoutSession, Movie, Showtime, User
+from bookmyseat.models import (
+    Booking,
+    BookingSeat,
+    CheckoutSession,
+    Movie,
+    PromoCode,
+    Showtime,
+    User,
+)
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.holds import mark_pending_payment
 from bookmyseat.services.booking.records import locked_booking
@@ -78,6 +86,23 @@ def _line_items(session: Session, booking: Booking) -> list[dict]:
             }
         )
     return items
+
+
+def _coupon(client: stripe.StripeClient, booking: Booking, attempt: int, code: str | None) -> str:
+    """The booking's discount as a one-use Stripe coupon, so the session shows it as its own
+    line ("Promo code SAVE20 −₹120") and charges exactly the booking's total. Created under the
+    attempt's own idempotency key, like the session it goes on."""
+    coupon = client.v1.coupons.create(
+        params={
+            "amount_off": booking.discount_paise,
+            "currency": booking.currency,
+            "duration": "once",
+            "max_redemptions": 1,
+            "name": f"Promo code {code}" if code else "Discount",
+        },
+        options={"idempotency_key": f"coupon-{booking.reference}-{attempt}"},
+    )
+    return coupon.id
 
 
 def _attempt(reference: str, user_id: int, now: datetime, engine: Engine | None) -> Attempt:
@@ -150,6 +175,9 @@ def start_checkout(
         booking = session.get(Booking, attempt.booking_id)
         email = session.execute(select(User.email).where(User.id == booking.user_id)).scalar_one()
         items = _line_items(session, booking)
+        promo = session.execute(
+            select(PromoCode.code).where(PromoCode.id == booking.promo_code_id)
+        ).scalar_one_or_none()
     params = {
         "mode": "payment",
         "line_items": items,
@@ -166,6 +194,8 @@ def start_checkout(
     }
     client = stripe_client(settings)
     try:
+        if booking.discount_paise:
+            params["discounts"] = [{"coupon": _coupon(client, booking, attempt.number, promo)}]
         checkout = client.v1.checkout.sessions.create(
             params=params, options={"idempotency_key": f"checkout-{reference}-{attempt.number}"}
         )

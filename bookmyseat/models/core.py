@@ -1,4 +1,5 @@
-"""SQLModel tables. Times are aware UTC; money is integer paise; statuses are short strings."""
+"""The booking engine's tables: accounts, catalogue, bookings, payments, mail, roll-ups, audit.
+Times are aware UTC; money is integer paise; statuses are short strings."""
 
 from __future__ import annotations
 
@@ -217,6 +218,9 @@ class Booking(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     paid_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # A promo code applied at checkout (one a booking): total = subtotal + fee - discount.
+    promo_code_id: int | None = Field(default=None, foreign_key="promo_code.id", index=True)
+    discount_paise: int = 0
 
 
 class BookingSeat(SQLModel, table=True):
@@ -372,28 +376,3 @@ class AuditLog(SQLModel, table=True):
     before: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     after: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     detail: str = Field(default="", max_length=500)
-
-
-ALL_TABLES = (
-    User,
-    LoginSession,
-    PasswordReset,
-    RecoveryCode,
-    Movie,
-    Cinema,
-    Screen,
-    Seat,
-    Showtime,
-    ShowtimePrice,
-    Booking,
-    BookingSeat,
-    SeatClaim,
-    Payment,
-    CheckoutSession,
-    ProviderEvent,
-    EmailOutbox,
-    AuditLog,
-    SalesHour,
-    SalesMovieDay,
-    SalesShowtime,
-)
