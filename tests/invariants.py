@@ -58,15 +58,15 @@ def claims_match_live_bookings(engine: Engine) -> None:
 
 
 def _rollup_rows(conn) -> dict:  # a Connection
-    """The sales roll-ups as plain data (zero rows left out, hours as 'YYYY-MM-DD HH')."""
-    from bookmyseat.models import SalesHour, SalesMovieDay, SalesShowtime
+    """The sales roll-ups as plain data (zero rows left out, quarters as 'YYYY-MM-DD HH:MM')."""
+    from bookmyseat.models import SalesMovieDay, SalesQuarter, SalesShowtime
 
     amounts = ("paid_bookings", "tickets", "gross_paise", "refunds_paise", "ticket_paise")
     hours = {}
-    for row in conn.execute(select(SalesHour.__table__)).mappings():
+    for row in conn.execute(select(SalesQuarter.__table__)).mappings():
         values = tuple(row[a] for a in amounts)
         if any(values):
-            hours[(str(row["hour_start"])[:13], row["cinema_id"])] = values
+            hours[(str(row["quarter_start"])[:16], row["cinema_id"])] = values
     days = {
         (r.day, r.movie_id, r.cinema_id, r.category): r.tickets
         for r in conn.execute(select(SalesMovieDay.__table__))

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bookmyseat.models import utcnow
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.fulfilment import confirm_payment
-from bookmyseat.services.reporting.analytics import dashboard, kpis
+from bookmyseat.services.reporting.analytics import Window, dashboard, kpis
 from tests.conftest import World
+
+INDIA = ZoneInfo("Asia/Kolkata")  # the test cinema's zone, and the site's
+
+
+def days_around(start: datetime, end: datetime) -> tuple[date, date]:
+    """The whole days in India from the one `start` falls on to the one `end` falls on."""
+    return start.astimezone(INDIA).date(), end.astimezone(INDIA).date() + timedelta(days=1)
 
 
 def pay_at(world: World, user: int, labels: tuple[str, ...], when) -> str:
@@ -33,24 +41,27 @@ def test_the_dashboard_matches_hand_computed_figures(world: World) -> None:
     cancel_booking(cancelled, engine=world.engine)
     world.hold(world.bob, "B3")  # held, never paid: no money
     pay_at(world, world.alice, ("B2",), now - timedelta(days=3))  # paid before the range
-    start, end = now - timedelta(hours=1), world.starts_at + timedelta(hours=1)
+    first, after = days_around(now - timedelta(hours=1), world.starts_at + timedelta(hours=1))
 
-    figures = dashboard(start, end, engine=world.engine)
+    figures = dashboard(first, after, engine=world.engine)
     k = figures.kpis
     assert (k.bookings, k.tickets, k.customers) == (2, 3, 2)
     assert (k.gross_paise, k.refunds_paise, k.revenue_paise) == (145_000, 66_000, 79_000)
     assert k.average_ticket_paise == 23_333  # (400 + 400 + 300) / 3 seats, in paise
     # Both showtimes start in the range: 14 + 4 sellable seats, 4 sold (B2 counts: still paid).
     assert k.occupancy_pct == 22.2
-    assert figures.revenue_by_day == [(now.date().isoformat(), 79_000)]
+    local = now.astimezone(INDIA)
+    assert figures.revenue_by_day == [(local.date().isoformat(), 79_000)]
     assert figures.tickets_by_movie == [("Test Movie", 3)]
-    assert figures.sales_by_weekday_hour == [(now.isoweekday() % 7, now.hour, 3)]
+    assert figures.sales_by_weekday_hour == [(local.isoweekday() % 7, local.hour, 3)]
     assert figures.category_mix == [("Classic", 2), ("Prime", 1)]
     assert figures.occupancy_by_screen == [("Screen 1", 28.6), ("Screen 2", 0.0)]
 
-    everything = kpis(now - timedelta(days=30), end, engine=world.engine)
+    everything = kpis(
+        Window(first - timedelta(days=30), after, "Asia/Kolkata"), engine=world.engine
+    )
     assert (everything.bookings, everything.revenue_paise) == (3, 79_000 + 23_000)
-    elsewhere = dashboard(start, end, cinema_id=10_000, engine=world.engine)
+    elsewhere = dashboard(first, after, cinema_id=10_000, engine=world.engine)
     assert elsewhere.kpis.bookings == 0 and elsewhere.revenue_by_day == []
     assert elsewhere.kpis.occupancy_pct == 0.0
 

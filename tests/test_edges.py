@@ -3,7 +3,7 @@ holds, exports that would run formulas or never end, and a staff cancel whose au
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -16,7 +16,7 @@ from bookmyseat.services.booking.holds import hold_seats
 from bookmyseat.services.booking.records import get_booking
 from bookmyseat.services.catalog.showtimes import movie_showtimes, showtime_summary
 from bookmyseat.services.mail.outbox import retry_failed
-from bookmyseat.services.reporting.ranges import RangeRefused, range_window
+from bookmyseat.services.reporting.ranges import RangeRefused, range_days
 from bookmyseat.services.staff import actions, audit, exports, scheduling
 from bookmyseat.services.staff import catalog_management as management
 from bookmyseat.services.staff.catalog_management import ManagementError
@@ -61,12 +61,12 @@ def test_ids_no_row_can_have_mean_not_found(world: World, settings: Settings, ba
 )
 def test_custom_ranges_no_dashboard_can_show_are_refused(start, end, message) -> None:
     with pytest.raises(RangeRefused, match=message):
-        range_window("Custom", start, end)
+        range_days("Custom", start, end)
 
 
 def test_a_custom_range_is_whole_days() -> None:
-    start, end = range_window("Custom", "2026-02-01", "2026-02-28")
-    assert (start, end) == (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC))
+    first, after = range_days("Custom", "2026-02-01", "2026-02-28")
+    assert (first, after) == (date(2026, 2, 1), date(2026, 3, 1))
 
 
 @pytest.mark.parametrize(
@@ -92,8 +92,8 @@ def test_the_export_quotes_a_formula_in_a_title(world: World) -> None:
         session.execute(update(Movie).values(title="=cmd|'/C calc'!A0"))
     boss = account_with(world, Role.AUDITOR)
     now = datetime.now(UTC)
-    text = exports.bookings_csv(boss, now - timedelta(hours=1), now + timedelta(hours=1),
-                                engine=world.engine)  # fmt: skip
+    text = exports.bookings_csv(boss, now.date() - timedelta(days=1),
+                                now.date() + timedelta(days=2), engine=world.engine)  # fmt: skip
     assert "'=cmd|" in text and ",=cmd" not in text
 
 
@@ -104,8 +104,8 @@ def test_an_export_larger_than_its_bound_is_refused(world: World, monkeypatch) -
     boss = account_with(world, Role.ADMIN)
     now = datetime.now(UTC)
     with pytest.raises(exports.ExportTooLarge, match="2 bookings"):
-        exports.bookings_csv(boss, now - timedelta(hours=1), now + timedelta(hours=1),
-                             engine=world.engine)  # fmt: skip
+        exports.bookings_csv(boss, now.date() - timedelta(days=1),
+                             now.date() + timedelta(days=2), engine=world.engine)  # fmt: skip
 
 
 def test_a_staff_cancel_and_its_audit_entry_commit_together(world: World, monkeypatch) -> None:

@@ -27,7 +27,7 @@ ALL_TABLES = (
     _core.ProviderEvent,
     _core.EmailOutbox,
     _core.AuditLog,
-    _core.SalesHour,
+    _core.SalesQuarter,
     _core.SalesMovieDay,
     _core.SalesShowtime,
     _offers.WaitlistEntry,

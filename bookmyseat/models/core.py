@@ -327,13 +327,15 @@ class EmailOutbox(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
-class SalesHour(SQLModel, table=True):
-    """Roll-up of sales by the hour they were paid (UTC) and cinema, kept in step with the
-    bookings in the same transactions, so the dashboard never scans every booking."""
+class SalesQuarter(SQLModel, table=True):
+    """Roll-up of sales by the quarter-hour they were paid in (UTC) and cinema, kept in step
+    with the bookings in the same transactions, so the dashboard never scans every booking.
+    Every time zone's offset is a whole number of quarter-hours, so these add up to exact local
+    days and hours in any zone."""
 
-    __tablename__ = "sales_hour"
+    __tablename__ = "sales_quarter"
 
-    hour_start: datetime = Field(primary_key=True)
+    quarter_start: datetime = Field(primary_key=True)
     cinema_id: int = Field(primary_key=True)
     paid_bookings: int = 0  # still paid
     tickets: int = 0  # still paid
@@ -343,11 +345,12 @@ class SalesHour(SQLModel, table=True):
 
 
 class SalesMovieDay(SQLModel, table=True):
-    """Roll-up: tickets still paid by day paid (UTC), movie, cinema and seat category."""
+    """Roll-up: tickets still paid by the day they were paid on the cinema's clock, movie,
+    cinema and seat category."""
 
     __tablename__ = "sales_movie_day"
 
-    day: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD
+    day: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD, the cinema's local day
     movie_id: int = Field(primary_key=True)
     cinema_id: int = Field(primary_key=True)
     category: str = Field(primary_key=True, max_length=20)

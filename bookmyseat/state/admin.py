@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import datetime
+from datetime import date, timedelta
 
 import reflex as rx
 
 from bookmyseat.services.catalog.local_time import local_text
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.money import format_money, format_number
-from bookmyseat.services.reporting.ranges import CUSTOM, DEFAULT_RANGE, RANGES, range_window
+from bookmyseat.services.reporting.ranges import CUSTOM, DEFAULT_RANGE, RANGES, range_days
 from bookmyseat.services.staff import actions, exports
 from bookmyseat.services.staff.access import AccessDenied, TwoFactorNeeded, require_staff
 from bookmyseat.settings import get_settings
@@ -86,10 +86,11 @@ class DashboardState(AdminState):
     heatmap: dict = {}
     mix: dict = {}
     loading: bool = False
+    clock: str = ""  # which zone the days and hours are on
     _cinema_ids: dict[str, int] = {}
 
-    def _window(self) -> tuple[datetime, datetime]:
-        return range_window(self.range_name, self.custom_from, self.custom_to)
+    def _window(self) -> tuple[date, date]:
+        return range_days(self.range_name, self.custom_from, self.custom_to)
 
     @rx.event
     async def load(self):
@@ -125,8 +126,10 @@ class DashboardState(AdminState):
         self.loading = True
         yield
         try:
-            start, end = self._window()
-            data = await self._run(actions.dashboard, start, end, self._cinema_ids.get(self.cinema))
+            first, after = self._window()
+            data = await self._run(
+                actions.dashboard, first, after, self._cinema_ids.get(self.cinema)
+            )
         except CustomerError as exc:
             self.loading = False
             yield rx.toast.error(exc.message)
@@ -140,7 +143,16 @@ class DashboardState(AdminState):
             ["Occupancy", f"{k.occupancy_pct}%"],
             ["Average ticket", format_money(k.average_ticket_paise)],
             ["Customers", format_number(k.customers)],
+            [
+                "Promo codes used",
+                f"{format_number(data.promos.bookings)} "
+                + ("booking, " if data.promos.bookings == 1 else "bookings, ")
+                + f"{format_money(data.promos.discount_paise)} off",
+            ],
         ]
+        self.clock = f"Days and hours on {data.zone} time" + (
+            " (the site's zone)" if self.cinema == "All cinemas" else " (the cinema's zone)"
+        )
         self.revenue = admin_charts.as_json(admin_charts.revenue_by_day(data))
         self.movies = admin_charts.as_json(admin_charts.tickets_by_movie(data))
         self.occupancy = admin_charts.as_json(admin_charts.occupancy_by_screen(data))
@@ -171,11 +183,12 @@ class DashboardState(AdminState):
     @rx.event
     async def export_csv(self):
         try:
-            start, end = self._window()
-            text = await self._run(exports.bookings_csv, start, end)
+            first, after = self._window()
+            cinema_id = self._cinema_ids.get(self.cinema)
+            text = await self._run(exports.bookings_csv, first, after, cinema_id)
         except CustomerError as exc:
             return rx.toast.error(exc.message)
-        return rx.download(data=text, filename=f"bookings-{start.date()}-{end.date()}.csv")
+        return rx.download(data=text, filename=f"bookings-{first}-{after - timedelta(days=1)}.csv")
 
 
 @dataclasses.dataclass

@@ -71,13 +71,14 @@ def occupancy_by_screen(data: Dashboard) -> go.Figure:
 
 
 def sales_heatmap(data: Dashboard) -> go.Figure:
+    title = f"Tickets sold by weekday × hour ({data.zone})"
     if not any(tickets for _, _, tickets in data.sales_by_weekday_hour):
-        return _empty("Tickets sold by weekday × hour (UTC)")
+        return _empty(title)
     grid = [[0] * 24 for _ in WEEKDAYS]
     for weekday, hour, tickets in data.sales_by_weekday_hour:
         grid[weekday][hour] = tickets
     figure = go.Figure(go.Heatmap(z=grid, x=list(range(24)), y=WEEKDAYS, colorscale="Reds"))
-    return _layout(figure, "Tickets sold by weekday × hour (UTC)")
+    return _layout(figure, title)
 
 
 def category_mix(data: Dashboard) -> go.Figure:

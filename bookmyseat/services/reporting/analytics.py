@@ -1,45 +1,76 @@
-"""The admin dashboard's figures, every one aggregated by the database (no rows loaded into Python).
+"""The admin dashboard's figures, aggregated by the database from the roll-ups.
 
 Definitions, so that the numbers can be checked by hand:
-- ranges are whole UTC days: the start is taken back to midnight, the end on to the next one;
+- a range is whole days on one clock, the dashboard's zone: the cinema's when one is chosen,
+  the site's (`default_timezone`) for all cinemas; [local midnight of the first day, local
+  midnight after the last);
 - a booking counts in the range of its `paid_at` (when the money came);
 - bookings, tickets, customers and the average ticket price count bookings still PAID;
 - gross revenue is every booking paid in the range, refunds are those of them since cancelled or
   refunded, revenue is gross minus refunds;
 - occupancy is sold seats over sellable seats (not blocked) of the showtimes that start in the
   range;
-- days and hours are UTC.
+- revenue by day and the weekday × hour heatmap are on the dashboard's clock, exact in any zone
+  (the money roll-up is kept by UTC quarter-hour, folded into local days and hours here);
+- tickets by movie and by category count each cinema's own days (the same as the dashboard's
+  clock for one cinema, and for all cinemas whenever they share the site's zone).
 
-The sums come from the sales roll-ups (`sales_rollup`), which the payment and cancellation
+The sums come from the sales roll-ups (`rollups`), which the payment and cancellation
 transactions keep equal to the bookings; only the distinct customers are counted on bookings.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, extract, func, literal, select, union_all
+from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from bookmyseat.db import read_session
 from bookmyseat.models import (
     Booking,
     BookingStatus,
+    Cinema,
     EmailOutbox,
     Movie,
     OutboxStatus,
-    SalesHour,
     SalesMovieDay,
+    SalesQuarter,
     SalesShowtime,
     Screen,
     Seat,
     Showtime,
 )
+from bookmyseat.services.reporting.promo_usage import PromoUsage, promo_usage
+from bookmyseat.settings import get_settings
 
 PAID = BookingStatus.PAID
 ACTIVITY_PAGE_SIZE = 20  # events a page of the recent-activity feed shows
 LAST_PAGE = 500  # the feed pages back this far (10,000 events); older ones are in the CSV
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whole days on one clock: [first, after) in `zone`."""
+
+    first: date
+    after: date
+    zone: str
+
+    def _instant(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), ZoneInfo(self.zone)).astimezone(UTC)
+
+    @property
+    def start(self) -> datetime:
+        return self._instant(self.first)
+
+    @property
+    def end(self) -> datetime:
+        return self._instant(self.after)
 
 
 @dataclass(frozen=True)
@@ -62,26 +93,39 @@ class Dashboard:
     occupancy_by_screen: list[tuple[str, float]]
     sales_by_weekday_hour: list[tuple[int, int, int]]  # weekday (0 = Sunday), hour, tickets
     category_mix: list[tuple[str, int]]
+    promos: PromoUsage = PromoUsage(0, 0)
+    zone: str = "UTC"  # the clock of its days and hours
 
 
-def whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    """The range widened to whole UTC days (the roll-ups' finest common grain)."""
-    first = datetime.combine(start.date(), time(0), start.tzinfo)
-    last = datetime.combine(end.date(), time(0), end.tzinfo)
-    return first, last if last == end else last + timedelta(days=1)
-
-
-def _hours(start: datetime, end: datetime, cinema_id: int | None):
-    conditions = [SalesHour.hour_start >= start, SalesHour.hour_start < end]
+def dashboard_zone(session: Session, cinema_id: int | None) -> str:
+    """The chosen cinema's zone, or the site's for all cinemas."""
     if cinema_id is not None:
-        conditions.append(SalesHour.cinema_id == cinema_id)
+        zone = session.execute(
+            select(Cinema.timezone).where(Cinema.id == cinema_id)
+        ).scalar_one_or_none()
+        if zone:
+            return zone
+    return get_settings().default_timezone
+
+
+def window(
+    first: date, after: date, cinema_id: int | None = None, *, engine: Engine | None = None
+) -> Window:
+    with read_session(engine) as session:
+        return Window(first, after, dashboard_zone(session, cinema_id))
+
+
+def _quarters(w: Window, cinema_id: int | None):
+    conditions = [SalesQuarter.quarter_start >= w.start, SalesQuarter.quarter_start < w.end]
+    if cinema_id is not None:
+        conditions.append(SalesQuarter.cinema_id == cinema_id)
     return and_(*conditions)
 
 
-def _days(start: datetime, end: datetime, cinema_id: int | None):
+def _days(w: Window, cinema_id: int | None):
     conditions = [
-        SalesMovieDay.day >= start.date().isoformat(),
-        SalesMovieDay.day < end.date().isoformat(),
+        SalesMovieDay.day >= w.first.isoformat(),
+        SalesMovieDay.day < w.after.isoformat(),
     ]
     if cinema_id is not None:
         conditions.append(SalesMovieDay.cinema_id == cinema_id)
@@ -92,9 +136,9 @@ def _total(column):
     return func.coalesce(func.sum(column), 0)
 
 
-def _customers(start: datetime, end: datetime, cinema_id: int | None):
+def _customers(w: Window, cinema_id: int | None):
     query = select(func.count(func.distinct(Booking.user_id))).where(
-        Booking.status == PAID, Booking.paid_at >= start, Booking.paid_at < end
+        Booking.status == PAID, Booking.paid_at >= w.start, Booking.paid_at < w.end
     )
     if cinema_id is not None:
         query = (
@@ -105,26 +149,19 @@ def _customers(start: datetime, end: datetime, cinema_id: int | None):
     return query
 
 
-def kpi_statements(start: datetime, end: datetime, cinema_id: int | None = None) -> list:
-    start, end = whole_days(start, end)
+def kpi_statements(w: Window, cinema_id: int | None = None) -> list:
     money = select(
-        _total(SalesHour.paid_bookings),
-        _total(SalesHour.tickets),
-        _total(SalesHour.gross_paise),
-        _total(SalesHour.refunds_paise),
-        _total(SalesHour.ticket_paise),
-    ).where(_hours(start, end, cinema_id))
-    return [
-        money,
-        _customers(start, end, cinema_id),
-        _occupancy_totals(start, end, cinema_id),
-    ]
+        _total(SalesQuarter.paid_bookings),
+        _total(SalesQuarter.tickets),
+        _total(SalesQuarter.gross_paise),
+        _total(SalesQuarter.refunds_paise),
+        _total(SalesQuarter.ticket_paise),
+    ).where(_quarters(w, cinema_id))
+    return [money, _customers(w, cinema_id), _occupancy_totals(w, cinema_id)]
 
 
-def kpis(
-    start: datetime, end: datetime, cinema_id: int | None = None, *, engine: Engine | None = None
-) -> Kpis:
-    money, customers, occupancy = kpi_statements(start, end, cinema_id)
+def kpis(w: Window, cinema_id: int | None = None, *, engine: Engine | None = None) -> Kpis:
+    money, customers, occupancy = kpi_statements(w, cinema_id)
     with read_session(engine) as session:
         bookings, tickets, gross, refunds, ticket_revenue = session.execute(money).one()
         customer_count = session.execute(customers).scalar_one()
@@ -150,7 +187,7 @@ def _capacity_per_screen():
     )
 
 
-def _showtimes_in_range(start: datetime, end: datetime, cinema_id: int | None):
+def _showtimes_in_range(w: Window, cinema_id: int | None):
     capacity = _capacity_per_screen()
     query = (
         select()
@@ -158,48 +195,34 @@ def _showtimes_in_range(start: datetime, end: datetime, cinema_id: int | None):
         .join(Screen, Screen.id == Showtime.screen_id)
         .join(capacity, capacity.c.screen_id == Showtime.screen_id)
         .outerjoin(SalesShowtime, SalesShowtime.showtime_id == Showtime.id)
-        .where(Showtime.starts_at >= start, Showtime.starts_at < end, ~Showtime.is_cancelled)
+        .where(Showtime.starts_at >= w.start, Showtime.starts_at < w.end, ~Showtime.is_cancelled)
     )
     if cinema_id is not None:
         query = query.where(Screen.cinema_id == cinema_id)
     return query, capacity
 
 
-def _occupancy_totals(start: datetime, end: datetime, cinema_id: int | None):
-    query, capacity = _showtimes_in_range(start, end, cinema_id)
+def _occupancy_totals(w: Window, cinema_id: int | None):
+    query, capacity = _showtimes_in_range(w, cinema_id)
     return query.add_columns(_total(SalesShowtime.seats_sold), _total(capacity.c.seats))
 
 
-def chart_statements(
-    start: datetime, end: datetime, cinema_id: int | None = None, *, dialect: str = "sqlite"
-) -> dict:
+def chart_statements(w: Window, cinema_id: int | None = None) -> dict:
     """The charts' SQL, one aggregate statement each (the bench times them bare as its floor)."""
-    start, end = whole_days(start, end)
-    hours = _hours(start, end, cinema_id)
-    if dialect == "postgresql":
-        utc = SalesHour.hour_start.op("AT TIME ZONE")(literal("UTC", String))
-        day = func.to_char(utc, "YYYY-MM-DD")
-        weekday, hour = extract("dow", utc), extract("hour", utc)
-    else:
-        day = func.date(SalesHour.hour_start)
-        weekday, hour = extract("dow", SalesHour.hour_start), extract("hour", SalesHour.hour_start)
-    by_day = (
-        select(day, _total(SalesHour.gross_paise) - _total(SalesHour.refunds_paise))
-        .where(hours)
-        .group_by(day)
-        .order_by(day)
-    )
-    heatmap = (
-        select(weekday, hour, _total(SalesHour.tickets))
-        .where(hours)
-        .group_by(weekday, hour)
-        .having(func.sum(SalesHour.tickets) > 0)
+    by_quarter = (
+        select(
+            SalesQuarter.quarter_start,
+            _total(SalesQuarter.gross_paise) - _total(SalesQuarter.refunds_paise),
+            _total(SalesQuarter.tickets),
+        )
+        .where(_quarters(w, cinema_id))
+        .group_by(SalesQuarter.quarter_start)
     )
     tickets = func.sum(SalesMovieDay.tickets)
     by_movie = (
         select(Movie.title, tickets)
         .join(Movie, Movie.id == SalesMovieDay.movie_id)
-        .where(_days(start, end, cinema_id))
+        .where(_days(w, cinema_id))
         .group_by(Movie.id, Movie.title)
         .having(tickets > 0)
         .order_by(tickets.desc(), Movie.title)
@@ -207,50 +230,68 @@ def chart_statements(
     )
     mix = (
         select(SalesMovieDay.category, tickets)
-        .where(_days(start, end, cinema_id))
+        .where(_days(w, cinema_id))
         .group_by(SalesMovieDay.category)
         .having(tickets > 0)
         .order_by(SalesMovieDay.category)
     )
-    shows, capacity = _showtimes_in_range(start, end, cinema_id)
+    shows, capacity = _showtimes_in_range(w, cinema_id)
     by_screen = (
         shows.add_columns(Screen.name, _total(SalesShowtime.seats_sold), func.sum(capacity.c.seats))
         .group_by(Screen.id, Screen.name)
         .order_by(Screen.name)
     )
     return {
-        "revenue_by_day": by_day,
+        "sales_by_quarter": by_quarter,
         "tickets_by_movie": by_movie,
-        "sales_by_weekday_hour": heatmap,
         "category_mix": mix,
         "occupancy_by_screen": by_screen,
     }
 
 
+def on_local_clock(
+    quarters: list[tuple[datetime, int, int]], zone: str
+) -> tuple[list[tuple[str, int]], list[tuple[int, int, int]]]:
+    """Quarter-hours of (net revenue, tickets) folded into the zone's days (revenue by day) and
+    weekday × hour (tickets; weekday 0 is Sunday)."""
+    tz = ZoneInfo(zone)
+    by_day: Counter[str] = Counter()
+    by_hour: Counter[tuple[int, int]] = Counter()
+    for start, net, tickets in quarters:
+        local = start.astimezone(tz)
+        by_day[local.date().isoformat()] += int(net)
+        by_hour[((local.weekday() + 1) % 7, local.hour)] += int(tickets)
+    heatmap = sorted((w, h, n) for (w, h), n in by_hour.items() if n > 0)
+    return sorted(by_day.items()), heatmap
+
+
 def dashboard(
-    start: datetime, end: datetime, cinema_id: int | None = None, *, engine: Engine | None = None
+    first: date, after: date, cinema_id: int | None = None, *, engine: Engine | None = None
 ) -> Dashboard:
-    """Everything the dashboard shows for the days of [start, end), optionally for one cinema."""
+    """Everything the dashboard shows for the days [first, after) on the dashboard's clock,
+    optionally for one cinema."""
     with read_session(engine) as session:
-        dialect = session.get_bind().dialect.name
-        charts = chart_statements(start, end, cinema_id, dialect=dialect)
-        revenue_by_day = [(str(d), int(v)) for d, v in session.execute(charts["revenue_by_day"])]
+        w = Window(first, after, dashboard_zone(session, cinema_id))
+        charts = chart_statements(w, cinema_id)
+        revenue_by_day, sales = on_local_clock(
+            session.execute(charts["sales_by_quarter"]).all(), w.zone
+        )
         tickets_by_movie = [(t, int(n)) for t, n in session.execute(charts["tickets_by_movie"])]
-        sales = [
-            (int(w), int(h), int(n)) for w, h, n in session.execute(charts["sales_by_weekday_hour"])
-        ]
         category_mix = [(c, int(n)) for c, n in session.execute(charts["category_mix"])]
         occupancy = [
             (name, round(100 * int(s) / int(c), 1) if c else 0.0)
             for name, s, c in session.execute(charts["occupancy_by_screen"])
         ]
+        promos = promo_usage(session, w.start, w.end, cinema_id)
     return Dashboard(
-        kpis=kpis(start, end, cinema_id, engine=engine),
+        kpis=kpis(w, cinema_id, engine=engine),
         revenue_by_day=revenue_by_day,
         tickets_by_movie=tickets_by_movie,
         occupancy_by_screen=occupancy,
-        sales_by_weekday_hour=sorted(sales),
+        sales_by_weekday_hour=sales,
         category_mix=category_mix,
+        promos=promos,
+        zone=w.zone,
     )
 
 

@@ -1,15 +1,18 @@
 """The dashboard's date ranges: named spans ending today, or a custom pair of days.
 
-A range is whole UTC days, [start of the first day, start of the day after the last). A custom
-range that cannot be read falls back to the last seven days; one that ends before it starts or
-spans more than MAX_DAYS is refused with a message.
+A range is whole days, [the first day, the day after the last), read on the dashboard's clock
+(analytics.Window); "today" is the site's today. A custom range that cannot be read falls back
+to the last seven days; one that ends before it starts or spans more than MAX_DAYS is refused
+with a message.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bookmyseat.services.errors import CustomerError
+from bookmyseat.settings import get_settings
 
 CUSTOM = "Custom"
 DEFAULT_RANGE = "7 days"
@@ -21,18 +24,14 @@ class RangeRefused(CustomerError):
     code = "range_refused"
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), UTC)
-
-
-def range_window(
+def range_days(
     name: str, custom_from: str = "", custom_to: str = "", *, today: date | None = None
-) -> tuple[datetime, datetime]:
-    """The [start, end) of a named range, or of the custom days given as ISO dates."""
-    today = today or datetime.now(UTC).date()
+) -> tuple[date, date]:
+    """The [first, after) days of a named range, or of the custom days given as ISO dates."""
+    today = today or datetime.now(ZoneInfo(get_settings().default_timezone)).date()
     days = RANGES.get(name, RANGES[DEFAULT_RANGE])
     if days >= 0:
-        return _start_of(today - timedelta(days=days)), _start_of(today + timedelta(days=1))
+        return today - timedelta(days=days), today + timedelta(days=1)
     try:
         start, end = date.fromisoformat(custom_from), date.fromisoformat(custom_to)
     except ValueError:
@@ -41,4 +40,4 @@ def range_window(
         raise RangeRefused("The range ends before it starts.")
     if (end - start).days >= MAX_DAYS or end >= date.max - timedelta(days=1):
         raise RangeRefused(f"Choose a range of at most {MAX_DAYS} days.")
-    return _start_of(start), _start_of(end + timedelta(days=1))
+    return start, end + timedelta(days=1)

@@ -3,14 +3,30 @@
 A booking enters the roll-ups when it is paid and leaves them (its money moving to refunds) when
 a paid booking is cancelled; both happen in the same transaction as the status change, so the
 roll-ups always equal the bookings (a property test checks it). `rebuild` recomputes them from
-the bookings (migration backfill, bulk-loaded data).
+the bookings (migration backfill, bulk-loaded data, a cinema's time zone changed).
+
+Money and tickets are kept by UTC quarter-hour (exact local days and hours in every zone);
+tickets by movie and category by the day on the cinema's own clock.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, case, cast, delete, func, insert, literal, select
+from sqlalchemy import (
+    Integer,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -19,16 +35,28 @@ from bookmyseat.models import (
     Booking,
     BookingSeat,
     BookingStatus,
-    SalesHour,
+    Cinema,
     SalesMovieDay,
+    SalesQuarter,
     SalesShowtime,
     Screen,
     Showtime,
 )
 
-_HOUR = SalesHour.__table__
+QUARTER = timedelta(minutes=15)
+_QUARTER = SalesQuarter.__table__
 _MOVIE_DAY = SalesMovieDay.__table__
 _SHOWTIME = SalesShowtime.__table__
+
+
+def quarter_of(moment: datetime) -> datetime:
+    """The start of the UTC quarter-hour the moment falls in."""
+    return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+
+
+def local_day(moment: datetime, zone: str) -> str:
+    """The day (YYYY-MM-DD) the moment falls on in the zone."""
+    return moment.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 def _add(session: Session, table, keys: dict, amounts: dict) -> None:
@@ -46,16 +74,17 @@ def _add(session: Session, table, keys: dict, amounts: dict) -> None:
 def _apply(session: Session, booking: Booking, still: int, gross: int, refunds: int) -> None:
     """Add to the roll-ups at the booking's paid hour: `still` (+1, -1 or 0) times its still-paid
     counts, and these gross and refund amounts."""
-    movie_id, cinema_id = session.execute(
-        select(Showtime.movie_id, Screen.cinema_id)
+    movie_id, cinema_id, zone = session.execute(
+        select(Showtime.movie_id, Screen.cinema_id, Cinema.timezone)
         .join(Screen, Screen.id == Showtime.screen_id)
+        .join(Cinema, Cinema.id == Screen.cinema_id)
         .where(Showtime.id == booking.showtime_id)
     ).one()
     paid_at = booking.paid_at
     _add(
         session,
-        _HOUR,
-        {"hour_start": paid_at.replace(minute=0, second=0, microsecond=0), "cinema_id": cinema_id},
+        _QUARTER,
+        {"quarter_start": quarter_of(paid_at), "cinema_id": cinema_id},
         {
             "paid_bookings": still,
             "tickets": still * booking.seat_count,
@@ -76,7 +105,7 @@ def _apply(session: Session, booking: Booking, still: int, gross: int, refunds: 
             session,
             _MOVIE_DAY,
             {
-                "day": paid_at.date().isoformat(),
+                "day": local_day(paid_at, zone),
                 "movie_id": movie_id,
                 "cinema_id": cinema_id,
                 "category": category,
@@ -107,21 +136,31 @@ def payment_superseded(session: Session, booking: Booking) -> None:
     _apply(session, booking, 0, gross=-booking.total_paise, refunds=-booking.total_paise)
 
 
+def _quarter_sql(dialect: str):
+    """`quarter_of(Booking.paid_at)` in SQL, typed as the roll-up's column."""
+    if dialect == "postgresql":
+        # timezone('UTC', x) is `x AT TIME ZONE 'UTC'`, as a function: no precedence to mind.
+        utc = func.timezone("UTC", Booking.paid_at)  # whatever the session's time zone
+        minutes = func.floor(func.extract("minute", utc) / 15) * 15
+        local = func.date_trunc("hour", utc) + minutes * literal_column("interval '1 minute'")
+        quarter = func.timezone("UTC", local)
+    else:
+        minute = cast(func.strftime("%M", Booking.paid_at), Integer)
+        quarter = (
+            func.strftime("%Y-%m-%d %H:", Booking.paid_at)
+            .op("||")(func.printf("%02d", minute // 15 * 15))
+            .op("||")(literal(":00.000000"))
+        )
+    return type_coerce(quarter, _QUARTER.c.quarter_start.type)
+
+
 def rebuild(connection: Connection) -> None:
     """Recompute every roll-up from the bookings (a backfill; idempotent)."""
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        zone = literal("UTC", String)
-        utc = Booking.paid_at.op("AT TIME ZONE")(zone)  # whatever the session's time zone
-        hour = func.date_trunc("hour", utc).op("AT TIME ZONE")(zone)
-        day = cast(cast(utc, postgresql.DATE), String)
-    else:
-        hour = func.strftime("%Y-%m-%d %H:00:00.000000", Booking.paid_at)
-        day = func.date(Booking.paid_at)
+    quarter = _quarter_sql(connection.dialect.name)
     paid = Booking.status == BookingStatus.PAID
     given_back = Booking.status.in_((BookingStatus.CANCELLED, BookingStatus.REFUNDED))
 
-    for table in (_HOUR, _MOVIE_DAY, _SHOWTIME):
+    for table in (_QUARTER, _MOVIE_DAY, _SHOWTIME):
         connection.execute(delete(table))
     ever_paid = (
         select()
@@ -135,9 +174,9 @@ def rebuild(connection: Connection) -> None:
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
     connection.execute(
-        insert(_HOUR).from_select(
+        insert(_QUARTER).from_select(
             [
-                "hour_start",
+                "quarter_start",
                 "cinema_id",
                 "paid_bookings",
                 "tickets",
@@ -146,27 +185,44 @@ def rebuild(connection: Connection) -> None:
                 "ticket_paise",
             ],
             ever_paid.add_columns(
-                hour,
+                quarter,
                 Screen.cinema_id,
                 when(paid, 1),
                 when(paid, Booking.seat_count),
                 func.sum(Booking.total_paise),
                 when(given_back, Booking.total_paise),
                 when(paid, Booking.subtotal_paise),
-            ).group_by(hour, Screen.cinema_id),
+            ).group_by(quarter, Screen.cinema_id),
         )
     )
+    # Local days need each cinema's zone: the database sums by quarter-hour, Python folds the
+    # quarters into the days of their cinema's clock.
     lines = (
         ever_paid.join(BookingSeat, BookingSeat.booking_id == Booking.id)
+        .join(Cinema, Cinema.id == Screen.cinema_id)
         .where(paid)
-        .add_columns(day, Showtime.movie_id, Screen.cinema_id, BookingSeat.category, func.count())
-        .group_by(day, Showtime.movie_id, Screen.cinema_id, BookingSeat.category)
-    )
-    connection.execute(
-        insert(_MOVIE_DAY).from_select(
-            ["day", "movie_id", "cinema_id", "category", "tickets"], lines
+        .add_columns(
+            quarter,
+            Cinema.timezone,
+            Showtime.movie_id,
+            Screen.cinema_id,
+            BookingSeat.category,
+            func.count(),
         )
-    )
+        .group_by(quarter, Cinema.timezone, Showtime.movie_id, Screen.cinema_id,
+                  BookingSeat.category)
+    )  # fmt: skip
+    days: Counter[tuple] = Counter()
+    for start, zone, movie_id, cinema_id, category, count in connection.execute(lines):
+        days[(local_day(start, zone), movie_id, cinema_id, category)] += count
+    if days:
+        connection.execute(
+            insert(_MOVIE_DAY),
+            [
+                {"day": d, "movie_id": m, "cinema_id": c, "category": k, "tickets": n}
+                for (d, m, c, k), n in days.items()
+            ],
+        )
     connection.execute(
         insert(_SHOWTIME).from_select(
             ["showtime_id", "seats_sold"],

@@ -7,7 +7,7 @@ role check cannot be forgotten in a handler, and the role × action matrix is te
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.engine import Engine
@@ -40,14 +40,15 @@ OUTBOX_SHOWN = 100
 
 def dashboard(
     account: Account | None,
-    start: datetime,
-    end: datetime,
+    first: date,
+    after: date,
     cinema_id: int | None = None,
     *,
     engine: Engine | None = None,
 ) -> analytics.Dashboard:
+    """The days [first, after) on the dashboard's clock (the cinema's, or the site's)."""
     require_staff(account, "the dashboard", engine=engine)
-    return analytics.dashboard(start, end, cinema_id, engine=engine)
+    return analytics.dashboard(first, after, cinema_id, engine=engine)
 
 
 def cinema_choices(account: Account | None, *, engine: Engine | None = None) -> dict[str, int]:
