@@ -25,6 +25,8 @@ from bookmyseat.pages.admin import (
 )
 from bookmyseat.pages.admin_catalog import catalog_page
 from bookmyseat.pages.admin_prices import prices_page
+from bookmyseat.pages.admin_promos import promos_page
+from bookmyseat.pages.admin_waitlist import waitlist_page
 from bookmyseat.pages.admin_week import week_page
 from bookmyseat.pages.auth import login_page, signup_page
 from bookmyseat.pages.checkout import checkout_page
@@ -42,7 +44,9 @@ from bookmyseat.settings import get_settings
 from bookmyseat.state.admin import AdminBookingsState, AdminState, DashboardState
 from bookmyseat.state.admin_catalog import CatalogState
 from bookmyseat.state.admin_prices import PricesState
+from bookmyseat.state.admin_promos import PromosState
 from bookmyseat.state.admin_tools import AuditState, OutboxState
+from bookmyseat.state.admin_waitlist import AdminWaitlistState
 from bookmyseat.state.admin_week import WeekState
 from bookmyseat.state.auth import AuthState, LoginState, SignupState
 from bookmyseat.state.checkout import CheckoutState
@@ -53,6 +57,7 @@ from bookmyseat.state.seat_map import SeatMapState
 from bookmyseat.state.stripe_return import StripeReturnState
 from bookmyseat.state.two_factor import TwoFactorState
 from bookmyseat.tasks import (
+    offer_to_waitlists,
     relay_seat_changes,
     send_outbox,
     stripe_housekeeping,
@@ -75,7 +80,14 @@ ADMIN_ROUTES = [
     (scan_page, "/admin/scan", "door scanner", [AdminState.guard]),
     (catalog_page, "/admin/catalog", "catalog", [AdminState.guard, CatalogState.load]),
     (prices_page, "/admin/prices", "prices", [AdminState.guard, PricesState.load]),
+    (promos_page, "/admin/promos", "promo codes", [AdminState.guard, PromosState.load]),
     (week_page, "/admin/schedule", "schedule a week", [AdminState.guard, WeekState.load]),
+    (
+        waitlist_page,
+        "/admin/waitlist",
+        "waiting lists",
+        [AdminState.guard, AdminWaitlistState.load],
+    ),
     (audit_page, "/admin/audit", "audit log", [AdminState.guard, AuditState.load]),
 ]
 STRIPE_ROUTES = [
@@ -135,5 +147,6 @@ app.register_lifespan_task(sweep_lapsed_holds)
 app.register_lifespan_task(relay_seat_changes)
 app.register_lifespan_task(broadcast_forever)
 app.register_lifespan_task(send_outbox)
+app.register_lifespan_task(offer_to_waitlists)
 if not get_settings().demo_payments:
     app.register_lifespan_task(stripe_housekeeping)

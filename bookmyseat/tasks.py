@@ -8,6 +8,7 @@ import logging
 from bookmyseat.services.booking.holds import expire_lapsed_holds
 from bookmyseat.services.booking.seat_events import relay_from_redis
 from bookmyseat.services.mail.outbox import deliver_due
+from bookmyseat.services.offers.waitlist_offers import offer_freed_seats
 from bookmyseat.services.payments.refunds import send_pending_refunds
 from bookmyseat.services.payments.stripe_sessions import expire_lapsed_sessions
 from bookmyseat.settings import get_settings
@@ -28,6 +29,23 @@ async def sweep_lapsed_holds() -> None:
         except Exception:  # a failed sweep is retried at the next tick
             log.exception("Sweeping lapsed holds failed")
         await asyncio.sleep(SWEEP_EVERY_SECONDS)
+
+
+OFFER_WAITLIST_EVERY_SECONDS = 5
+
+
+async def offer_to_waitlists() -> None:
+    """Offer the freed seats of sold-out shows to their waiting lists forever. Every worker runs
+    it: a show's offers are made one at a time under a lock of its row, and the seats are
+    claimed like any hold's, so no entry gets two offers and no seat two holders."""
+    while True:
+        try:
+            offered = await asyncio.to_thread(offer_freed_seats)
+            if offered:
+                log.info("Offered freed seats to %d waiting customers", offered)
+        except Exception:  # a failed round is retried at the next tick
+            log.exception("Offering freed seats to waiting lists failed")
+        await asyncio.sleep(OFFER_WAITLIST_EVERY_SECONDS)
 
 
 async def relay_seat_changes() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pypdfium2
 import pytest
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.errors import HoldExpired
 from bookmyseat.services.booking.holds import mark_pending_payment
+from bookmyseat.services.mail.messages import ticket_message
 from bookmyseat.services.offers.promo_codes import (
     Line,
     PromoCodeRefused,
@@ -30,6 +32,7 @@ from bookmyseat.services.offers.promo_codes import (
     discount_paise,
     remove_promo_code,
 )
+from bookmyseat.services.reporting.analytics import dashboard
 from bookmyseat.services.staff.access import AccessDenied
 from bookmyseat.services.staff.catalog_management import ManagementError
 from bookmyseat.services.staff.promotions import (
@@ -38,6 +41,8 @@ from bookmyseat.services.staff.promotions import (
     promo_codes,
     set_promo_active,
 )
+from bookmyseat.services.tickets.details import ticket_details
+from bookmyseat.services.tickets.pdf import ticket_pdf
 from tests.conftest import World
 from tests.test_race import most_at_once, transaction_spans
 
@@ -308,3 +313,31 @@ def test_a_duplicate_code_is_refused_and_customers_may_not_manage_codes(world, b
         create_promo_code(customer, PromoForm(code="MINE", value="90"), engine=world.engine)
     with pytest.raises(AccessDenied):
         promo_codes(customer, engine=world.engine)
+
+
+def test_the_dashboard_counts_paid_bookings_with_a_code_and_their_discount(world: World) -> None:
+    add_code(world.engine)
+    held = world.hold(world.alice, "C1")
+    world.pay(apply_promo_code(held.reference, world.alice, "SAVE20", engine=world.engine))
+    unused = world.hold(world.bob, "A1")  # held with the code, never paid: not counted
+    apply_promo_code(unused.reference, world.bob, "SAVE20", engine=world.engine)
+    first, after = utcnow().date() - timedelta(days=1), utcnow().date() + timedelta(days=2)
+    usage = dashboard(first, after, engine=world.engine).promos
+    assert (usage.bookings, usage.discount_paise) == (1, 6000)
+    assert dashboard(first, after, cinema_id=10**6, engine=world.engine).promos.bookings == 0
+
+
+def test_the_e_ticket_names_the_code_and_what_it_took_off(world: World, settings) -> None:
+    add_code(world.engine)
+    held = world.hold(world.alice, "C1")
+    world.pay(apply_promo_code(held.reference, world.alice, "SAVE20", engine=world.engine))
+    with read_session(world.engine) as session:
+        booking_id = session.execute(
+            select(Booking.id).where(Booking.reference == held.reference)
+        ).scalar_one()
+        details = ticket_details(session, booking_id)
+    message = ticket_message("confirmation", "alice@example.com", details, settings)
+    text = message.get_body(("plain",)).get_content()
+    assert "Amount:  ₹270, promo code SAVE20 took off ₹60" in text
+    pdf = pypdfium2.PdfDocument(ticket_pdf(details, "BMS1-CODE"))
+    assert "promo code SAVE20 took off ₹60" in pdf[0].get_textpage().get_text_range()

@@ -20,7 +20,9 @@ SECTIONS = [  # the admin area's own menu
     ("Catalog", "/admin/catalog"),
     ("Schedule a week", "/admin/schedule"),
     ("Prices", "/admin/prices"),
+    ("Promo codes", "/admin/promos"),
     ("Bookings", "/admin/bookings"),
+    ("Waiting lists", "/admin/waitlist"),
     ("Email outbox", "/admin/outbox"),
     ("Door scanner", "/admin/scan"),
     ("Audit log", "/admin/audit"),
@@ -90,6 +92,7 @@ def dashboard_page() -> rx.Component:
         ),
         rx.button("Export bookings (CSV)", variant="soft", on_click=DashboardState.export_csv),
         rx.cond(DashboardState.loading, rx.spinner()),
+        rx.text(DashboardState.clock, size="2", color_scheme="gray", data_testid="clock"),
         wrap="wrap",
         align="center",
     )

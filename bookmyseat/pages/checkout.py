@@ -33,6 +33,40 @@ def ended_notice() -> rx.Component:
     )
 
 
+def promo_form() -> rx.Component:
+    """A code goes on before paying; once on, it can come off again."""
+    return rx.cond(
+        CheckoutState.promo_code != "",
+        rx.hstack(
+            rx.text("Promo code ", rx.text.strong(CheckoutState.promo_code), " applied.", size="2"),
+            rx.button(
+                "Remove code", variant="soft", color_scheme="gray", size="1",
+                on_click=CheckoutState.remove_code,
+            ),
+            align="center",
+        ),
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    name="code", placeholder="Promo code", max_length=32,
+                    custom_attrs={"aria-label": "Promo code"}, auto_complete="off",
+                ),
+                rx.button("Apply", type="submit", variant="outline"),
+                align="center",
+            ),
+            rx.cond(
+                CheckoutState.promo_error != "",
+                rx.text(
+                    CheckoutState.promo_error, color_scheme="red", size="2", role="alert",
+                    data_testid="promo-error",
+                ),
+            ),
+            on_submit=CheckoutState.apply_code,
+            reset_on_submit=False,
+        ),
+    )  # fmt: skip
+
+
 def checkout_page() -> rx.Component:
     return page(
         found_or_not(
@@ -82,6 +116,17 @@ def checkout_page() -> rx.Component:
                             rx.table.cell("Convenience fee", col_span=2),
                             rx.table.cell(CheckoutState.fee, text_align="right"),
                         ),
+                        rx.cond(
+                            CheckoutState.discount != "",
+                            rx.table.row(
+                                rx.table.cell("Promo code " + CheckoutState.promo_code, col_span=2),
+                                rx.table.cell(
+                                    CheckoutState.discount,
+                                    text_align="right",
+                                    data_testid="discount",
+                                ),
+                            ),
+                        ),
                         rx.table.row(
                             rx.table.cell(rx.text.strong("Total"), col_span=2),
                             rx.table.cell(
@@ -93,6 +138,7 @@ def checkout_page() -> rx.Component:
                     ),
                     width="100%",
                 ),
+                rx.cond(CheckoutState.status == "held", promo_form()),
                 rx.hstack(
                     rx.button(
                         "Pay " + CheckoutState.total,

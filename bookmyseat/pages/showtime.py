@@ -1,4 +1,5 @@
-"""`/showtimes/[id]`: pick seats on the map and hold them."""
+"""`/showtimes/[id]`: pick seats on the map and hold them; on a sold-out show, join its
+waiting list."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import reflex as rx
 
 from bookmyseat.components.layout import found_or_not, page
 from bookmyseat.components.seat_map import seat_map_view
+from bookmyseat.components.waitlist import waitlist_panel
 from bookmyseat.state.seat_map import SeatMapState
 
 
@@ -39,6 +41,7 @@ def showtime_page() -> rx.Component:
                     wrap="wrap",
                 ),
                 seat_map_view(),
+                waitlist_panel(),
                 live_updates(),
                 spacing="3",
                 padding_y="1em",

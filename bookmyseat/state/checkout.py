@@ -20,6 +20,7 @@ from bookmyseat.services.booking.records import BookingView, get_booking
 from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.catalog.showtimes import ShowtimeSummary, showtime_summary
 from bookmyseat.services.money import format_money
+from bookmyseat.services.offers.promo_codes import apply_promo_code, remove_promo_code
 from bookmyseat.services.payments.gateway import begin_payment
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import day_and_time
@@ -56,6 +57,9 @@ class CheckoutState(AuthState):
     showtime_id: int = 0
     lines: list[LineRow] = []
     fee: str = ""
+    discount: str = ""  # "−₹120" when a promo code is on the booking
+    promo_code: str = ""
+    promo_error: str = ""
     total: str = ""
     seconds_left: int = 0
     busy: bool = False
@@ -89,6 +93,8 @@ class CheckoutState(AuthState):
         self.showtime_id = view.showtime_id
         self.lines = [LineRow(x.label, x.category, format_money(x.price_paise)) for x in view.lines]
         self.fee = format_money(view.fee_paise)
+        self.promo_code = view.promo_code
+        self.discount = f"−{format_money(view.discount_paise)}" if view.discount_paise else ""
         self.total = format_money(view.total_paise)
         left = (view.hold_expires_at - utcnow()).total_seconds()
         self.seconds_left = math.ceil(left) if view.status in UNPAID_LIVE and left > 0 else 0
@@ -98,6 +104,7 @@ class CheckoutState(AuthState):
     async def load(self):
         # Forget the previous booking first, so it never shows under this one's reference.
         self.status, self.lines, self.seconds_left, self.busy = "", [], 0, False
+        self.promo_code, self.discount, self.promo_error = "", "", ""
         self._derive()
         self.loading = True
         yield
@@ -161,6 +168,38 @@ class CheckoutState(AuthState):
             return
         self.paying = False
         yield rx.redirect(url, is_external=url.startswith("http"))
+
+    @rx.event
+    async def apply_code(self, form_data: dict):
+        """The promo code form: the server prices the booking again, or says why not."""
+        code = str(form_data.get("code", "")) if isinstance(form_data, dict) else ""
+        account = await self._current_account()
+        if account is None:
+            return rx.redirect(f"/login?next=/checkout/{self._route_reference()}")
+        try:
+            view = await asyncio.to_thread(
+                apply_promo_code, self._route_reference(), account.id, code
+            )
+        except errors.BookingError as exc:
+            self.promo_error = exc.message
+            return None
+        self.promo_error = ""
+        self._fill(view)
+        return None
+
+    @rx.event
+    async def remove_code(self):
+        account = await self._current_account()
+        if account is None:
+            return rx.redirect(f"/login?next=/checkout/{self._route_reference()}")
+        try:
+            view = await asyncio.to_thread(remove_promo_code, self._route_reference(), account.id)
+        except errors.BookingError as exc:
+            self.promo_error = exc.message
+            return None
+        self.promo_error = ""
+        self._fill(view)
+        return None
 
     @rx.event
     async def release(self):

@@ -58,7 +58,12 @@ async def booking_card(view: BookingView) -> BookingCard:
         screen=summary.screen if summary else "",
         when=zoned_day_and_time(summary.starts_at) if summary else "",
         seats=", ".join(f"{x.label} ({x.category})" for x in view.lines),
-        amount=format_money(view.total_paise),
+        amount=format_money(view.total_paise)
+        + (
+            f" (promo code {view.promo_code}: −{format_money(view.discount_paise)})"
+            if view.promo_code
+            else ""
+        ),
         showtime_id=view.showtime_id,
     )
 

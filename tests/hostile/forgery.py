@@ -42,6 +42,7 @@ SPECIAL = {
 # The page each state belongs to, with the victim's identifiers where the route takes one.
 PAGES = {
     "SeatMapState": "/showtimes/{showtime_id}",
+    "WaitlistState": "/showtimes/{showtime_id}",
     "CheckoutState": "/checkout/{reference}",
     "ConfirmationState": "/bookings/{reference}",
     "DemoPayState": "/pay/demo/{reference}",
@@ -60,7 +61,9 @@ PAGES = {
     "ScanState": "/admin/scan",
     "CatalogState": "/admin/catalog",
     "PricesState": "/admin/prices",
+    "PromosState": "/admin/promos",
     "WeekState": "/admin/schedule",
+    "AdminWaitlistState": "/admin/waitlist",
     "AuditState": "/admin/audit",
     "AdminState": "/admin",
     "AuthState": "/",
@@ -77,6 +80,7 @@ def forged_form(victim: Victim) -> dict:
         "email": "not-an-email",
         "code": victim.ticket_code,
         "showtime": str(victim.showtime_id),
+        "seats": "99999",
         "query": victim.email,
         "title": "",
         "runtime_minutes": "-5",

@@ -7,7 +7,7 @@ ON CONFLICT DO NOTHING and a hold succeeds only if every one of its rows went in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.engine import Engine
@@ -142,8 +142,10 @@ def hold_seats(
     now: datetime | None = None,
     settings: Settings | None = None,
     engine: Engine | None = None,
+    hold_for: timedelta | None = None,
 ) -> BookingView:
-    """Hold the seats for the user for `hold_minutes`, or refuse with a typed error.
+    """Hold the seats for the user for `hold_minutes` (or `hold_for`), or refuse with a typed
+    error.
 
     The hot path of the site: six statements in one short write transaction.
     """
@@ -153,7 +155,25 @@ def hold_seats(
     with write_session(engine) as session:
         if session.execute(_LOCK_USER, {"user_id": user_id}).first() is None:
             raise errors.BookingError("Please sign in again to book seats.")
-        return _hold_locked(session, user_id, showtime_id, wanted, now, settings)
+        return _hold_locked(session, user_id, showtime_id, wanted, now, settings, hold_for)
+
+
+def hold_in_transaction(
+    session: Session,
+    user_id: int,
+    showtime_id: int,
+    seat_ids: list[int],
+    *,
+    now: datetime,
+    settings: Settings,
+    hold_for: timedelta | None = None,
+) -> BookingView:
+    """`hold_seats` in the caller's write transaction (a waiting list's offer writes its own
+    rows beside the hold). A refusal leaves rows written: the caller must roll back."""
+    wanted = _checked_request(showtime_id, seat_ids, settings)
+    if session.execute(_LOCK_USER, {"user_id": user_id}).first() is None:
+        raise errors.BookingError("Please sign in again to book seats.")
+    return _hold_locked(session, user_id, showtime_id, wanted, now, settings, hold_for)
 
 
 def hold_seats_signed_in(
@@ -199,8 +219,10 @@ def _hold_locked(
     wanted: list[int],
     now: datetime,
     settings: Settings,
+    hold_for: timedelta | None = None,
 ) -> BookingView:
-    """The hold itself, in the caller's transaction with the customer's row locked."""
+    """The hold itself, in the caller's transaction with the customer's row locked; it lasts
+    `hold_for` when given (a waiting list's offer), else the site's `hold_minutes`."""
     rows = session.execute(
         _HOLD_CHECK,
         {"showtime_id": showtime_id, "seat_ids": wanted, "user_id": user_id, "now": now},
@@ -238,7 +260,7 @@ def _hold_locked(
         "user_id": user_id,
         "showtime_id": showtime_id,
         "status": BookingStatus.HELD,
-        "hold_expires_at": hold_expires_at(now, settings),
+        "hold_expires_at": now + hold_for if hold_for else hold_expires_at(now, settings),
         "seat_count": len(wanted),
         "subtotal_paise": subtotal,
         "fee_paise": fee,

@@ -15,11 +15,15 @@ from email.utils import formataddr
 from sqlalchemy.orm import Session
 
 from bookmyseat.models import (
+    Booking,
     EmailOutbox,
     PasswordReset,
 )
 from bookmyseat.services.accounts.password_reset import EMAIL_KIND, RESET_LIFETIME, reset_link
+from bookmyseat.services.catalog.local_time import local_text
 from bookmyseat.services.money import format_money
+from bookmyseat.services.offers.waitlist import EMAIL_KIND as WAITLIST_OFFER
+from bookmyseat.services.offers.waitlist import OFFER_MINUTES
 from bookmyseat.services.tickets.calendar import calendar_entry, ics_bytes
 from bookmyseat.services.tickets.codes import qr_png, ticket_code
 from bookmyseat.services.tickets.details import TicketDetails, ticket_details
@@ -60,7 +64,7 @@ def _details_rows(details: TicketDetails, seats: bool = True) -> str:
     if seats:
         rows.append(("Seats", ", ".join(_seat_lines(details))))
     rows += [
-        ("Amount", format_money(details.total_paise, details.currency)),
+        ("Amount", details.amount_text),
         ("Booking", details.reference),
     ]
     cells = "".join(
@@ -100,7 +104,7 @@ def ticket_message(kind: str, to: str, details: TicketDetails, settings: Setting
             f"Address: {details.address}",
             f"When:    {details.local_start}",
             "Seats:   " + ", ".join(_seat_lines(details)),
-            f"Amount:  {format_money(details.total_paise, details.currency)}",
+            f"Amount:  {details.amount_text}",
             f"Booking: {details.reference}",
             "",
             f"Ticket code (show it at the door): {code}",
@@ -191,6 +195,38 @@ def password_reset_message(to: str, reset: PasswordReset, settings: Settings) ->
     return msg
 
 
+def waitlist_offer_message(
+    to: str, details: TicketDetails, held_until: str, settings: Settings
+) -> EmailMessage:
+    """Seats came back for a sold-out show: they are held for the customer, who pays through
+    the link before the hold ends (or the next in line gets them)."""
+    link = f"{settings.public_url}/checkout/{details.reference}"
+    subject = f"Seats for {details.movie} are held for you for {OFFER_MINUTES} minutes"
+    lead = (
+        f"Seats came back for {details.movie}, and you were first on the waiting list: we hold "
+        f"them for you for {OFFER_MINUTES} minutes, until {held_until}."
+    )
+    after = "If you do not pay by then, the seats go to the next person waiting."
+    msg = _base(WAITLIST_OFFER, subject, to, details.reference, settings)
+    msg.set_content(
+        f"{lead}\n\nPay for them here:\n{link}\n\n"
+        f"Movie:   {details.movie}\nCinema:  {details.cinema}, {details.screen}\n"
+        f"When:    {details.local_start}\nSeats:   {', '.join(_seat_lines(details))}\n"
+        f"Amount:  {format_money(details.total_paise, details.currency)}\n"
+        f"Booking: {details.reference}\n\n{after}\n"
+    )
+    body = (
+        f'<p style="margin:0 0 16px;">{html.escape(lead)}</p>'
+        f'<p style="margin:0 0 16px;"><a href="{html.escape(link)}" style="display:inline-block;'
+        "background:#be123c;color:#ffffff;padding:10px 18px;border-radius:6px;"
+        'text-decoration:none;font-weight:bold;">Pay for your seats</a></p>'
+        + _details_rows(details)
+        + f'<p style="margin:16px 0 0;color:#71717a;">{html.escape(after)}</p>'
+    )
+    msg.add_alternative(_html_page("Your seats are waiting", body), subtype="html")
+    return msg
+
+
 def build_message(session: Session, row: EmailOutbox, settings: Settings) -> EmailMessage:
     if row.kind == EMAIL_KIND:
         reset = session.get(PasswordReset, row.password_reset_id)
@@ -200,4 +236,8 @@ def build_message(session: Session, row: EmailOutbox, settings: Settings) -> Ema
     details = ticket_details(session, row.booking_id)
     if row.kind == "confirmation" or row.kind.startswith("resend"):
         return ticket_message(row.kind, row.to_address, details, settings)
+    if row.kind == WAITLIST_OFFER:
+        expires = session.get(Booking, row.booking_id).hold_expires_at
+        held_until = local_text(expires, details.timezone, "%H:%M")
+        return waitlist_offer_message(row.to_address, details, held_until, settings)
     return notice_message(row.kind, row.to_address, details, settings)

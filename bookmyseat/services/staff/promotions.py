@@ -233,3 +233,16 @@ def promo_codes(
             )
         )
     return rows
+
+
+def promo_choices(
+    account: Account | None, *, engine: Engine | None = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The form's lists: active movies and every cinema, id by name."""
+    require_staff(account, "promo codes", engine=engine)
+    with read_session(engine) as session:
+        movies = session.execute(
+            select(Movie.title, Movie.id).where(Movie.is_active).order_by(Movie.title)
+        ).all()
+        cinemas = session.execute(select(Cinema.name, Cinema.id).order_by(Cinema.name)).all()
+    return dict(movies), dict(cinemas)

@@ -16,6 +16,7 @@ from bookmyseat.db import read_session
 from bookmyseat.models import Booking, BookingStatus, Cinema, Movie, Screen, Showtime
 from bookmyseat.services.booking.records import booking_view, find_booking
 from bookmyseat.services.errors import CustomerError
+from bookmyseat.services.money import format_money
 
 
 class NoTicket(CustomerError):
@@ -43,6 +44,18 @@ class TicketDetails:
     seats: list[tuple[str, str, int]]  # label, category, price in paise
     total_paise: int
     currency: str
+    promo_code: str = ""
+    discount_paise: int = 0
+
+    @property
+    def amount_text(self) -> str:
+        """What was paid, and the promo code that took something off ("₹540, promo code
+        SAVE20 took off ₹120")."""
+        amount = format_money(self.total_paise, self.currency)
+        if not self.discount_paise:
+            return amount
+        off = format_money(self.discount_paise, self.currency)
+        return f"{amount}, promo code {self.promo_code} took off {off}"
 
     @property
     def local_start(self) -> str:
@@ -59,7 +72,8 @@ def ticket_details(session: Session, booking_id: int) -> TicketDetails:
         .join(Cinema, Cinema.id == Screen.cinema_id)
         .where(Booking.id == booking_id)
     ).one()
-    seats = [(x.label, x.category, x.price_paise) for x in booking_view(session, booking).lines]
+    view = booking_view(session, booking)
+    seats = [(x.label, x.category, x.price_paise) for x in view.lines]
     return TicketDetails(
         reference=booking.reference,
         status=booking.status,
@@ -74,6 +88,8 @@ def ticket_details(session: Session, booking_id: int) -> TicketDetails:
         seats=seats,
         total_paise=booking.total_paise,
         currency=booking.currency,
+        promo_code=view.promo_code,
+        discount_paise=view.discount_paise,
     )
 
 

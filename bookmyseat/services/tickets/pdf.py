@@ -65,7 +65,7 @@ def ticket_pdf(details: TicketDetails, code: str) -> bytes:
     for label, category, price in details.seats:
         pdf.say(f"Seat {label} · {category} · {format_money(price, details.currency)}", 13)
     pdf.ln(2)
-    pdf.say(f"Amount paid: {format_money(details.total_paise, details.currency)}", 12)
+    pdf.say(f"Amount paid: {details.amount_text}", 12)
     pdf.say(f"Booking reference: {details.reference}", 14, bold=True, height=8)
     pdf.ln(8)
     left = (pdf.w - QR_MM) / 2
