@@ -57,6 +57,8 @@ def test_ids_no_row_can_have_mean_not_found(world: World, settings: Settings, ba
         ("9999-12-31", "9999-12-31", "at most"),
         ("0001-01-01", "9999-12-31", "at most"),
         ("2026-03-01", "2026-02-01", "ends before it starts"),
+        ("0001-01-01", "0001-01-02", "between 2000 and 2100"),  # no UTC instant east of UTC
+        ("2101-01-01", "2101-01-02", "between 2000 and 2100"),
     ],
 )
 def test_custom_ranges_no_dashboard_can_show_are_refused(start, end, message) -> None:

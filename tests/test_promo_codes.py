@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pypdfium2
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import (
@@ -16,13 +16,17 @@ from bookmyseat.models import (
     BookingSeat,
     BookingStatus,
     Movie,
+    Payment,
+    PaymentStatus,
     PromoCode,
+    SeatClaim,
     User,
     utcnow,
 )
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.errors import HoldExpired
+from bookmyseat.services.booking.fulfilment import confirm_payment
 from bookmyseat.services.booking.holds import mark_pending_payment
 from bookmyseat.services.mail.messages import ticket_message
 from bookmyseat.services.offers.promo_codes import (
@@ -294,6 +298,8 @@ def test_staff_create_a_code_with_local_days_and_see_its_use(world: World, boss:
         ({"valid_from": "2027-03-02", "valid_until": "2027-03-01"}, "comes before"),
         ({"category": "Balcony"}, "category"),
         ({"max_uses": "-1"}, "above zero"),
+        ({"max_uses": "99999999999999999999"}, "at most 1,000,000"),
+        ({"valid_until": "9999-12-31"}, "between 2000 and 2100"),
     ],
 )
 def test_a_bad_form_is_refused_and_nothing_is_written(world, boss, changes, message) -> None:
@@ -341,3 +347,58 @@ def test_the_e_ticket_names_the_code_and_what_it_took_off(world: World, settings
     assert "Amount:  ₹270, promo code SAVE20 took off ₹60" in text
     pdf = pypdfium2.PdfDocument(ticket_pdf(details, "BMS1-CODE"))
     assert "promo code SAVE20 took off ₹60" in pdf[0].get_textpage().get_text_range()
+
+
+def test_a_late_payment_keeps_its_code_only_while_a_use_is_free(world: World) -> None:
+    """Alice's hold with the last use lapses; Bob takes the use; Alice's payment arriving late
+    would make two uses of a one-use code: it is refunded and her seats stay free. Without
+    Bob, the same late payment is accepted with its discount."""
+    add_code(world.engine, max_uses=1)
+    start = utcnow()
+    late = start + timedelta(minutes=12)  # Alice's 10-minute hold has run out
+    alice = apply_promo_code(
+        world.hold(world.alice, "C1", now=start).reference, world.alice, "SAVE20",
+        now=start, engine=world.engine,
+    )  # fmt: skip
+    bob = world.hold(world.bob, "A1", now=late)
+    apply_promo_code(bob.reference, world.bob, "SAVE20", now=late, engine=world.engine)
+    outcome = confirm_payment(
+        alice.reference, amount_paise=alice.total_paise, currency="inr", provider="demo",
+        provider_ref="late_alice", now=late, engine=world.engine,
+    )  # fmt: skip
+    assert outcome.result == "refund_needed" and "promo code" in outcome.message
+    with read_session(world.engine) as session:
+        payment = session.execute(select(Payment).where(Payment.provider_ref == "late_alice"))
+        assert payment.scalar_one().status == PaymentStatus.REFUND_PENDING
+        claims = session.execute(select(SeatClaim).where(SeatClaim.seat_id == world.seats["C1"]))
+        assert claims.first() is None
+    assert promo_codes_uses(world) == 1
+
+
+def test_a_late_payment_with_its_use_still_free_is_accepted(world: World) -> None:
+    add_code(world.engine, max_uses=1)
+    start = utcnow()
+    alice = apply_promo_code(
+        world.hold(world.alice, "C1", now=start).reference, world.alice, "SAVE20",
+        now=start, engine=world.engine,
+    )  # fmt: skip
+    outcome = confirm_payment(
+        alice.reference, amount_paise=alice.total_paise, currency="inr", provider="demo",
+        provider_ref="late_alice", now=start + timedelta(minutes=12), engine=world.engine,
+    )  # fmt: skip
+    assert outcome.result == "reclaimed" and outcome.booking.discount_paise == 6000
+    assert promo_codes_uses(world) == 1
+
+
+def promo_codes_uses(world: World) -> int:
+    with read_session(world.engine) as session:
+        return session.execute(
+            select(func.count()).where(
+                Booking.promo_code_id.is_not(None), Booking.status == BookingStatus.PAID
+            )
+        ).scalar_one() + session.execute(
+            select(func.count()).where(
+                Booking.promo_code_id.is_not(None), Booking.status == BookingStatus.HELD,
+                Booking.hold_expires_at > utcnow(),
+            )
+        ).scalar_one()  # fmt: skip

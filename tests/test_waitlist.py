@@ -31,7 +31,7 @@ from bookmyseat.models import (
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking import errors, holds
 from bookmyseat.services.booking.cancellation import cancel_booking
-from bookmyseat.services.booking.holds import hold_seats, release_hold
+from bookmyseat.services.booking.holds import hold_seats, mark_pending_payment, release_hold
 from bookmyseat.services.booking.records import BookingView, get_booking
 from bookmyseat.services.mail.messages import build_message
 from bookmyseat.services.offers import waitlist, waitlist_admin
@@ -630,3 +630,22 @@ def test_the_offering_task_repeats_and_survives_a_failing_round(monkeypatch) -> 
 
     asyncio.run(run_briefly())
     assert len(calls) >= 3
+
+
+def test_leaving_while_paying_for_the_offer_is_refused_and_after_paying_is_booked(
+    world: World, now
+) -> None:
+    bookings = sell_out(world, now)
+    join(world, world.alice, 2, now)
+    cancel(world, bookings["A1"])
+    offer(world, now)
+    reference = offered_booking(world, world.alice).reference
+    mark_pending_payment(reference, user_id=world.alice, now=now, engine=world.engine)
+    with pytest.raises(errors.BookingError, match="payment for the offered seats has started"):
+        waitlist.leave_waitlist(world.alice, world.showtime_id, now=now, engine=world.engine)
+    assert entry(world, world.alice).status == WaitlistStatus.OFFERED
+    world.pay(get_booking(reference, engine=world.engine), provider_ref="pay_alice")
+    waitlist.leave_waitlist(world.alice, world.showtime_id, now=now, engine=world.engine)
+    assert entry(world, world.alice).status == WaitlistStatus.BOOKED  # not withdrawn: they paid
+    with read_session(world.engine) as session:
+        assert session.get(Booking, entry(world, world.alice).booking_id).status == "paid"

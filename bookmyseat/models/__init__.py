@@ -3,8 +3,10 @@ so a table defined in any of its modules is seen by `makemigrations`)."""
 
 from bookmyseat.models import core as _core
 from bookmyseat.models import offers as _offers
+from bookmyseat.models import pricing as _pricing
 from bookmyseat.models.core import *  # noqa: F403
 from bookmyseat.models.offers import *  # noqa: F403
+from bookmyseat.models.pricing import *  # noqa: F403
 
 # In dependency order (tests drop them in reverse).
 ALL_TABLES = (
@@ -18,6 +20,7 @@ ALL_TABLES = (
     _core.Seat,
     _core.Showtime,
     _core.ShowtimePrice,
+    _pricing.ScreenPriceRule,
     _offers.PromoCode,
     _core.Booking,
     _core.BookingSeat,

@@ -27,6 +27,56 @@ def price_line(row: PriceLine) -> rx.Component:
     )
 
 
+def template_editor() -> rx.Component:
+    """A screen's price template: the prices new shows get where scheduling leaves them blank."""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Price templates", size="4", as_="h2"),
+            rx.text(
+                "One rule a line: every, weekdays or weekends; the first start time it "
+                "applies to (cinema's clock); categories with whole rupees. The latest start "
+                "that applies wins; a show after midnight belongs to the evening before.",
+                size="2",
+            ),
+            rx.select(
+                PricesState.template_screens,
+                value=PricesState.template_screen,
+                on_change=PricesState.open_template,
+                placeholder="Choose a screen",
+                custom_attrs={"aria-label": "Screen whose template to edit"},
+            ),
+            rx.cond(
+                PricesState.template_screen != "",
+                rx.form(
+                    rx.vstack(
+                        rx.text_area(
+                            name="template",
+                            default_value=PricesState.template_text,
+                            key=PricesState.template_screen + PricesState.template_text,
+                            placeholder="every 09:00 Classic 180 Prime 250\n"
+                            "weekends 09:00 Classic 220 Prime 300\n"
+                            "every 18:00 Classic 230 Prime 320",
+                            rows="6",
+                            width="100%",
+                            font_family="monospace",
+                            custom_attrs={"aria-label": "Price template"},
+                        ),
+                        rx.button(
+                            "Save the template", type="submit", disabled=~PricesState.is_admin
+                        ),
+                        width="100%",
+                    ),
+                    on_submit=PricesState.save_template,
+                    width="100%",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 def prices_page() -> rx.Component:
     return admin_shell(
         "Prices",
@@ -56,6 +106,7 @@ def prices_page() -> rx.Component:
             on_submit=PricesState.change,
             reset_on_submit=True,
         ),
+        template_editor(),
         table_of(
             ["Chosen", "Starts (cinema's time)", "Movie", "Where", "Prices"],
             rx.foreach(PricesState.rows, price_line),

@@ -21,6 +21,7 @@ def planned_line(row: PlannedLine) -> rx.Component:
         rx.table.cell(row.starts),
         rx.table.cell(row.screen),
         rx.table.cell(row.movie),
+        rx.table.cell(row.prices),
         rx.table.cell(rx.cond(row.problem == "", "✓ can be scheduled", row.problem)),
         data_testid="planned-show",
     )
@@ -79,6 +80,11 @@ def week_page() -> rx.Component:
         rx.heading("Screens", size="4", as_="h2"),
         screens,
         rx.heading("A movie on the chosen screens", size="4", as_="h2"),
+        rx.text(
+            "A price left blank comes from the screen's price template (set on the Prices "
+            "page) for the show's day and time; the preview shows every show's prices.",
+            size="2",
+        ),
         grid,
         rx.heading("Or copy a week of the chosen screens to the next", size="4", as_="h2"),
         copy,
@@ -94,7 +100,7 @@ def week_page() -> rx.Component:
                     data_testid="week-summary",
                 ),  # fmt: skip
                 table_of(
-                    ["Starts", "Screen", "Movie", "Check"],
+                    ["Starts", "Screen", "Movie", "Prices", "Check"],
                     rx.foreach(WeekState.shows, planned_line),
                 ),  # fmt: skip
                 rx.button(

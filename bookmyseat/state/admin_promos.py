@@ -75,7 +75,7 @@ class PromosState(AdminState):
     @rx.event
     async def set_active(self, promo_id: int, active: bool):
         try:
-            await self._run(promotions.set_promo_active, int(promo_id), active is True)
-        except (CustomerError, TypeError, ValueError) as exc:
-            return rx.toast.error(getattr(exc, "message", "That code does not exist."))
+            await self._run(promotions.set_promo_active, promo_id, active is True)
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
         return PromosState.load

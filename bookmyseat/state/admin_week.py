@@ -20,6 +20,7 @@ class PlannedLine:
     screen: str
     starts: str
     problem: str
+    prices: str
 
 
 class WeekState(AdminState):
@@ -84,7 +85,9 @@ class WeekState(AdminState):
         except CustomerError as exc:
             return rx.toast.error(exc.message)
         self._proposals = proposals
-        self.shows = [PlannedLine(s.movie, s.screen, s.starts, s.problem) for s in found.shows]
+        self.shows = [
+            PlannedLine(s.movie, s.screen, s.starts, s.problem, s.prices) for s in found.shows
+        ]
         self.clashes = found.clashes
         return None
 

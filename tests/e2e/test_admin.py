@@ -81,7 +81,10 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
     admin.goto(f"{url}/login?next=/admin")
     sign_in(admin, url, "admin1", "admin@123")
     expect(admin.get_by_role("heading", name="Dashboard")).to_be_visible()
-    expect(admin.get_by_test_id("kpi")).to_have_count(7)
+    expect(admin.get_by_test_id("kpi")).to_have_count(8)  # the last: promo codes used
+    expect(admin.get_by_test_id("clock")).to_have_text(
+        "Days and hours on Asia/Kolkata time (the site's zone)"
+    )
     expect(admin.get_by_test_id("kpi").first).to_contain_text(re.compile(r"Bookings\s*[1-9]"))
     expect(admin.locator(".js-plotly-plot")).to_have_count(5, timeout=15_000)
     expect(admin.locator(".js-plotly-plot .main-svg").first).to_be_visible()

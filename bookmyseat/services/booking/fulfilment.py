@@ -29,6 +29,7 @@ from bookmyseat.services.booking.records import (
 from bookmyseat.services.booking.rules import UNPAID_LIVE, claim_is_live
 from bookmyseat.services.booking.seat_events import mark_changed
 from bookmyseat.services.clock import resolve_now
+from bookmyseat.services.offers.promo_codes import use_still_free
 from bookmyseat.services.reporting import rollups
 
 _RESULT_OF_EXISTING = {
@@ -108,6 +109,17 @@ def confirm_payment(
                     booking_view(session, booking),
                     "Your payment arrived after your seats were released and someone else "
                     "booked them. The full amount will be refunded.",
+                )
+            if not use_still_free(session, booking, now):
+                session.execute(delete(SeatClaim).where(SeatClaim.booking_id == booking.id))
+                record(PaymentStatus.REFUND_PENDING, "paid after the promo code was used up")
+                queue_email(session, booking, "late-payment-refund", now)
+                session.flush()
+                return PaymentOutcome(
+                    "refund_needed",
+                    booking_view(session, booking),
+                    "Your payment arrived after your hold ended, and your promo code's last use "
+                    "went to someone else meanwhile. The full amount will be refunded.",
                 )
             result = "reclaimed"
 

@@ -25,6 +25,7 @@ from bookmyseat.services.catalog.venues import (
     get_or_create_showtime,
 )
 from bookmyseat.services.demo.history import load_demo_history
+from bookmyseat.services.demo.offers import load_demo_offers
 from bookmyseat.settings import PROJECT_ROOT, Settings, get_settings
 
 POSTER_DIR = PROJECT_ROOT / "assets" / "posters"
@@ -363,6 +364,7 @@ def load_demo_data(
                         get_or_create_showtime(session, movie, screen, starts, PRICES, format=fmt)
                         counts["showtimes"] += 1
                 screen_index += 1
+        load_demo_offers(session, PRICES)
     counts["past bookings made"] = load_demo_history(
         PRICES, days=history_days, today=today, settings=settings, engine=engine
     ) if history_days else 0  # fmt: skip

@@ -146,10 +146,15 @@ def notice_message(kind: str, to: str, details: TicketDetails, settings: Setting
         )
     else:
         subject = f"Your payment for {details.movie} will be refunded"
+        gone = (
+            "the seats, or your promo code's last use, had gone to someone else"
+            if details.promo_code
+            else "the seats had been booked by someone else"
+        )
         lead = (
-            "Your payment arrived after your seat hold had ended and the seats had been booked "
-            f"by someone else, so no tickets were issued. The full {amount} is refunded to "
-            "your card; banks usually show it within 5–7 working days."
+            f"Your payment arrived after your seat hold had ended and {gone}, so no tickets "
+            f"were issued. The full {amount} is refunded to your card; banks usually show it "
+            "within 5–7 working days."
         )
     msg = _base(kind, subject, to, details.reference, settings)
     msg.set_content(

@@ -72,6 +72,22 @@ def live_uses(session: Session, promo_id: int, now: datetime) -> int:
     ).scalar_one()
 
 
+def use_still_free(session: Session, booking: Booking, now: datetime) -> bool:
+    """For a booking paid after its hold ended (its use was given back meanwhile): whether its
+    code still has a use for it, counted under the code's row lock like any other use."""
+    if booking.promo_code_id is None:
+        return True
+    promo = session.execute(
+        select(PromoCode).where(PromoCode.id == booking.promo_code_id).with_for_update()
+    ).scalar_one()
+    others = session.execute(
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.promo_code_id == promo.id, Booking.id != booking.id, claim_is_live_sql(now))
+    ).scalar_one()
+    return promo.max_uses is None or others < promo.max_uses
+
+
 def _refusal(
     session: Session, promo: PromoCode | None, booking: Booking, lines: list[Line], now: datetime
 ) -> str:

@@ -267,6 +267,16 @@ def withdraw(session: Session, entry: WaitlistEntry, now: datetime) -> None:
         booking = session.execute(
             select(Booking).where(Booking.id == entry.booking_id).with_for_update()
         ).scalar_one()
+        if booking.status == BookingStatus.PAID:  # nothing to leave: they have their seats
+            entry.status, entry.updated_at = WaitlistStatus.BOOKED, now
+            return
+        if booking.status == BookingStatus.PENDING_PAYMENT:
+            # A payment page is open for these seats: ending the hold under it would take a
+            # payment for nothing. The customer finishes or releases it at checkout.
+            raise errors.BookingError(
+                "A payment for the offered seats has started: finish it, or release the seats "
+                "on the checkout page first."
+            )
         if booking.status in UNPAID_LIVE:
             end_booking(session, booking, BookingStatus.CANCELLED, now)
     entry.status = WaitlistStatus.WITHDRAWN

@@ -131,6 +131,9 @@ def _offer_show(showtime_id: int, now: datetime, settings: Settings, engine: Eng
     round's tries are spent."""
     made = 0
     passed: set[int] = set()  # entries that may not hold more now: tried again next round
+    with read_session(engine) as session:  # most rounds find none: no write transaction then
+        if best_offer(*seat_places(session, showtime_id, now), 1) is None:
+            return 0
     for _ in range(MOST_TRIES_PER_SHOW):
         try:
             outcome, entry_id = _offer_next(showtime_id, passed, now, settings, engine)

@@ -17,6 +17,7 @@ from bookmyseat.settings import get_settings
 CUSTOM = "Custom"
 DEFAULT_RANGE = "7 days"
 RANGES = {"Today": 0, "7 days": 7, "30 days": 30, CUSTOM: -1}  # name → days back from today
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # local midnights near year 1 or 9999 have no UTC instant
 MAX_DAYS = 3 * 366  # the longest custom range (the roll-ups make longer ones cheap, not readable)
 
 
@@ -40,4 +41,6 @@ def range_days(
         raise RangeRefused("The range ends before it starts.")
     if (end - start).days >= MAX_DAYS or end >= date.max - timedelta(days=1):
         raise RangeRefused(f"Choose a range of at most {MAX_DAYS} days.")
+    if start.year < FIRST_YEAR or end.year > LAST_YEAR:
+        raise RangeRefused(f"Choose days between {FIRST_YEAR} and {LAST_YEAR}.")
     return start, end + timedelta(days=1)

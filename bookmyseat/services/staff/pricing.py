@@ -1,21 +1,38 @@
 """Prices of showtimes already scheduled: staff change them for future shows, one or many at
 once, by seat category. A booking keeps what it was priced at: every held or sold seat carries
 its own price (booking_seat.price_paise, copied at hold time), so a change reaches only seats
-held after it. Each show's change is audited with its prices before and after."""
+held after it. Each show's change is audited with its prices before and after.
+
+Each screen also has a price template (services.catalog.price_templates) that prices new shows
+where staff scheduling them leave a category blank; staff read and replace it here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session, write_session
-from bookmyseat.models import Cinema, Movie, Screen, Showtime, ShowtimePrice, utcnow
+from bookmyseat.models import (
+    Cinema,
+    Movie,
+    Screen,
+    ScreenPriceRule,
+    Showtime,
+    ShowtimePrice,
+    utcnow,
+)
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking import seat_plan
 from bookmyseat.services.catalog.local_time import local_text
+from bookmyseat.services.catalog.price_templates import (
+    TemplateError,
+    rules_from_text,
+    rules_to_text,
+    screen_rules,
+)
 from bookmyseat.services.money import format_money
 from bookmyseat.services.staff import audit
 from bookmyseat.services.staff.access import actor_of, require_staff
@@ -137,3 +154,55 @@ def change_prices(
             raise ManagementError("None of the chosen shows has seats of those categories.")
     seat_plan.forget(wanted)
     return changed
+
+
+def screen_names(account: Account | None, *, engine: Engine | None = None) -> dict[str, int]:
+    """Every screen as "Cinema · Screen", for the template editor's list."""
+    require_staff(account, "prices", engine=engine)
+    with read_session(engine) as session:
+        rows = session.execute(
+            select(Cinema.name, Screen.name, Screen.id)
+            .join(Cinema, Cinema.id == Screen.cinema_id)
+            .order_by(Cinema.name, Screen.name)
+        ).all()
+    return {f"{cinema} · {screen}": screen_id for cinema, screen, screen_id in rows}
+
+
+def price_template(account: Account | None, screen_id: int, *, engine: Engine | None = None) -> str:
+    """The screen's template as the editor shows it ("" for none)."""
+    require_staff(account, "prices", engine=engine)
+    with read_session(engine) as session:
+        return rules_to_text(screen_rules(session, screen_id))
+
+
+def set_price_template(
+    account: Account | None,
+    screen_id: int,
+    text: str,
+    *,
+    now: datetime | None = None,
+    engine: Engine | None = None,
+) -> int:
+    """Replace the screen's template with the typed one (blank clears it), audited; how many
+    rules it has. Shows already scheduled keep their prices: a template prices new shows."""
+    admin = require_staff(account, "prices", write=True, engine=engine)
+    now = now or utcnow()
+    try:
+        rules = rules_from_text(text)
+    except TemplateError as exc:
+        raise ManagementError(str(exc)) from None
+    with write_session(engine) as session:
+        screen = session.get(Screen, screen_id, with_for_update=True)
+        if screen is None:
+            raise ManagementError("That screen does not exist; reload the page.")
+        before = rules_to_text(screen_rules(session, screen_id))
+        session.execute(delete(ScreenPriceRule).where(ScreenPriceRule.screen_id == screen_id))
+        session.add_all(
+            ScreenPriceRule(screen_id=screen_id, days=r.days, from_time=f"{r.from_time:%H:%M}",
+                            category=r.category, price_paise=r.price_paise)
+            for r in rules
+        )  # fmt: skip
+        audit.add_entry(session, actor_of(admin), "price_template_set", entity="screen",
+                        entity_id=screen_id, before={"template": before},
+                        after={"template": rules_to_text(rules)}, now=now)  # fmt: skip
+    return len(rules)

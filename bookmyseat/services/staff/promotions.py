@@ -12,7 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bookmyseat.db import read_session, write_session
+from bookmyseat.db import is_row_id, read_session, write_session
 from bookmyseat.models import Booking, BookingStatus, Cinema, Movie, PromoCode, SeatCategory
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.rules import claim_is_live_sql
@@ -27,6 +27,7 @@ from bookmyseat.settings import get_settings
 
 CODE_SHAPE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,31}")
 MOST_OFF_PAISE = 100_000_00  # ₹1,00,000: a typo guard, far above any booking
+MOST_USES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -61,18 +62,23 @@ def _day(text: str, label: str) -> date | None:
     if not text.strip():
         return None
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise ManagementError(f"{label}: give a date as YYYY-MM-DD.") from None
+    if not 2000 <= day.year <= 2100:
+        raise ManagementError(f"{label}: give a date between 2000 and 2100.")
+    return day
 
 
 def _whole_number(text: str, label: str) -> int:
     try:
-        value = int(text.strip().replace(",", ""))
+        value = int(text.strip().replace(",", "")[:12])
     except ValueError:
         raise ManagementError(f"{label}: give a whole number.") from None
     if value <= 0:
         raise ManagementError(f"{label}: give a number above zero.")
+    if value > MOST_USES:
+        raise ManagementError(f"{label}: at most {MOST_USES:,}.")
     return value
 
 
@@ -159,6 +165,8 @@ def set_promo_active(
     """Pause a code (it stops applying; bookings that have it keep their discount) or resume it."""
     admin = require_staff(account, "promo codes", write=True, engine=engine)
     now = resolve_now(now)
+    if not is_row_id(promo_id):
+        raise ManagementError("That code does not exist; reload the page.")
     with write_session(engine) as session:
         promo = session.get(PromoCode, promo_id, with_for_update=True)
         if promo is None:

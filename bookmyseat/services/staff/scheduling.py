@@ -5,6 +5,7 @@ can act on, and writes its audit entry in the same transaction as the change."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -14,6 +15,7 @@ from bookmyseat.models import Cinema, Movie, Screen, SeatCategory, Showtime, utc
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.catalog.layouts import LayoutError, layout_categories, layout_json
 from bookmyseat.services.catalog.local_time import NoSuchLocalTime, instant_of, local_text
+from bookmyseat.services.catalog.price_templates import priced, screen_rules
 from bookmyseat.services.catalog.venues import (
     CLEANING_BUFFER_MINUTES,
     get_or_create_screen,
@@ -90,9 +92,15 @@ def schedule_showtime(
                 raise ManagementError(str(exc)) from exc
         if starts_at <= now:
             raise ManagementError("A new showtime must start in the future.")
-        missing = [c for c in layout_categories(screen.layout) if prices.get(c, 0) <= 0]
+        local_start = starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+        categories = layout_categories(screen.layout)
+        prices = priced(screen_rules(session, screen.id), local_start, prices, categories)
+        missing = [c for c in categories if c not in prices]
         if missing:
-            raise ManagementError(f"Give a price for {', '.join(missing)} seats.")
+            raise ManagementError(
+                f"Give a price for {', '.join(missing)} seats, or set them in the screen's "
+                "price template."
+            )
         ends_at = starts_at + timedelta(minutes=movie.runtime_minutes)
         clash = session.execute(
             select(Showtime.starts_at, Movie.title)
@@ -111,9 +119,8 @@ def schedule_showtime(
                 f"{local_text(clash.starts_at, zone, '%d %b %H:%M')} (shows need "
                 f"{CLEANING_BUFFER_MINUTES} minutes between them for cleaning)."
             )
-        priced = {category: paise for category, paise in prices.items() if paise > 0}
         showtime = get_or_create_showtime(
-            session, movie, screen, starts_at, priced, format=format, language=language
+            session, movie, screen, starts_at, prices, format=format, language=language
         )
         audit.add_entry(
             session,

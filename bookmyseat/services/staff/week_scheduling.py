@@ -23,6 +23,7 @@ from bookmyseat.models import Cinema, Movie, Screen, Showtime, ShowtimePrice, ut
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.catalog.layouts import layout_categories
 from bookmyseat.services.catalog.local_time import NoSuchLocalTime, instant_of, local_text
+from bookmyseat.services.catalog.price_templates import Rule, price_text, priced, screen_rules
 from bookmyseat.services.catalog.venues import CLEANING_BUFFER_MINUTES, get_or_create_showtime
 from bookmyseat.services.staff import audit
 from bookmyseat.services.staff.access import actor_of, require_staff
@@ -47,6 +48,7 @@ class PlannedShow:
     screen: str
     starts: str  # on the cinema's clock
     problem: str  # "" when it can be made
+    prices: str = ""  # "Classic ₹220 · Prime ₹300": typed, else the screen's template
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,10 @@ def plan(
                 f"{week.clashes} of the {len(proposals)} shows clash; nothing was scheduled. "
                 "Preview them to see which."
             )
-        for _, proposal, (movie, screen, starts_at) in checked:
-            show = get_or_create_showtime(session, movie, screen, starts_at, proposal.prices)
+        for _, _, (movie, screen, starts_at, prices) in checked:
+            show = get_or_create_showtime(session, movie, screen, starts_at, prices)
             after = {"movie": movie.title, "screen": screen.name, "starts_at": starts_at,
-                     "prices": proposal.prices}  # fmt: skip
+                     "prices": prices}  # fmt: skip
             audit.add_entry(session, actor_of(admin), "showtime_created", entity="showtime",
                             entity_id=show.id, after=after, now=now)  # fmt: skip
         return week
@@ -145,13 +147,15 @@ def next_week_of(
 
 
 def _check(session: Session, proposals: list[Proposal], now: datetime, *, lock: bool):
-    """(what the preview shows, the proposal, (movie, screen, start in UTC)) for each."""
+    """(what the preview shows, the proposal, (movie, screen, start in UTC, prices)) for each.
+    A price left blank is the screen's template's for that day and time."""
     buffer = timedelta(minutes=CLEANING_BUFFER_MINUTES)
     unknown = "Choose a movie and screens that exist."
     planned: dict[int, list[tuple[datetime, datetime, str]]] = {}
     found = []
     screens: dict[int, Screen] = {}  # each screen read (and locked) once, not once a show
     movies: dict[int, Movie] = {}
+    templates: dict[int, list[Rule]] = {}
     for proposal in sorted(proposals, key=lambda p: (p.screen_id, p.local_start)):
         if proposal.screen_id not in screens:
             screens[proposal.screen_id] = existing_row(
@@ -160,9 +164,16 @@ def _check(session: Session, proposals: list[Proposal], now: datetime, *, lock: 
         if proposal.movie_id not in movies:
             movies[proposal.movie_id] = existing_row(session, Movie, proposal.movie_id, unknown)
         screen, movie = screens[proposal.screen_id], movies[proposal.movie_id]
-        missing = [c for c in layout_categories(screen.layout) if proposal.prices.get(c, 0) <= 0]
+        if screen.id not in templates:
+            templates[screen.id] = screen_rules(session, screen.id)
+        categories = layout_categories(screen.layout)
+        prices = priced(templates[screen.id], proposal.local_start, proposal.prices, categories)
+        missing = [c for c in categories if c not in prices]
         if missing:
-            raise ManagementError(f"Give a price for {', '.join(missing)} seats ({screen.name}).")
+            raise ManagementError(
+                f"Give a price for {', '.join(missing)} seats ({screen.name}), or set them in "
+                "the screen's price template."
+            )
         zone = session.get(Cinema, screen.cinema_id).timezone
         problem, starts_at = "", None
         try:
@@ -174,9 +185,9 @@ def _check(session: Session, proposals: list[Proposal], now: datetime, *, lock: 
             problem = _problem(session, screen, zone, starts_at, ends_at, now, buffer,
                                planned.get(screen.id, []))  # fmt: skip
             planned.setdefault(screen.id, []).append((starts_at, ends_at, movie.title))
-        shown = PlannedShow(movie.title, screen.name,
-                            f"{proposal.local_start:%a %d %b %H:%M}", problem)  # fmt: skip
-        found.append((shown, proposal, (movie, screen, starts_at)))
+        shown = PlannedShow(movie.title, screen.name, f"{proposal.local_start:%a %d %b %H:%M}",
+                            problem, price_text(prices))  # fmt: skip
+        found.append((shown, proposal, (movie, screen, starts_at, prices)))
     return found
 
 
