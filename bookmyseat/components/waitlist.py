@@ -31,7 +31,7 @@ def _join_card() -> rx.Component:
                         WaitlistState.choices,
                         name="seats",
                         default_value="2",
-                        aria_label="Seats wanted",
+                        custom_attrs={"aria-label": "Seats wanted"},
                     ),
                     rx.button(
                         "Tell me when seats free up",
@@ -73,7 +73,8 @@ def _place_card() -> rx.Component:
                     rx.text.strong(WaitlistState.position),
                     " in line for ",
                     WaitlistState.seats_wanted,
-                    " seats. We will email you when seats free up.",
+                    rx.cond(WaitlistState.seats_wanted == 1, " seat", " seats"),
+                    ". We will email you when seats free up.",
                     size="2",
                     role="status",
                 ),

@@ -99,7 +99,7 @@ def promos_page() -> rx.Component:
         ),
         create_form(),
         table_of(
-            ["Code", "Terms", "Valid", "Uses", "Paid bookings", "Discount given", ""],
+            ["Code", "Terms", "Valid", "Uses", "Paid bookings", "Discount given", "Action"],
             rx.foreach(PromosState.rows, promo_line),
         ),
     )

@@ -39,7 +39,7 @@ def waitlist_show(show: WaitlistShow) -> rx.Component:
     return rx.vstack(
         rx.heading(show.title, size="4", as_="h2"),
         table_of(
-            ["In line", "Customer", "Email", "Seats", "Status", "Joined", "Offer", ""],
+            ["In line", "Customer", "Email", "Seats", "Status", "Joined", "Offer", "Action"],
             rx.foreach(show.lines, waitlist_line),
         ),
         width="100%",

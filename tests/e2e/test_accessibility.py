@@ -21,7 +21,8 @@ CUSTOMER = "demo_fan_02"
 SEAT = {"light": "V1", "dark": "U1"}  # a row's end: holding it leaves nobody alone
 SIGNED_OUT = ["/login", "/signup", "/forgot-password", "/reset-password?token=not-a-token"]
 ADMIN = ["/admin", "/admin/bookings", "/admin/outbox", "/admin/scan", "/admin/catalog",
-         "/admin/prices", "/admin/schedule", "/admin/audit"]  # fmt: skip
+         "/admin/prices", "/admin/promos", "/admin/schedule", "/admin/waitlist",
+         "/admin/audit"]  # fmt: skip
 
 
 def customer_pages(app: RunningApp, seat: str) -> list[str]:
