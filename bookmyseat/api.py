@@ -1,5 +1,6 @@
 """Plain HTTP routes next to the Reflex app: the Stripe webhook, uploaded posters, seat plans
-and holds, and the ticket's files (bookmyseat.ticket_files)."""
+and holds, the ticket's files (bookmyseat.ticket_files) and the operators' /healthz and /metrics
+(bookmyseat.operations_routes)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bookmyseat import ticket_files
+from bookmyseat import operations_routes, ticket_files
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.best_available import suggestions
 from bookmyseat.services.booking.holds import hold_seats_signed_in
 from bookmyseat.services.booking.seat_plan import CACHE_SECONDS, seat_plan
 from bookmyseat.services.money import format_money
+from bookmyseat.services.operations import shared_figures
+from bookmyseat.services.operations.metrics import HOLD_REQUESTS
 from bookmyseat.services.payments.stripe_webhook import handle_webhook
 from bookmyseat.settings import UPLOADED_POSTERS, get_settings
 
@@ -89,6 +92,21 @@ def from_elsewhere(request: Request) -> bool:
     return settings.production and origin is not None and origin != settings.public_url
 
 
+def _hold_counted(token: str, showtime_id: int, wanted: list[int]):
+    """The hold, counted for /metrics by its outcome (in the holds' thread: the count may reach
+    Redis, which must not stall the event loop)."""
+    outcome = "failed"
+    try:
+        booking = hold_seats_signed_in(token, showtime_id, wanted)
+        outcome = "held"
+        return booking
+    except errors.BookingError as exc:
+        outcome = exc.code
+        raise
+    finally:
+        shared_figures.count(HOLD_REQUESTS, outcome, get_settings().redis_url)
+
+
 async def hold_seats(request: Request) -> JSONResponse:
     """The seat map's Proceed: hold the chosen seats for the signed-in customer. Plain HTTP,
     not a websocket event: a hold needs nothing of the tab's state, so none is loaded, locked
@@ -106,7 +124,7 @@ async def hold_seats(request: Request) -> JSONResponse:
     loop = asyncio.get_running_loop()
     try:
         booking = await loop.run_in_executor(
-            HOLDS, lambda: hold_seats_signed_in(token, showtime_id, wanted)
+            HOLDS, lambda: _hold_counted(token, showtime_id, wanted)
         )
     except errors.BookingError as exc:
         answer: dict = {"error": exc.message, "code": exc.code}
@@ -163,5 +181,6 @@ api = Starlette(
         Route("/api/showtimes/{showtime_id}/holds", hold_seats, methods=["POST"]),
         Route("/api/showtimes/{showtime_id}/best-seats", best_seats, methods=["GET"]),
         *ticket_files.ROUTES,
+        *operations_routes.ROUTES,
     ]
 )

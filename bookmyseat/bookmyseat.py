@@ -15,6 +15,7 @@ from bookmyseat import (
 from bookmyseat.api import api
 from bookmyseat.edge_limits import EdgeLimits, with_edge_limits
 from bookmyseat.live_seats import broadcast_forever
+from bookmyseat.log_format import configure_logging
 from bookmyseat.pages.accessibility import accessibility_page
 from bookmyseat.pages.admin import (
     audit_page,
@@ -59,6 +60,7 @@ from bookmyseat.state.two_factor import TwoFactorState
 from bookmyseat.tasks import (
     offer_to_waitlists,
     relay_seat_changes,
+    report_open_sockets,
     send_outbox,
     stripe_housekeeping,
     sweep_lapsed_holds,
@@ -126,7 +128,9 @@ def routes(demo_payments: bool) -> list[tuple]:
 # Reflex 0.10.1 can leave a tab's state lock held after a full page load (see the module).
 reflex_lock_fix.install()
 
-# BOOKMYSEAT_ENV=production stops here, listing what is unsafe (every worker checks).
+# BOOKMYSEAT_ENV=production logs JSON lines, and stops here listing what is unsafe (every
+# worker checks).
+configure_logging(get_settings())
 refuse_if_unsafe(get_settings())
 
 app = rx.App(
@@ -148,5 +152,6 @@ app.register_lifespan_task(relay_seat_changes)
 app.register_lifespan_task(broadcast_forever)
 app.register_lifespan_task(send_outbox)
 app.register_lifespan_task(offer_to_waitlists)
+app.register_lifespan_task(report_open_sockets)
 if not get_settings().demo_payments:
     app.register_lifespan_task(stripe_housekeeping)

@@ -117,12 +117,21 @@ async def _read_capped(receive: Receive, cap: int) -> list[Message]:
             return messages
 
 
+_GUARDS: list[_SocketGuard] = []  # this worker's (one per app), for `open_sockets`
+
+
+def open_sockets() -> int:
+    """This worker's open websockets (reported to /metrics by tasks.report_open_sockets)."""
+    return sum(sum(guard.open_per_address.values()) for guard in _GUARDS)
+
+
 class _SocketGuard:
     """Counts a worker's open sockets per address and closes sockets that never join."""
 
     def __init__(self, limits: EdgeLimits) -> None:
         self.limits = limits
         self.open_per_address: Counter[str] = Counter()
+        _GUARDS.append(self)
 
     async def __call__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         address = client_address(scope, self.limits.trusted_proxy_hops)

@@ -1,14 +1,17 @@
-"""Command line: `python -m bookmyseat.manage check | migrate | demo-data | sweep`."""
+"""Command line: `python -m bookmyseat.manage check | migrate | demo-data | sweep | backup FILE |
+restore FILE`."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from bookmyseat import migrations, production
 from bookmyseat.services.booking.holds import expire_lapsed_holds
 from bookmyseat.services.demo.data import load_demo_data
+from bookmyseat.services.operations.backup import BackupError, backup, restore
 from bookmyseat.settings import SettingsError, effective, get_settings
 
 
@@ -34,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--days", type=int, default=7)
     demo.add_argument("--history-days", type=int, default=60, help="days of past sales (0: none)")
     sub.add_parser("sweep", help="expire lapsed seat holds once")
+    save = sub.add_parser("backup", help="back the database up to FILE, while the site runs")
+    save.add_argument("file", type=Path)
+    load = sub.add_parser("restore", help="replace the database with the backup in FILE")
+    load.add_argument("file", type=Path)
+    load.add_argument("--yes", action="store_true", help="do not ask (the site is stopped)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     try:
@@ -56,6 +64,27 @@ def main(argv: list[str] | None = None) -> int:
         print("Demo data ready: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     elif args.command == "sweep":
         print(f"Expired {expire_lapsed_holds()} lapsed holds.")
+    elif args.command in ("backup", "restore"):
+        return backup_or_restore(args.command, args.file, confirmed=getattr(args, "yes", False))
+    return 0
+
+
+def backup_or_restore(command: str, file: Path, *, confirmed: bool) -> int:
+    url = get_settings().database_url
+    try:
+        if command == "backup":
+            print(f"Backed up to {backup(url, file)}.")
+            return 0
+        if not confirmed:
+            answer = input(f"Replace every row of the database with {file}? Type yes: ")
+            if answer.strip().lower() != "yes":
+                print("Nothing was restored.")
+                return 1
+        restore(url, file)
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"Restored from {file}.")
     return 0
 
 

@@ -24,7 +24,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEZONE = "Asia/Kolkata"  # the site's, and a new cinema's unless staff say otherwise
 DEV_SECRET_KEY = "dev-only-not-secret-change-me"
 MIN_SECRET_KEY_BYTES = 32
-SECRETS = ("secret_key", "stripe_secret_key", "stripe_webhook_secret", "smtp_password")
+SECRETS = (
+    "secret_key",
+    "stripe_secret_key",
+    "stripe_webhook_secret",
+    "smtp_password",
+    "metrics_token",
+)
 
 
 def default_database_url() -> str:
@@ -110,6 +116,10 @@ class Settings(BaseSettings):
     public_url: str = Field(
         "http://localhost:3000", validation_alias=_env("BOOKMYSEAT_PUBLIC_URL"),
         description="the site's address, for links in emails and Stripe's return",
+    )  # fmt: skip
+    metrics_token: str = Field(
+        "", validation_alias=_env("BOOKMYSEAT_METRICS_TOKEN"),
+        description="a bearer token /metrics asks for (without it, only this machine may ask)",
     )  # fmt: skip
     stripe_secret_key: str = Field("", validation_alias=_env("STRIPE_SECRET_KEY"))
     stripe_webhook_secret: str = Field("", validation_alias=_env("STRIPE_WEBHOOK_SECRET"))

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bookmyseat.edge_limits import open_sockets
 from bookmyseat.services.booking.holds import expire_lapsed_holds
 from bookmyseat.services.booking.seat_events import relay_from_redis
 from bookmyseat.services.mail.outbox import deliver_due
 from bookmyseat.services.offers.waitlist_offers import offer_freed_seats
+from bookmyseat.services.operations.metrics import OPEN_SOCKETS
+from bookmyseat.services.operations.shared_figures import report
 from bookmyseat.services.payments.refunds import send_pending_refunds
 from bookmyseat.services.payments.stripe_sessions import expire_lapsed_sessions
 from bookmyseat.settings import get_settings
@@ -80,3 +83,17 @@ async def stripe_housekeeping() -> None:
             except Exception:  # Stripe or the database may be away; next round
                 log.exception("Stripe housekeeping (%s) failed", job.__name__)
         await asyncio.sleep(STRIPE_HOUSEKEEPING_EVERY_SECONDS)
+
+
+REPORT_SOCKETS_EVERY_SECONDS = 10
+
+
+async def report_open_sockets() -> None:
+    """Tell /metrics how many websockets this worker has open (shared through Redis)."""
+    while True:
+        try:
+            count = open_sockets()
+            await asyncio.to_thread(report, OPEN_SOCKETS, count, get_settings().redis_url)
+        except Exception:  # Redis away: the next report puts it right
+            log.exception("Reporting open websockets failed")
+        await asyncio.sleep(REPORT_SOCKETS_EVERY_SECONDS)

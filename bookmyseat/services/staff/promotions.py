@@ -18,7 +18,7 @@ from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.rules import claim_is_live_sql
 from bookmyseat.services.catalog.local_time import instant_of, local_text
 from bookmyseat.services.clock import resolve_now
-from bookmyseat.services.money import format_money
+from bookmyseat.services.money import format_money, format_number
 from bookmyseat.services.offers.promo_codes import describe, normalised
 from bookmyseat.services.staff import audit
 from bookmyseat.services.staff.access import actor_of, require_staff
@@ -78,7 +78,7 @@ def _whole_number(text: str, label: str) -> int:
     if value <= 0:
         raise ManagementError(f"{label}: give a number above zero.")
     if value > MOST_USES:
-        raise ManagementError(f"{label}: at most {MOST_USES:,}.")
+        raise ManagementError(f"{label}: at most {format_number(MOST_USES)}.")
     return value
 
 

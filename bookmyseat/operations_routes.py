@@ -1,0 +1,56 @@
+"""`/healthz` for the proxy's health checks and `/metrics` for Prometheus.
+
+/healthz answers 200 when this server's database (and Redis, when configured) answer, else 503,
+with what is down; it says nothing else. /metrics gives business figures, so it answers only a
+request with `Authorization: Bearer <BOOKMYSEAT_METRICS_TOKEN>`, or, without a token set, one
+from this machine (Prometheus beside the app, or through an SSH tunnel); others get 404."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bookmyseat.services.operations.health import check_health
+from bookmyseat.services.operations.metrics import metrics_text
+from bookmyseat.settings import get_settings
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+async def healthz(_request: Request) -> JSONResponse:
+    health = await asyncio.to_thread(check_health, get_settings().redis_url)
+    return JSONResponse(
+        {"database": health.database, "redis": health.redis},
+        status_code=200 if health.ok else 503,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def may_read_metrics(request: Request, token: str) -> bool:
+    if token:
+        given = request.headers.get("authorization", "")
+        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+    forwarded = request.headers.get("x-forwarded-for")  # through the proxy: not this machine
+    return forwarded is None and request.client is not None and request.client.host in LOOPBACK
+
+
+async def metrics(request: Request) -> Response:
+    settings = get_settings()
+    if not may_read_metrics(request, settings.metrics_token):
+        return PlainTextResponse("Not Found", status_code=404)
+    try:
+        body = await asyncio.to_thread(metrics_text, settings.redis_url)
+    except Exception:  # the database or Redis away: the scrape fails, loudly and briefly
+        return PlainTextResponse("The figures cannot be read now.", status_code=503)
+    return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
+ROUTES = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+]

@@ -1,0 +1,1 @@
+"""What operators need: health for the proxy, figures for Prometheus, backups."""

@@ -1,0 +1,191 @@
+"""What operators rely on: /healthz for the proxy, /metrics for Prometheus (exact figures from
+the database, hold outcomes and open sockets shared through Redis), JSON logs in production,
+and a backup that restores to exactly what was backed up, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import uuid
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine, text
+from starlette.testclient import TestClient
+
+from bookmyseat import api, operations_routes
+from bookmyseat.log_format import configure_logging
+from bookmyseat.services.accounts import login_sessions
+from bookmyseat.services.booking import holds
+from bookmyseat.services.booking.cancellation import cancel_booking
+from bookmyseat.services.operations import backup as backups
+from bookmyseat.services.operations import health, metrics, shared_figures
+from bookmyseat.settings import with_changes
+from tests.conftest import World
+from tests.databases import require_redis
+
+
+@pytest.fixture
+def figures(monkeypatch) -> str:
+    """Shared figures under keys of this test's own, in the tests' Redis."""
+    url = require_redis()
+    monkeypatch.setattr(shared_figures, "PREFIX", f"bms:test:{uuid.uuid4().hex}:")
+    return url
+
+
+def scrape(body: bytes) -> dict[tuple[str, tuple], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(body.decode())
+        for sample in family.samples
+    }
+
+
+# --- /healthz ---------------------------------------------------------------------------------
+
+
+def test_health_says_what_answers(world: World, figures: str) -> None:
+    assert health.check_health(figures, world.engine) == health.Health("ok", "ok")
+    assert health.check_health("", world.engine).redis == "not used"
+    nowhere = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    down = health.check_health("redis://127.0.0.1:1/0", nowhere)
+    assert down == health.Health("down", "down") and not down.ok
+
+
+def test_the_healthz_route_answers_200_or_503(world: World, monkeypatch) -> None:
+    client = TestClient(api.api)
+    monkeypatch.setattr(operations_routes, "check_health",
+                        lambda url: health.check_health("", world.engine))  # fmt: skip
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.json() == {"database": "ok", "redis": "not used"}
+    nowhere = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    monkeypatch.setattr(operations_routes, "check_health",
+                        lambda url: health.check_health("", nowhere))  # fmt: skip
+    answer = client.get("/healthz")
+    assert answer.status_code == 503 and answer.json()["database"] == "down"
+
+
+# --- /metrics ---------------------------------------------------------------------------------
+
+
+def test_metrics_give_the_databases_figures_and_the_shared_counts(world: World, figures) -> None:
+    paid = world.hold(world.alice, "C1", "C2")
+    world.pay(paid)
+    world.hold(world.bob, "A1")  # held, unpaid
+    cancel_booking(paid.reference, engine=world.engine)
+    shared_figures.count(metrics.HOLD_REQUESTS, "held", figures, 3)
+    shared_figures.count(metrics.HOLD_REQUESTS, "seat_unavailable", figures)
+    shared_figures.report(metrics.OPEN_SOCKETS, 4, figures, worker="a")
+    shared_figures.report(metrics.OPEN_SOCKETS, 5, figures, worker="b")
+    shared_figures.report(metrics.OPEN_SOCKETS, 100, figures, worker="gone")
+    shared_figures._client(figures).hset(shared_figures.PREFIX + metrics.OPEN_SOCKETS, "gone",
+                                         "100:1.0")  # fmt: skip  # reported long ago
+    found = scrape(metrics.metrics_text(figures, engine=world.engine))
+    assert found[("bookmyseat_bookings", (("status", "cancelled"),))] == 1
+    assert found[("bookmyseat_bookings", (("status", "held"),))] == 1
+    assert found[("bookmyseat_holds_open", ())] == 1
+    assert found[("bookmyseat_payments", (("provider", "demo"), ("status", "refund_pending")))] == 1
+    assert found[("bookmyseat_outbox_messages", (("status", "pending"),))] == 2  # ticket, notice
+    assert found[("bookmyseat_outbox_oldest_unsent_seconds", ())] >= 0
+    assert found[("bookmyseat_hold_requests_total", (("outcome", "held"),))] == 3
+    assert found[("bookmyseat_hold_requests_total", (("outcome", "seat_unavailable"),))] == 1
+    assert found[("bookmyseat_open_websockets", ())] == 9  # the stale worker is left out
+
+
+def test_hold_requests_are_counted_by_outcome_through_the_route(
+    world: World, settings, figures, monkeypatch
+) -> None:
+    monkeypatch.setattr(api, "get_settings", lambda: with_changes(settings, redis_url=figures))
+    monkeypatch.setattr(
+        api, "hold_seats_signed_in",
+        lambda token, showtime_id, seat_ids: holds.hold_seats_signed_in(
+            token, showtime_id, seat_ids, settings=settings, engine=world.engine),
+    )  # fmt: skip
+    client = TestClient(api.api)
+    token = login_sessions.start_session(world.alice, engine=world.engine)
+    client.cookies.set(api.SESSION_COOKIE, token)
+    path = f"/api/showtimes/{world.showtime_id}/holds"
+    assert client.post(path, json={"seat_ids": world.ids("C1", "C2")}).status_code == 201
+    other = login_sessions.start_session(world.bob, engine=world.engine)
+    client.cookies.set(api.SESSION_COOKIE, other)
+    assert client.post(path, json={"seat_ids": world.ids("C1", "C2")}).status_code == 409
+    counted = shared_figures.counts(metrics.HOLD_REQUESTS, figures)
+    assert counted == {"held": 1, "seat_unavailable": 1}
+
+
+def test_metrics_answer_this_machine_or_the_token_only(world: World, settings, monkeypatch) -> None:
+    monkeypatch.setattr(operations_routes, "metrics_text",
+                        lambda url: metrics.metrics_text("", engine=world.engine))  # fmt: skip
+    monkeypatch.setattr(operations_routes, "get_settings", lambda: settings)
+    here = TestClient(api.api, client=("127.0.0.1", 5000))
+    assert here.get("/metrics").status_code == 200
+    assert b"bookmyseat_holds_open" in here.get("/metrics").content
+    proxied = here.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert proxied.status_code == 404  # through the proxy: someone on the internet
+    assert TestClient(api.api, client=("203.0.113.9", 5000)).get("/metrics").status_code == 404
+    token = "m" * 40
+    monkeypatch.setattr(operations_routes, "get_settings",
+                        lambda: with_changes(settings, metrics_token=token))  # fmt: skip
+    far = TestClient(api.api, client=("203.0.113.9", 5000))
+    assert far.get("/metrics").status_code == 404
+    assert far.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 404
+    assert far.get("/metrics", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+# --- logs -------------------------------------------------------------------------------------
+
+
+def test_production_logs_are_json_lines_and_development_logs_are_not(settings) -> None:
+    root = logging.getLogger()
+    kept = (list(root.handlers), root.level)
+    try:
+        assert configure_logging(with_changes(settings, environment="development")) is False
+        out = io.StringIO()
+        assert configure_logging(with_changes(settings, environment="production"), out)
+        assert configure_logging(with_changes(settings, environment="production"), out)  # once
+        logging.getLogger("bookmyseat.test").warning("Refund %s failed", "re_1")
+        [line] = out.getvalue().splitlines()
+        record = json.loads(line)
+        assert record["level"] == "WARNING" and record["logger"] == "bookmyseat.test"
+        assert record["message"] == "Refund re_1 failed" and "time" in record
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in kept[0]:
+            root.addHandler(handler)
+        root.setLevel(kept[1])
+
+
+# --- backup and restore -----------------------------------------------------------------------
+
+
+def test_a_backup_restores_exactly_what_was_backed_up(world: World, tmp_path) -> None:
+    url = world.engine.url.render_as_string(hide_password=False)
+    kept = world.hold(world.alice, "C1")
+    world.pay(kept)
+    target = backups.backup(url, tmp_path / "before.backup")
+    with pytest.raises(backups.BackupError, match="exists already"):
+        backups.backup(url, target)
+    world.hold(world.bob, "A1", "A2")  # made after the backup: gone after the restore
+    cancel_booking(kept.reference, engine=world.engine)
+    world.engine.dispose()  # the restore replaces the database under any open connection
+    backups.restore(url, target)
+    world.engine.dispose()
+    with world.engine.connect() as conn:
+        rows = conn.execute(text("SELECT reference, status FROM booking")).all()
+    assert rows == [(kept.reference, "paid")]
+
+
+def test_a_restore_of_something_else_is_refused_and_changes_nothing(world: World, tmp_path):
+    url = world.engine.url.render_as_string(hide_password=False)
+    world.pay(world.hold(world.alice, "C1"))
+    junk = tmp_path / "junk.backup"
+    junk.write_bytes(b"this is not a backup" * 100)
+    with pytest.raises(backups.BackupError):
+        backups.restore(url, junk)
+    with pytest.raises(backups.BackupError, match="no backup"):
+        backups.restore(url, tmp_path / "missing.backup")
+    world.engine.dispose()
+    with world.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM booking")).scalar_one() == 1
