@@ -13,6 +13,7 @@ AXE_VERSION := 4.14.1
 # bun for Reflex's frontend build; axe-core for the browser tests' accessibility checks.
 TOOLS_STAMP := $(TOOLS)/.installed-bun-$(BUN_VERSION)-axe-$(AXE_VERSION)
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
@@ -20,7 +21,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install chromium migrate demo-data bench lint format clean
+.PHONY: run test install chromium nginx prod-local prod-local-stop migrate demo-data bench lint format clean
 
 $(VENV)/.installed: requirements.txt
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
@@ -42,6 +43,19 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y -qq chromium
 
 chromium: $(CHROMIUM)
+
+$(NGINX):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq nginx-light
+
+nginx: $(NGINX)
+
+# The production topology here: nginx on :8080 in front of two app servers (deploy/README.md).
+prod-local: install nginx
+	$(PY) deploy/prod_local.py start
+
+prod-local-stop:
+	$(PY) deploy/prod_local.py stop
 
 migrate: install
 	$(PY) -m bookmyseat.manage migrate

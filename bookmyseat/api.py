@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bookmyseat import operations_routes, ticket_files
@@ -20,11 +20,12 @@ from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.best_available import suggestions
 from bookmyseat.services.booking.holds import hold_seats_signed_in
 from bookmyseat.services.booking.seat_plan import CACHE_SECONDS, seat_plan
+from bookmyseat.services.catalog import poster_store
 from bookmyseat.services.money import format_money
 from bookmyseat.services.operations import shared_figures
 from bookmyseat.services.operations.metrics import HOLD_REQUESTS
 from bookmyseat.services.payments.stripe_webhook import handle_webhook
-from bookmyseat.settings import UPLOADED_POSTERS, get_settings
+from bookmyseat.settings import get_settings
 
 log = logging.getLogger("bookmyseat.api")
 
@@ -41,10 +42,17 @@ async def stripe_webhook(request: Request) -> PlainTextResponse:
 async def poster(request: Request) -> Response:
     """Posters uploaded in the admin area (the build's assets are fixed at build time)."""
     name = request.path_params["name"]
-    path = UPLOADED_POSTERS / name
-    if not POSTER_NAME.match(name) or not path.is_file():
+    if not POSTER_NAME.match(name):
         return PlainTextResponse("no such poster", status_code=404)
-    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+    folder = poster_store.posters_folder(get_settings())
+    data = await asyncio.to_thread(poster_store.read, folder, name)
+    if data is None:
+        return PlainTextResponse("no such poster", status_code=404)
+    return Response(
+        data,
+        media_type=poster_store.content_type(name),
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 async def showtime_seat_plan(request: Request) -> Response:

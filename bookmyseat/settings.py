@@ -153,6 +153,10 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "data", validation_alias=_env("BOOKMYSEAT_UPLOAD_DIR"),
         description="where uploaded posters are kept (under posters/)",
     )  # fmt: skip
+    poster_storage: Literal["folder", "database"] = Field(
+        "folder", validation_alias=_env("BOOKMYSEAT_POSTER_STORAGE"),
+        description="folder (one machine) or database (several app servers) for uploaded posters",
+    )  # fmt: skip
     staff_two_factor: bool = Field(
         False, validation_alias=_env("BOOKMYSEAT_STAFF_TWO_FACTOR"),
         description="admins and auditors must use two-factor sign-in (always so in production)",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import Cinema, Role, Screen, Seat, Showtime
 from bookmyseat.services.accounts.users import Account
+from bookmyseat.services.catalog import poster_store
 from bookmyseat.services.staff import audit, scheduling
 from bookmyseat.services.staff import catalog_management as management
 from bookmyseat.services.staff.access import AccessDenied
@@ -171,12 +172,41 @@ def test_a_poster_upload_is_checked_stored_and_served(
     assert len(list(tmp_path.iterdir())) == 1
     assert audit.entries(action="poster_uploaded", engine=world.engine)[1] == 1
 
-    monkeypatch.setattr(api, "UPLOADED_POSTERS", tmp_path)
+    monkeypatch.setattr(poster_store, "UPLOADED_POSTERS", tmp_path)
     client = TestClient(api.api)
     served = client.get(url)
     assert served.status_code == 200 and served.content == PNG
+    assert served.headers["content-type"] == "image/png"
     assert client.get("/api/posters/..%2F..%2Fetc%2Fpasswd").status_code == 404
     assert client.get("/api/posters/missing.png").status_code == 404
+
+
+def test_posters_kept_in_the_database_are_served_by_any_app_server(
+    world: World, boss: Account, settings, monkeypatch
+) -> None:
+    """BOOKMYSEAT_POSTER_STORAGE=database: the upload and the movie's pointer are written in one
+    transaction, and the route reads the bytes from the database, not a local folder."""
+    from starlette.testclient import TestClient
+
+    from bookmyseat import api
+    from bookmyseat.settings import with_changes
+
+    with read_session(world.engine) as session:
+        movie_id = session.execute(select(Showtime.movie_id)).scalars().first()
+    in_database = with_changes(settings, poster_storage="database")
+    folder = poster_store.posters_folder(in_database)
+    assert folder is None
+    url = management.store_poster(boss, movie_id, PNG, folder, engine=world.engine)
+    name = url.rsplit("/", 1)[-1]
+    assert poster_store.read(None, name, engine=world.engine) == PNG
+    monkeypatch.setattr(api, "get_settings", lambda: in_database)
+    real_read = poster_store.read
+    monkeypatch.setattr(
+        poster_store, "read", lambda folder, name: real_read(folder, name, engine=world.engine)
+    )
+    served = TestClient(api.api).get(url)
+    assert served.status_code == 200 and served.content == PNG
+    assert TestClient(api.api).get("/api/posters/test-movie-000000000000.png").status_code == 404
 
 
 def test_cinemas_are_checked_and_audited(world: World, boss: Account) -> None:

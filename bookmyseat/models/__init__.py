@@ -2,9 +2,11 @@
 so a table defined in any of its modules is seen by `makemigrations`)."""
 
 from bookmyseat.models import core as _core
+from bookmyseat.models import files as _files
 from bookmyseat.models import offers as _offers
 from bookmyseat.models import pricing as _pricing
 from bookmyseat.models.core import *  # noqa: F403
+from bookmyseat.models.files import *  # noqa: F403
 from bookmyseat.models.offers import *  # noqa: F403
 from bookmyseat.models.pricing import *  # noqa: F403
 
@@ -34,4 +36,5 @@ ALL_TABLES = (
     _core.SalesMovieDay,
     _core.SalesShowtime,
     _offers.WaitlistEntry,
+    _files.PosterFile,
 )

@@ -11,11 +11,12 @@ import reflex as rx
 from bookmyseat.models import SeatCategory
 from bookmyseat.services.catalog import posters
 from bookmyseat.services.catalog.layouts import LayoutError, layout_json, parse_layout
+from bookmyseat.services.catalog.poster_store import posters_folder
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.staff import catalog_management as management
 from bookmyseat.services.staff import layout_editing, scheduling
 from bookmyseat.services.staff.catalog_management import ManagementError, MovieFields
-from bookmyseat.settings import UPLOADED_POSTERS
+from bookmyseat.settings import get_settings
 from bookmyseat.state.admin import AdminState
 
 SEAT_CATEGORIES = [str(c) for c in SeatCategory]
@@ -141,7 +142,8 @@ class CatalogState(AdminState):
         yield
         data = await files[0].read(posters.UPLOAD_MAX_BYTES + 1)
         try:
-            await self._run(management.store_poster, movie, data, UPLOADED_POSTERS)
+            folder = posters_folder(get_settings())
+            await self._run(management.store_poster, movie, data, folder)
         except CustomerError as exc:
             self.uploading = False
             yield rx.toast.error(exc.message)

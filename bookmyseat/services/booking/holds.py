@@ -19,13 +19,13 @@ from bookmyseat.models import (
     BookingSeat,
     BookingStatus,
     Seat,
-    SeatClaim,
     Showtime,
     ShowtimePrice,
     User,
 )
 from bookmyseat.services.accounts.login_sessions import lock_signed_in_user
 from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.bookable import CLAIMED, NOW, SHOW_SEATS, places_of
 from bookmyseat.services.booking.records import (
     BookingView,
     TicketLine,
@@ -45,7 +45,7 @@ from bookmyseat.services.booking.rules import (
     hold_lapsed_sql,
 )
 from bookmyseat.services.booking.seat_events import mark_changed
-from bookmyseat.services.booking.seat_gaps import Place, stranded_seat
+from bookmyseat.services.booking.seat_gaps import stranded_seat
 from bookmyseat.services.clock import resolve_now
 from bookmyseat.settings import Settings, get_settings
 
@@ -59,19 +59,8 @@ _USERS_LIVE_HOLDS = select(Booking.id).where(
 # The customer's row, locked: one customer's holds queue (on PostgreSQL; SQLite's write
 # transactions already do), so two tabs cannot both slip under the limits.
 _LOCK_USER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
-_NOW = bindparam("now", type_=Booking.__table__.c.hold_expires_at.type)
-# Whether a wanted seat is claimed already by a booking that has not lapsed: most refusals of
-# an on-sale are seen here, before anything is written (the unique index still decides races).
-_CLAIMED = (
-    select(SeatClaim.id)
-    .join(Booking, Booking.id == SeatClaim.booking_id)
-    .where(
-        SeatClaim.showtime_id == Showtime.id,
-        SeatClaim.seat_id == Seat.id,
-        ~hold_lapsed_sql(_NOW),
-    )
-    .exists()
-)
+_NOW = NOW
+_CLAIMED = CLAIMED  # a wanted seat claimed already: most refusals of an on-sale are seen here
 # The showtime, the user's existence, and each wanted seat of its screen with its price.
 _HOLD_CHECK = (
     select(
@@ -109,26 +98,7 @@ _HOLD_CHECK = (
 )
 # Every seat of the rows of the wanted seats, and whether it can be bought now: what the gap
 # rule judges (a seat nobody can buy, taken or blocked or not on sale, bounds a run of free seats).
-_ROW_SEATS = (
-    select(
-        Seat.id,
-        Seat.label,
-        Seat.grid_row,
-        Seat.grid_col,
-        Seat.is_wheelchair,
-        (Seat.is_blocked | _CLAIMED | ShowtimePrice.price_paise.is_(None)).label("taken"),
-    )
-    .select_from(Showtime)
-    .join(Seat, Seat.screen_id == Showtime.screen_id)
-    .outerjoin(
-        ShowtimePrice,
-        and_(ShowtimePrice.showtime_id == Showtime.id, ShowtimePrice.category == Seat.category),
-    )
-    .where(
-        Showtime.id == bindparam("showtime_id"),
-        Seat.grid_row.in_(bindparam("grid_rows", expanding=True)),
-    )
-)
+_ROW_SEATS = SHOW_SEATS.where(Seat.grid_row.in_(bindparam("grid_rows", expanding=True)))
 _BOOKINGS = Booking.__table__
 _LINES = BookingSeat.__table__
 _INSERT_BOOKING = insert(_BOOKINGS).returning(_BOOKINGS.c.id)
@@ -321,8 +291,8 @@ def _refuse_stranding(
     rows = session.execute(
         _ROW_SEATS, {"showtime_id": showtime_id, "grid_rows": sorted(grid_rows), "now": now}
     ).all()
-    places = [Place(r.id, r.label, r.grid_row, r.grid_col, r.is_wheelchair) for r in rows]
-    alone = stranded_seat(places, {r.id for r in rows if r.taken}, set(wanted))
+    places, taken = places_of(rows)
+    alone = stranded_seat(places, taken, set(wanted))
     if alone is not None:
         raise errors.LeavesSeatAlone(alone.label, alone.id)
 

@@ -38,12 +38,9 @@ def check_upload(data: bytes) -> str:
     return kind
 
 
-def save_upload(folder: Path, slug: str, kind: str, data: bytes) -> str:
-    """Write a checked upload under a name nobody can guess; the URL it is served at."""
-    name = f"{slug}-{secrets.token_hex(6)}.{kind}"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    return UPLOAD_URL + name
+def upload_name(slug: str, kind: str) -> str:
+    """A checked upload's name, which nobody can guess (its URL is UPLOAD_URL + name)."""
+    return f"{slug}-{secrets.token_hex(6)}.{kind}"
 
 
 PALETTES = [

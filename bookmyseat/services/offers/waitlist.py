@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -26,19 +26,16 @@ from bookmyseat.db import insert_ignoring_conflicts, is_row_id, read_session, wr
 from bookmyseat.models import (
     Booking,
     BookingStatus,
-    Seat,
-    SeatClaim,
     Showtime,
-    ShowtimePrice,
     User,
     WaitlistEntry,
     WaitlistStatus,
 )
 from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.bookable import bookable_places
 from bookmyseat.services.booking.records import end_booking
-from bookmyseat.services.booking.rules import UNPAID_LIVE, hold_lapsed_sql
+from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.booking.seat_gaps import Place
-from bookmyseat.services.catalog.layouts import REMOVED_ROW
 from bookmyseat.services.clock import resolve_now
 from bookmyseat.settings import Settings, get_settings
 
@@ -95,41 +92,8 @@ class WaitlistPlace:
 
 
 def seat_places(session: Session, showtime_id: int, now: datetime) -> tuple[list[Place], set[int]]:
-    """Every seat of the show's map (`Place`s) and the ids of those nobody can buy now: blocked,
-    not on sale, or claimed by a booking whose hold has not lapsed (a lapsed hold's seats are
-    free, as the hold engine treats them). Read in the caller's transaction."""
-    claimed = (
-        select(SeatClaim.id)
-        .join(Booking, Booking.id == SeatClaim.booking_id)
-        .where(
-            SeatClaim.showtime_id == Showtime.id,
-            SeatClaim.seat_id == Seat.id,
-            ~hold_lapsed_sql(now),
-        )
-        .exists()
-    )
-    rows = session.execute(
-        select(
-            Seat.id,
-            Seat.label,
-            Seat.grid_row,
-            Seat.grid_col,
-            Seat.is_wheelchair,
-            Seat.category,
-            (Seat.is_blocked | claimed | ShowtimePrice.price_paise.is_(None)).label("taken"),
-        )
-        .select_from(Showtime)
-        .join(Seat, Seat.screen_id == Showtime.screen_id)
-        .outerjoin(
-            ShowtimePrice,
-            and_(ShowtimePrice.showtime_id == Showtime.id, ShowtimePrice.category == Seat.category),
-        )
-        .where(Showtime.id == showtime_id, Seat.grid_row != REMOVED_ROW)
-    ).all()
-    places = [
-        Place(r.id, r.label, r.grid_row, r.grid_col, r.is_wheelchair, r.category) for r in rows
-    ]
-    return places, {r.id for r in rows if r.taken}
+    """Every seat of the show and those nobody can buy now, as the hold engine judges them."""
+    return bookable_places(session, showtime_id, now)
 
 
 def _open_show(session: Session, showtime_id: int, now: datetime) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bookmyseat.db import is_row_id, read_session, write_session
 from bookmyseat.models import Cinema, Movie, Screen
 from bookmyseat.services.accounts.users import Account
-from bookmyseat.services.catalog import posters
+from bookmyseat.services.catalog import poster_store, posters
 from bookmyseat.services.catalog.trailers import youtube_video_id
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.staff import audit
@@ -187,11 +187,12 @@ def store_poster(
     account: Account | None,
     movie_id: int,
     data: bytes,
-    folder: Path,
+    folder: Path | None,
     *,
     engine: Engine | None = None,
 ) -> str:
-    """Save an uploaded poster (checked by `catalog.posters`) and point the movie at it; its URL."""
+    """Save an uploaded poster (checked by `catalog.posters`) in `folder`, or in the database
+    (None), and point the movie at it, in one transaction; its URL."""
     admin = require_staff(account, "a movie poster", write=True, engine=engine)
     try:
         kind = posters.check_upload(data)
@@ -200,7 +201,9 @@ def store_poster(
     with write_session(engine) as session:
         movie = existing_row(session, Movie, movie_id, "That movie does not exist.")
         before = {"poster_path": movie.poster_path}
-        movie.poster_path = posters.save_upload(folder, movie.slug, kind, data)
+        name = posters.upload_name(movie.slug, kind)
+        poster_store.keep(session, folder, name, data)
+        movie.poster_path = posters.UPLOAD_URL + name
         audit.add_entry(
             session,
             actor_of(admin),
