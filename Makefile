@@ -67,7 +67,7 @@ run: demo-data
 	$(VENV)/bin/reflex run --env prod
 
 # Service and integration tests first, then the browser tests in a pytest process of their own.
-test: install chromium
+test: install chromium nginx
 	$(PY) -m pytest -m "not e2e" -n 2 tests
 	$(PY) -m pytest -m e2e tests/e2e
 

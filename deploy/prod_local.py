@@ -6,7 +6,8 @@ process group, port and workers), all sharing PostgreSQL, Redis and the posters 
     python deploy/prod_local.py stop
 
 Starting stops what an earlier start left running (by the process ids it wrote), so it is safe
-to run twice. Everything it writes is under .run/prod-local/ (logs, pids, nginx.conf).
+to run twice. Everything it writes is under .run/prod-local/ (logs, pids, nginx.conf). The
+browser tests of the topology (tests/topology/) start one of their own with `Topology`.
 """
 
 from __future__ import annotations
@@ -20,22 +21,43 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN = ROOT / ".run" / "prod-local"
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
-DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/bookmyseat_local"
-REDIS = "redis://127.0.0.1:6379/5"  # a database number of its own
 NGINX = "/usr/sbin/nginx"
 
 
-def environment(listen: int) -> dict[str, str]:
-    public = f"http://localhost:{listen}"
+@dataclass(frozen=True)
+class Topology:
+    servers: int = 2
+    listen: int = 8080
+    first_port: int = 8001
+    database: str = "postgresql+psycopg://postgres@127.0.0.1:5432/bookmyseat_local"
+    redis: str = "redis://127.0.0.1:6379/5"  # a database number of its own
+    run_dir: Path = ROOT / ".run" / "prod-local"
+    history_days: int = 60  # of demo sales
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.first_port + i for i in range(self.servers)]
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.listen}"
+
+    def pid_of(self, port: int) -> int:
+        """The process group of the app server on `port`."""
+        return int((self.run_dir / f"app-{port}.pid").read_text())
+
+
+def environment(topology: Topology) -> dict[str, str]:
+    public = topology.url
     return {
         **os.environ,
-        "BOOKMYSEAT_DB_URL": DATABASE,
-        "REFLEX_REDIS_URL": REDIS,
+        "BOOKMYSEAT_DB_URL": topology.database,
+        "REFLEX_REDIS_URL": topology.redis,
         "BOOKMYSEAT_POSTER_STORAGE": "database",
         "BOOKMYSEAT_TRUSTED_PROXY_HOPS": "1",
         "BOOKMYSEAT_PUBLIC_URL": public,
@@ -53,7 +75,7 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_healthy(port: int, seconds: float, what: str) -> None:
+def wait_healthy(port: int, seconds: float, what: str, run_dir: Path) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -63,88 +85,104 @@ def wait_healthy(port: int, seconds: float, what: str) -> None:
         except OSError:
             pass
         time.sleep(1)
-    raise SystemExit(f"{what} on port {port} is not healthy after {seconds:.0f} s; see {RUN}.")
+    raise SystemExit(f"{what} on port {port} is not healthy after {seconds:.0f} s; see {run_dir}.")
 
 
-def create_database() -> None:
+def create_database(url: str) -> None:
     from sqlalchemy import create_engine, text
 
-    admin = create_engine(DATABASE.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        name = DATABASE.rsplit("/", 1)[1]
+        name = url.rsplit("/", 1)[1]
         if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
             return
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
 
 
-def run(command: list[str], env: dict[str, str], log: str) -> None:
-    with open(RUN / log, "a") as out:
+def run(command: list[str], env: dict[str, str], log: Path) -> None:
+    with open(log, "a") as out:
         done = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command[2:5])} failed; see {RUN / log}.")
+        raise SystemExit(f"{' '.join(command[2:5])} failed; see {log}.")
 
 
-def start_server(port: int, env: dict[str, str]) -> None:
-    log = open(RUN / f"app-{port}.log", "a")  # noqa: SIM115 - the server keeps it open
+def start_server(port: int, env: dict[str, str], run_dir: Path) -> None:
+    log = open(run_dir / f"app-{port}.log", "a")  # noqa: SIM115 - the server keeps it open
     server = subprocess.Popen(
         [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only",
          "--backend-port", str(port), "--loglevel", "info"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-    (RUN / f"app-{port}.pid").write_text(str(server.pid))
+    (run_dir / f"app-{port}.pid").write_text(str(server.pid))
 
 
-def nginx_config(listen: int, ports: list[int]) -> Path:
+def nginx_config(topology: Topology) -> Path:
     upstreams = "\n".join(
-        f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in ports
+        f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in topology.ports
     )
     text = (
         TEMPLATE.read_text()
-        .replace("@LISTEN@", str(listen))
+        .replace("@LISTEN@", str(topology.listen))
         .replace("@UPSTREAMS@", upstreams)
-        .replace("@RUN_DIR@", str(RUN))
+        .replace("@RUN_DIR@", str(topology.run_dir))
         .replace("@STATIC@", str(ROOT / ".web" / "build" / "client"))
     )
-    path = RUN / "nginx.conf"
+    path = topology.run_dir / "nginx.conf"
     path.write_text(text)
     return path
 
 
-def start(servers: int, listen: int, first_port: int) -> None:
-    stop(quiet=True)
-    RUN.mkdir(parents=True, exist_ok=True)
-    ports = [first_port + i for i in range(servers)]
+def start(topology: Topology) -> None:
+    stop(topology, quiet=True)
+    run_dir, ports, listen = topology.run_dir, topology.ports, topology.listen
+    run_dir.mkdir(parents=True, exist_ok=True)
     for port in [listen, *ports]:
         if port_open(port):
             raise SystemExit(f"Port {port} is busy; choose others (--listen, --first-port).")
-    env = environment(listen)
-    create_database()
-    run([sys.executable, "-m", "bookmyseat.manage", "migrate"], env, "setup.log")
-    run([sys.executable, "-m", "bookmyseat.manage", "demo-data"], env, "setup.log")
+    env = environment(topology)
+    create_database(topology.database)
+    manage = [sys.executable, "-m", "bookmyseat.manage"]
+    run([*manage, "migrate"], env, run_dir / "setup.log")
+    run([*manage, "demo-data", "--history-days", str(topology.history_days)], env,
+        run_dir / "setup.log")  # fmt: skip
     print("Building the frontend once (the proxy serves it)…", flush=True)
     run([sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip",
-         "--env", "prod"], env, "build.log")  # fmt: skip
+         "--env", "prod"], env, run_dir / "build.log")  # fmt: skip
     for port in ports:
-        start_server(port, env)
+        start_server(port, env, run_dir)
     for port in ports:
-        wait_healthy(port, 300, "The app server")
-    config = nginx_config(listen, ports)
+        wait_healthy(port, 300, "The app server", run_dir)
+    config = nginx_config(topology)
     subprocess.run([NGINX, "-t", "-q", "-c", str(config)], check=True)
     subprocess.run([NGINX, "-c", str(config)], check=True)
-    wait_healthy(listen, 30, "nginx")
+    wait_healthy(listen, 30, "nginx", run_dir)
     print(
         f"BookMySeat is at http://localhost:{listen} (app servers on {', '.join(map(str, ports))})"
     )
 
 
-def stop(quiet: bool = False) -> None:
-    config = RUN / "nginx.conf"
-    if (RUN / "nginx.pid").exists():
+def end_group(pid: int, seconds: float = 20) -> None:
+    """Ask a server's process group to stop, and wait until it has (killed if it will not)."""
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.killpg(pid, signal.SIGKILL)
+
+
+def stop(topology: Topology, quiet: bool = False) -> None:
+    run_dir = topology.run_dir
+    config = run_dir / "nginx.conf"
+    if (run_dir / "nginx.pid").exists():
         subprocess.run([NGINX, "-s", "quit", "-c", str(config)], capture_output=True)
-    for pid_file in RUN.glob("app-*.pid") if RUN.exists() else []:
+    for pid_file in run_dir.glob("app-*.pid") if run_dir.exists() else []:
         with contextlib.suppress(ProcessLookupError, ValueError):
-            os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+            end_group(int(pid_file.read_text()))
         pid_file.unlink()
     if not quiet:
         print("Stopped.")
@@ -157,10 +195,11 @@ def main() -> None:
     parser.add_argument("--listen", type=int, default=8080)
     parser.add_argument("--first-port", type=int, default=8001)
     args = parser.parse_args()
+    topology = Topology(args.servers, args.listen, args.first_port)
     if args.command == "start":
-        start(args.servers, args.listen, args.first_port)
+        start(topology)
     else:
-        stop()
+        stop(topology)
 
 
 if __name__ == "__main__":
