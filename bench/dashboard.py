@@ -133,9 +133,11 @@ def seed(engine: Engine, bookings: int, now: datetime) -> None:
 ZONE = "Asia/Kolkata"  # the site's, as the dashboard for all cinemas reads it
 
 
-def statements(first: date, after: date) -> list:
+def statements(first: date, after: date, dialect: str) -> list:
     days = analytics.Window(first, after, ZONE)
-    return [*analytics.kpi_statements(days), *analytics.chart_statements(days).values()]
+    charts = analytics.chart_statements(days, dialect=dialect).values()
+    flat = [s for chart in charts for s in (chart if isinstance(chart, list) else [chart])]
+    return [*analytics.kpi_statements(days), *flat]
 
 
 def build_dashboard(engine: Engine, first: date, after: date) -> None:
@@ -148,7 +150,7 @@ def floor_ms(engine: Engine, first: date, after: date) -> float:
     """The same aggregates compiled once to SQL and run bare on one connection."""
     compiled = [
         str(s.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-        for s in statements(first, after)
+        for s in statements(first, after, engine.dialect.name)
     ]
     with engine.connect() as conn:
         began = time.perf_counter()

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from bookmyseat.db import write_session
 from bookmyseat.models import Cinema, Role
 from bookmyseat.services.reporting.analytics import dashboard
+from bookmyseat.services.reporting.local_clock import offset_spans
 from bookmyseat.services.staff import exports
 from tests.conftest import World
 from tests.invariants import rollups_match_bookings
@@ -87,3 +88,22 @@ def test_a_sale_on_the_last_minute_before_a_quarter_counts_in_that_quarter(world
         (6, 0, 1)
     ]
     rollups_match_bookings(world.engine)
+
+
+def test_a_window_splits_where_the_zones_offset_changes_to_the_quarter_hour() -> None:
+    def spans(zone: str, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
+        return [(f"{a:%d %H:%M}", f"{b:%d %H:%M}", o // 60)
+                for a, b, o in offset_spans(start, end, zone)]  # fmt: skip
+
+    march = (datetime(2026, 3, 8, 5, tzinfo=UTC), datetime(2026, 3, 9, 4, tzinfo=UTC))
+    assert spans("America/New_York", *march) == [
+        ("08 05:00", "08 07:00", -300),  # EST until 02:00 local, 07:00 UTC
+        ("08 07:00", "09 04:00", -240),
+    ]
+    assert spans("Asia/Kolkata", *march) == [("08 05:00", "09 04:00", 330)]
+    # Lord Howe Island moves half an hour, at 02:00 local = 15:30 UTC: found to the quarter.
+    october = (datetime(2026, 10, 3, 13, tzinfo=UTC), datetime(2026, 10, 4, 13, tzinfo=UTC))
+    assert spans("Australia/Lord_Howe", *october) == [
+        ("03 13:00", "03 15:30", 630),
+        ("03 15:30", "04 13:00", 660),
+    ]

@@ -11,7 +11,8 @@ Definitions, so that the numbers can be checked by hand:
 - occupancy is sold seats over sellable seats (not blocked) of the showtimes that start in the
   range;
 - revenue by day and the weekday × hour heatmap are on the dashboard's clock, exact in any zone
-  (the money roll-up is kept by UTC quarter-hour, folded into local days and hours here);
+  (the money roll-up is kept by UTC quarter-hour, folded into local hours by the database:
+  `local_clock`);
 - tickets by movie and by category count each cinema's own days (the same as the dashboard's
   clock for one cinema, and for all cinemas whenever they share the site's zone).
 
@@ -21,7 +22,6 @@ transactions keep equal to the bookings; only the distinct customers are counted
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -45,6 +45,7 @@ from bookmyseat.models import (
     Seat,
     Showtime,
 )
+from bookmyseat.services.reporting.local_clock import fold_hours, local_hour_statements
 from bookmyseat.services.reporting.promo_usage import PromoUsage, promo_usage
 from bookmyseat.settings import get_settings
 
@@ -207,17 +208,10 @@ def _occupancy_totals(w: Window, cinema_id: int | None):
     return query.add_columns(_total(SalesShowtime.seats_sold), _total(capacity.c.seats))
 
 
-def chart_statements(w: Window, cinema_id: int | None = None) -> dict:
-    """The charts' SQL, one aggregate statement each (the bench times them bare as its floor)."""
-    by_quarter = (
-        select(
-            SalesQuarter.quarter_start,
-            _total(SalesQuarter.gross_paise) - _total(SalesQuarter.refunds_paise),
-            _total(SalesQuarter.tickets),
-        )
-        .where(_quarters(w, cinema_id))
-        .group_by(SalesQuarter.quarter_start)
-    )
+def chart_statements(w: Window, cinema_id: int | None = None, *, dialect: str = "sqlite") -> dict:
+    """The charts' SQL, aggregate statements (the bench times them bare as its floor); money by
+    local hour is one statement for each span of one UTC offset (`local_clock`)."""
+    by_local_hour = local_hour_statements(w.start, w.end, w.zone, cinema_id, dialect)
     tickets = func.sum(SalesMovieDay.tickets)
     by_movie = (
         select(Movie.title, tickets)
@@ -242,27 +236,11 @@ def chart_statements(w: Window, cinema_id: int | None = None) -> dict:
         .order_by(Screen.name)
     )
     return {
-        "sales_by_quarter": by_quarter,
+        "sales_by_local_hour": by_local_hour,
         "tickets_by_movie": by_movie,
         "category_mix": mix,
         "occupancy_by_screen": by_screen,
     }
-
-
-def on_local_clock(
-    quarters: list[tuple[datetime, int, int]], zone: str
-) -> tuple[list[tuple[str, int]], list[tuple[int, int, int]]]:
-    """Quarter-hours of (net revenue, tickets) folded into the zone's days (revenue by day) and
-    weekday × hour (tickets; weekday 0 is Sunday)."""
-    tz = ZoneInfo(zone)
-    by_day: Counter[str] = Counter()
-    by_hour: Counter[tuple[int, int]] = Counter()
-    for start, net, tickets in quarters:
-        local = start.astimezone(tz)
-        by_day[local.date().isoformat()] += int(net)
-        by_hour[((local.weekday() + 1) % 7, local.hour)] += int(tickets)
-    heatmap = sorted((w, h, n) for (w, h), n in by_hour.items() if n > 0)
-    return sorted(by_day.items()), heatmap
 
 
 def dashboard(
@@ -272,10 +250,9 @@ def dashboard(
     optionally for one cinema."""
     with read_session(engine) as session:
         w = Window(first, after, dashboard_zone(session, cinema_id))
-        charts = chart_statements(w, cinema_id)
-        revenue_by_day, sales = on_local_clock(
-            session.execute(charts["sales_by_quarter"]).all(), w.zone
-        )
+        charts = chart_statements(w, cinema_id, dialect=session.get_bind().dialect.name)
+        hours = [row for q in charts["sales_by_local_hour"] for row in session.execute(q).all()]
+        revenue_by_day, sales = fold_hours(hours)
         tickets_by_movie = [(t, int(n)) for t, n in session.execute(charts["tickets_by_movie"])]
         category_mix = [(c, int(n)) for c, n in session.execute(charts["category_mix"])]
         occupancy = [
