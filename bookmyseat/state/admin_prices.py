@@ -78,10 +78,12 @@ class PricesState(AdminState):
 
     @rx.event
     async def save_template(self, form: dict):
-        text = form.get("template", "") if isinstance(form, dict) else ""
+        text = form.get("template") if isinstance(form, dict) else None
         screen_id = self._screen_ids.get(self.template_screen)
-        if screen_id is None or not isinstance(text, str):
+        if screen_id is None:
             return rx.toast.error("Choose a screen from the list.")
+        if not isinstance(text, str):  # no form: never read as "clear the template"
+            return rx.toast.error("Type the template in the form.")
         try:
             count = await self._run(pricing.set_price_template, screen_id, text)
             self.template_text = await self._run(pricing.price_template, screen_id)
