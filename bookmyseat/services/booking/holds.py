@@ -25,7 +25,7 @@ from bookmyseat.models import (
 )
 from bookmyseat.services.accounts.login_sessions import lock_signed_in_user
 from bookmyseat.services.booking import errors
-from bookmyseat.services.booking.bookable import CLAIMED, NOW, SHOW_SEATS, places_of
+from bookmyseat.services.booking.bookable import CLAIMED, SHOW_SEATS, places_of
 from bookmyseat.services.booking.records import (
     BookingView,
     TicketLine,
@@ -59,8 +59,6 @@ _USERS_LIVE_HOLDS = select(Booking.id).where(
 # The customer's row, locked: one customer's holds queue (on PostgreSQL; SQLite's write
 # transactions already do), so two tabs cannot both slip under the limits.
 _LOCK_USER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
-_NOW = NOW
-_CLAIMED = CLAIMED  # a wanted seat claimed already: most refusals of an on-sale are seen here
 # The showtime, the user's existence, and each wanted seat of its screen with its price.
 _HOLD_CHECK = (
     select(
@@ -80,7 +78,7 @@ _HOLD_CHECK = (
         Seat.grid_row,
         Seat.grid_col,
         ShowtimePrice.price_paise,
-        _CLAIMED.label("claimed"),
+        CLAIMED.label("claimed"),
     )
     .select_from(Showtime)
     .outerjoin(
@@ -121,11 +119,9 @@ def hold_seats(
     """
     settings = settings or get_settings()
     now = resolve_now(now)
-    wanted = _checked_request(showtime_id, seat_ids, settings)
+    wanted = _checked_request(showtime_id, seat_ids, settings)  # before any transaction
     with write_session(engine) as session:
-        if session.execute(_LOCK_USER, {"user_id": user_id}).first() is None:
-            raise errors.BookingError("Please sign in again to book seats.")
-        return _hold_locked(session, user_id, showtime_id, wanted, now, settings, hold_for)
+        return _hold_for_user(session, user_id, showtime_id, wanted, now, settings, hold_for)
 
 
 def hold_in_transaction(
@@ -141,6 +137,11 @@ def hold_in_transaction(
     """`hold_seats` in the caller's write transaction (a waiting list's offer writes its own
     rows beside the hold). A refusal leaves rows written: the caller must roll back."""
     wanted = _checked_request(showtime_id, seat_ids, settings)
+    return _hold_for_user(session, user_id, showtime_id, wanted, now, settings, hold_for)
+
+
+def _hold_for_user(session, user_id, showtime_id, wanted, now, settings, hold_for):  # noqa: ANN001
+    """The hold with the customer's row locked first (refused if the account is gone)."""
     if session.execute(_LOCK_USER, {"user_id": user_id}).first() is None:
         raise errors.BookingError("Please sign in again to book seats.")
     return _hold_locked(session, user_id, showtime_id, wanted, now, settings, hold_for)
