@@ -22,7 +22,11 @@ worker_kb_per_client: the workers' memory growth per viewer while the second hal
 `sellout_s` runs from the on-sale moment to the last seat held. Bounded: every phase has a
 deadline, traffic stays on loopback, everything started is stopped.
 
+With `--arrivals A`, the sale runs through the showtime's fair on-sale line instead
+(bench/onsale_line.py).
+
 Usage: python bench/onsale.py [--customers 500] [--viewers 1000] [--workers 2] [--port 3181]
+       python bench/onsale.py --arrivals 2000 [--per-minute 600] [--arrival-seconds 60]
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ from bookmyseat.services.accounts.login_sessions import start_session
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.holds import hold_seats
 from bookmyseat.services.booking.seat_gaps import Place, stranded_seat
-from bookmyseat.settings import load_settings, with_changes
+from bookmyseat.settings import get_settings, load_settings, with_changes
 from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.seat_map import SeatMapState
 from tests.databases import REDIS_TEST_URL, postgres_database
@@ -344,13 +348,18 @@ async def hold_one(app: RunningApp, token: str, showtime: int, seat_id: int) -> 
     return held_at
 
 
-def browser_clicks(app: RunningApp, showtime: int, stop: threading.Event, out: list[float]):
-    """The observer clicking seats during the sale (a click is answered in the browser)."""
+def browser_clicks(
+    app: RunningApp, showtime: int, stop: threading.Event, out: list[float], token: str = ""
+):
+    """The observer clicking seats during the sale (a click is answered in the browser),
+    signed in with `token` if given."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
+        if token:
+            page.context.add_cookies([{"name": "bms_session", "value": token, "url": app.url}])
         page.goto(f"{app.url}/showtimes/{showtime}")
         page.wait_for_selector(".seat-grid[aria-busy='false']", timeout=60_000)
         while not stop.is_set():
@@ -551,6 +560,24 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=15, help="holds the observer times")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--port", type=int, default=3181)
+    parser.add_argument(
+        "--arrivals",
+        type=int,
+        default=0,
+        help="instead: this many arrive at an on-sale line (bench/onsale_line.py)",
+    )
+    parser.add_argument(
+        "--per-minute",
+        type=int,
+        default=get_settings().queue_per_minute,
+        help="the line's admissions a minute",
+    )
+    parser.add_argument(
+        "--arrival-seconds",
+        type=int,
+        default=60,
+        help="the arrivals spread over this long around the opening",
+    )
     args = parser.parse_args()
     with (
         postgres_database() as engine,
@@ -563,7 +590,13 @@ def main() -> None:
             database_url=url, extra_env={"BOOKMYSEAT_MAX_SEATS": "10"},
         ) as app:  # fmt: skip
             try:
-                asyncio.run(asyncio.wait_for(run(app, url, args, Path(data) / "reflex.log"), 1500))
+                if args.arrivals:
+                    from bench.onsale_line import run_line
+
+                    asyncio.run(asyncio.wait_for(run_line(app, url, args), 1500))
+                else:
+                    log = Path(data) / "reflex.log"
+                    asyncio.run(asyncio.wait_for(run(app, url, args, log), 1500))
             finally:  # the server's log outlives the run, for a look afterwards
                 shutil.copy(Path(data) / "reflex.log", Path(tempfile.gettempdir()) / "onsale.log")
 

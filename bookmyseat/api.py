@@ -22,6 +22,7 @@ from bookmyseat.services.booking.holds import hold_seats_signed_in
 from bookmyseat.services.booking.seat_plan import CACHE_SECONDS, seat_plan
 from bookmyseat.services.catalog import poster_store
 from bookmyseat.services.money import format_money
+from bookmyseat.services.onsale import queues
 from bookmyseat.services.operations import shared_figures
 from bookmyseat.services.operations.metrics import HOLD_REQUESTS
 from bookmyseat.services.payments.stripe_webhook import handle_webhook
@@ -68,6 +69,7 @@ async def showtime_seat_plan(request: Request) -> Response:
 
 
 SESSION_COOKIE = ticket_files.SESSION_COOKIE
+NO_STORE = {"Cache-Control": "no-store"}
 MAX_IDS_IN_REQUEST = 100  # more is no request a seat map makes
 HOLD_FAILED = "We could not hold your seats just now; nothing was booked. Please try again."
 # Holds run on a pool of their own, sized to the database pool: a rush of holds neither waits
@@ -79,6 +81,7 @@ REFUSAL_STATUS = {
     errors.SignInNeeded: 401,
     errors.ShowtimeNotFound: 404,
     errors.SeatUnavailable: 409,
+    errors.NotYourTurn: 403,
 }
 
 
@@ -151,6 +154,33 @@ async def hold_seats(request: Request) -> JSONResponse:
     return JSONResponse({"reference": booking.reference, "checkout": checkout}, status_code=201)
 
 
+def _turn_of(showtime_id: int, pass_token: str) -> JSONResponse:
+    rules = queues.rules_of(showtime_id)
+    if rules is None:  # no line (or it ended): the map is open to all
+        return JSONResponse({"admitted": True, "text": ""}, headers=NO_STORE)
+    user_id = queues.read_pass(showtime_id, pass_token)
+    if user_id is None:
+        return JSONResponse({"error": "Reload the page to take your place in line."}, 403)
+    turn = queues.take_turn(rules, user_id)
+    answer = {"admitted": turn.admitted, "text": turn.waiting_text, "position": turn.position,
+              "minutes": turn.minutes}  # fmt: skip
+    return JSONResponse(answer, headers=NO_STORE)
+
+
+async def queue_turn(request: Request) -> JSONResponse:
+    """The waiting page's poll: where the customer (named by the signed pass the page was
+    given) stands in the show's on-sale line, moving the line along (services.onsale)."""
+    raw = request.path_params["showtime_id"]
+    if not raw.isdigit() or len(raw) > 9:
+        return JSONResponse({"error": "There is no such show."}, status_code=404)
+    pass_token = request.query_params.get("pass", "")
+    try:
+        return await asyncio.to_thread(_turn_of, int(raw), pass_token)
+    except Exception:  # Redis or the database away: the page asks again
+        log.exception("Reading the on-sale line of showtime %s failed", raw)
+        return JSONResponse({"error": "The line could not be read just now."}, status_code=503)
+
+
 async def best_seats(request: Request) -> JSONResponse:
     """ "Best available" on the seat map: `?count=4[&wheelchair=1]` → one block per category."""
     raw, count = request.path_params["showtime_id"], request.query_params.get("count", "")
@@ -188,6 +218,7 @@ api = Starlette(
         Route("/api/showtimes/{showtime_id}/seat-plan", showtime_seat_plan, methods=["GET"]),
         Route("/api/showtimes/{showtime_id}/holds", hold_seats, methods=["POST"]),
         Route("/api/showtimes/{showtime_id}/best-seats", best_seats, methods=["GET"]),
+        Route("/api/showtimes/{showtime_id}/queue", queue_turn, methods=["GET"]),
         *ticket_files.ROUTES,
         *operations_routes.ROUTES,
     ]

@@ -25,6 +25,7 @@ from bookmyseat.pages.admin import (
     scan_page,
 )
 from bookmyseat.pages.admin_catalog import catalog_page
+from bookmyseat.pages.admin_onsale import onsale_page
 from bookmyseat.pages.admin_prices import prices_page
 from bookmyseat.pages.admin_promos import promos_page
 from bookmyseat.pages.admin_waitlist import waitlist_page
@@ -44,6 +45,7 @@ from bookmyseat.security_headers import with_security_headers
 from bookmyseat.settings import get_settings
 from bookmyseat.state.admin import AdminBookingsState, AdminState, DashboardState
 from bookmyseat.state.admin_catalog import CatalogState
+from bookmyseat.state.admin_onsale import OnSaleState
 from bookmyseat.state.admin_prices import PricesState
 from bookmyseat.state.admin_promos import PromosState
 from bookmyseat.state.admin_tools import AuditState, OutboxState
@@ -90,6 +92,7 @@ ADMIN_ROUTES = [
         "waiting lists",
         [AdminState.guard, AdminWaitlistState.load],
     ),
+    (onsale_page, "/admin/onsale", "on-sale lines", [AdminState.guard, OnSaleState.load]),
     (audit_page, "/admin/audit", "audit log", [AdminState.guard, AuditState.load]),
 ]
 STRIPE_ROUTES = [

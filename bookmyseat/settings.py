@@ -93,6 +93,14 @@ class Settings(BaseSettings):
         10, ge=1, le=50, validation_alias=_env("BOOKMYSEAT_MAX_SEATS"),
         description="seats per booking",
     )  # fmt: skip
+    queue_per_minute: int = Field(
+        300, ge=1, le=100_000, validation_alias=_env("BOOKMYSEAT_QUEUE_PER_MINUTE"),
+        description="an on-sale line's admissions a minute, unless staff set another",
+    )  # fmt: skip
+    queue_admission_minutes: int = Field(
+        10, ge=1, le=120, validation_alias=_env("BOOKMYSEAT_QUEUE_ADMISSION_MINUTES"),
+        description="how long a customer let in from an on-sale line may take to hold seats",
+    )  # fmt: skip
     cancel_cutoff_minutes: int = Field(
         120, ge=0, le=7 * 24 * 60, validation_alias=_env("BOOKMYSEAT_CANCEL_CUTOFF_MINUTES"),
         description="customers may cancel until this long before the show",

@@ -42,6 +42,17 @@ def fresh_throttles() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_onsale_lines() -> Iterator[None]:
+    """Each test starts with no on-sale line settings remembered and, without Redis, no line
+    in this process (the showtime ids of one test's database are another's)."""
+    from bookmyseat.services.onsale import line, queues
+
+    queues.forget_rules()
+    line._lines.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory) -> Iterator[Engine]:
     with sqlite_database(tmp_path_factory.mktemp("sqlite")) as engine:

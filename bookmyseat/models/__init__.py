@@ -5,10 +5,12 @@ from bookmyseat.models import core as _core
 from bookmyseat.models import files as _files
 from bookmyseat.models import offers as _offers
 from bookmyseat.models import pricing as _pricing
+from bookmyseat.models import queues as _queues
 from bookmyseat.models.core import *  # noqa: F403
 from bookmyseat.models.files import *  # noqa: F403
 from bookmyseat.models.offers import *  # noqa: F403
 from bookmyseat.models.pricing import *  # noqa: F403
+from bookmyseat.models.queues import *  # noqa: F403
 
 # In dependency order (tests drop them in reverse).
 ALL_TABLES = (
@@ -37,4 +39,5 @@ ALL_TABLES = (
     _core.SalesShowtime,
     _offers.WaitlistEntry,
     _files.PosterFile,
+    _queues.SaleQueue,
 )

@@ -23,6 +23,7 @@ SECTIONS = [  # the admin area's own menu
     ("Promo codes", "/admin/promos"),
     ("Bookings", "/admin/bookings"),
     ("Waiting lists", "/admin/waitlist"),
+    ("On-sale lines", "/admin/onsale"),
     ("Email outbox", "/admin/outbox"),
     ("Door scanner", "/admin/scan"),
     ("Audit log", "/admin/audit"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from bookmyseat.components.layout import found_or_not, page
+from bookmyseat.components.queue_line import queue_panel, turn_notice
 from bookmyseat.components.seat_map import seat_map_view
 from bookmyseat.components.waitlist import waitlist_panel
 from bookmyseat.state.seat_map import SeatMapState
@@ -40,8 +41,11 @@ def showtime_page() -> rx.Component:
                     spacing="2",
                     wrap="wrap",
                 ),
-                seat_map_view(),
-                waitlist_panel(),
+                rx.cond(
+                    SeatMapState.queued,
+                    queue_panel(),
+                    rx.fragment(turn_notice(), seat_map_view(), waitlist_panel()),
+                ),
                 live_updates(),
                 spacing="3",
                 padding_y="1em",

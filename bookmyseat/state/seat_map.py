@@ -22,6 +22,7 @@ from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.availability import seat_map, status_codes
 from bookmyseat.services.catalog.showtimes import showtime_summary
 from bookmyseat.services.money import format_money
+from bookmyseat.services.onsale import queues
 from bookmyseat.settings import get_settings
 from bookmyseat.state.auth import AuthState
 from bookmyseat.state.formatting import day_and_time
@@ -62,6 +63,12 @@ class SeatMapState(AuthState):
     preselected: list[int] = []  # seats chosen before signing in, chosen again on return
     loading: bool = True  # until the first load: the map says it is busy (aria-busy)
     limit: int = 10
+    # An on-sale line in front of the map: `queued` while this customer is not let in; the
+    # page then polls `queue_poll_url` (with a signed pass) instead of loading the map.
+    queued: bool = False
+    queue_text: str = ""
+    queue_poll_url: str = ""
+    turn_text: str = ""  # once let in: until when they may choose
     _loaded_at: float = 0.0
 
     @rx.event
@@ -88,9 +95,28 @@ class SeatMapState(AuthState):
         self.preselected = parse_seat_ids(self.router.page.params.get("seats", ""))
         account = await self._current_account()
         self._show_identity(account)  # for the whole page (see LOADS_SHOWING_IDENTITY)
-        await self._refresh(account)
+        await self._take_turn(account)
+        if not self.queued:
+            await self._refresh(account)
         self._loaded_at = time.monotonic()
         self.loading = False
+
+    async def _take_turn(self, account: Account | None) -> None:
+        """With an on-sale line in front of the show: the customer's place in it (joined once,
+        whatever the tabs), or, let in, until when they may choose."""
+        self.queued, self.queue_text, self.queue_poll_url, self.turn_text = False, "", "", ""
+        rules = await asyncio.to_thread(queues.rules_of, self.showtime_id)
+        if rules is None:
+            return
+        user_id = account.id if account else None
+        turn = await asyncio.to_thread(queues.take_turn, rules, user_id)
+        if turn.admitted:
+            self.turn_text = turn.waiting_text
+            return
+        self.queued, self.queue_text = True, turn.waiting_text
+        if user_id is not None:
+            pass_token = queues.issue_pass(self.showtime_id, user_id)
+            self.queue_poll_url = f"/api/showtimes/{self.showtime_id}/queue?pass={pass_token}"
 
     async def _refresh(self, account: Account | None) -> None:
         """Fresh codes and this customer's own seats (on arrival, and after a reconnect)."""
@@ -104,7 +130,7 @@ class SeatMapState(AuthState):
         """On mount (and again after a reconnect): this socket hears the showtime's changes.
         After a reconnect the codes may be old, so they are read again; right after the page's
         load they are fresh (the broadcaster sends only changes)."""
-        if self.showtime_id and not self.loading:
+        if self.showtime_id and not self.loading and not self.queued:
             await live_seats.join(self.router.session.session_id, self.showtime_id)
             if time.monotonic() - self._loaded_at > FRESH_SECONDS:
                 await self._refresh(await self._current_account())

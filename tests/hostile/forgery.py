@@ -64,6 +64,7 @@ PAGES = {
     "PromosState": "/admin/promos",
     "WeekState": "/admin/schedule",
     "AdminWaitlistState": "/admin/waitlist",
+    "OnSaleState": "/admin/onsale",
     "AuditState": "/admin/audit",
     "AdminState": "/admin",
     "AuthState": "/",
@@ -98,6 +99,10 @@ def forged_form(victim: Victim) -> dict:
         "from": "9999-12-31",
         "to": "0001-01-01",
         "synopsis": "x" * 10_000,
+        "show": "no such show",
+        "opens_at": "9999-99-99T99:99",
+        "per_minute": "1e9",
+        "admission_minutes": "-1",
     }
 
 

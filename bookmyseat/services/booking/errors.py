@@ -66,6 +66,18 @@ class TooManyOpenHolds(BookingError):
         )
 
 
+class NotYourTurn(BookingError):
+    """The show sells through an on-sale line and the customer has not been let in (yet)."""
+
+    code = "not_your_turn"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This show's tickets are sold through a waiting line and it is not your turn yet. "
+            "Reload the page to see your place."
+        )
+
+
 class SeatNotFound(BookingError):
     code = "seat_not_found"
 

@@ -47,6 +47,7 @@ from bookmyseat.services.booking.rules import (
 from bookmyseat.services.booking.seat_events import mark_changed
 from bookmyseat.services.booking.seat_gaps import stranded_seat
 from bookmyseat.services.clock import resolve_now
+from bookmyseat.services.onsale import queues
 from bookmyseat.settings import Settings, get_settings
 
 # Built once: constructing a statement costs more Python time than running it.
@@ -158,14 +159,18 @@ def hold_seats_signed_in(
 ) -> BookingView:
     """`hold_seats` for whoever is signed in with this session token (the seat map's Proceed):
     the session is checked by the statement that locks the customer's row, in the same
-    transaction. Refused with `SignInNeeded` when nobody is signed in with it."""
+    transaction. Refused with `SignInNeeded` when nobody is signed in with it, and with
+    `NotYourTurn` when the show sells through an on-sale line that has not let them in."""
     settings = settings or get_settings()
     now = resolve_now(now)
     wanted = _checked_request(showtime_id, seat_ids, settings)
+    line = queues.rules_of(showtime_id, engine=engine)
     with write_session(engine) as session:
         user_id = lock_signed_in_user(session, token, now)
         if user_id is None:
             raise errors.SignInNeeded()
+        if not queues.may_hold(line, user_id, now=now, settings=settings):
+            raise errors.NotYourTurn()
         return _hold_locked(session, user_id, showtime_id, wanted, now, settings)
 
 

@@ -20,11 +20,14 @@ from bookmyseat.models import (
     OutboxStatus,
     Payment,
     PaymentStatus,
+    SaleQueue,
+    SaleQueueStatus,
     WaitlistEntry,
     WaitlistStatus,
     utcnow,
 )
 from bookmyseat.services.booking.rules import UNPAID_LIVE
+from bookmyseat.services.onsale.line import line_for
 from bookmyseat.services.operations import shared_figures
 
 HOLD_REQUESTS = "hold_requests"  # label: held, or the refusal's code
@@ -64,6 +67,13 @@ class _Figures:
             waiting = session.execute(
                 select(func.count()).where(WaitlistEntry.status == WaitlistStatus.WAITING)
             ).scalar_one()
+            lines = session.execute(
+                select(SaleQueue.showtime_id).where(SaleQueue.status != SaleQueueStatus.ENDED)
+            ).scalars()
+            line_figures = [
+                (showtime_id, *line_for(self.redis_url).figures(showtime_id, now.timestamp()))
+                for showtime_id in lines
+            ]
         yield _by_label(GaugeMetricFamily, "bookmyseat_bookings", "Bookings by status.",
                         "status", bookings)  # fmt: skip
         yield GaugeMetricFamily(
@@ -93,6 +103,17 @@ class _Figures:
             "Customers waiting for seats of sold-out shows.",
             value=waiting,
         )
+        in_line = GaugeMetricFamily("bookmyseat_onsale_waiting",
+                                    "Customers waiting in a show's on-sale line.",
+                                    labels=["showtime"])  # fmt: skip
+        let_in = GaugeMetricFamily("bookmyseat_onsale_admitted",
+                                   "Customers let in from a show's on-sale line, not lapsed.",
+                                   labels=["showtime"])  # fmt: skip
+        for showtime_id, line_waiting, inside in line_figures:
+            in_line.add_metric([str(showtime_id)], line_waiting)
+            let_in.add_metric([str(showtime_id)], inside)
+        yield in_line
+        yield let_in
         requests = shared_figures.counts(HOLD_REQUESTS, self.redis_url)
         yield _by_label(CounterMetricFamily, "bookmyseat_hold_requests",
                         "Hold requests by outcome: held, or the refusal's code.", "outcome",

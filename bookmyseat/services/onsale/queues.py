@@ -1,0 +1,172 @@
+"""A customer and a showtime's on-sale line: whether the show has one, where the customer
+stands and what the page says about it, whether they may hold seats, and the signed pass the
+page polls with (so a poll costs one Redis script and no database read).
+
+The line's settings are read from the database at most every `RULES_FRESH_SECONDS` per process:
+staff opening or pausing a line reach every server within that time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bookmyseat.db import is_row_id, read_session
+from bookmyseat.models import Cinema, SaleQueue, SaleQueueStatus, Screen, Showtime
+from bookmyseat.services.catalog.local_time import local_text
+from bookmyseat.services.clock import resolve_now
+from bookmyseat.services.onsale.line import Place, Rules, line_for, minutes_to_wait
+from bookmyseat.settings import Settings, get_settings
+
+RULES_FRESH_SECONDS = 2.0
+_rules: dict[int, tuple[float, Rules | None]] = {}
+_rules_lock = threading.Lock()
+
+
+def read_rules(showtime_id: int, *, engine: Engine | None = None) -> Rules | None:
+    """The showtime's line as the database has it; None when it has none (or it ended)."""
+    if not is_row_id(showtime_id):
+        return None
+    with read_session(engine) as session:
+        found = session.execute(
+            select(SaleQueue, Cinema.timezone)
+            .join(Showtime, Showtime.id == SaleQueue.showtime_id)
+            .join(Screen, Screen.id == Showtime.screen_id)
+            .join(Cinema, Cinema.id == Screen.cinema_id)
+            .where(SaleQueue.showtime_id == showtime_id)
+        ).first()
+    if found is None or found[0].status == SaleQueueStatus.ENDED:
+        return None
+    queue, zone = found
+    return Rules(
+        showtime_id=showtime_id,
+        opens_at=queue.opens_at,
+        per_minute=queue.per_minute,
+        admission_seconds=queue.admission_minutes * 60,
+        admitting=queue.status == SaleQueueStatus.OPEN,
+        zone=zone,
+    )
+
+
+def rules_of(showtime_id: int, *, engine: Engine | None = None) -> Rules | None:
+    """`read_rules`, remembered for a couple of seconds (every hold and page load asks)."""
+    now = time.monotonic()
+    with _rules_lock:
+        found = _rules.get(showtime_id)
+    if found is not None and now - found[0] < RULES_FRESH_SECONDS:
+        return found[1]
+    rules = read_rules(showtime_id, engine=engine)
+    with _rules_lock:
+        _rules[showtime_id] = (now, rules)
+    return rules
+
+
+def forget_rules(showtime_id: int | None = None) -> None:
+    """Read the settings afresh next time (after staff changed them here; in tests)."""
+    with _rules_lock:
+        if showtime_id is None:
+            _rules.clear()
+        else:
+            _rules.pop(showtime_id, None)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the showtime page shows a customer of a show with a line."""
+
+    admitted: bool
+    waiting_text: str  # "You are number 143, about 2 minutes." (or why there is no number)
+    position: int = 0
+    minutes: int = 0
+    admitted_until: float = 0.0  # epoch seconds
+
+
+def turn_text(rules: Rules, place: Place, now: datetime) -> str:
+    """One place for the words a waiting customer reads (the page and its poll)."""
+    if place.admitted:
+        until = datetime.fromtimestamp(place.admitted_until, now.tzinfo)
+        return f"It is your turn: choose your seats by {local_text(until, rules.zone, '%H:%M')}."
+    if now < rules.opens_at:
+        opens = local_text(rules.opens_at, rules.zone, "%a %d %b, %H:%M")
+        return (
+            f"Tickets go on sale at {opens}. Everyone here by then is given a place in line at "
+            "random, so there is no need to hurry or to open more tabs."
+        )
+    if place.status != "waiting":
+        return "Sign in to take your place in line."
+    minutes = minutes_to_wait(place.position, rules.per_minute)
+    about = f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    if not rules.admitting:
+        return (
+            f"You are number {place.position}. The cinema has paused the line for a moment; "
+            "your place is kept."
+        )
+    return f"You are number {place.position}, {about}."
+
+
+def take_turn(
+    rules: Rules,
+    user_id: int | None,
+    *,
+    now: datetime | None = None,
+    settings: Settings | None = None,
+) -> Turn:
+    """Join the line (once) and say where the customer stands; `user_id` None only reads."""
+    settings = settings or get_settings()
+    now = resolve_now(now)
+    place = line_for(settings.redis_url).visit(rules, user_id, now.timestamp())
+    return Turn(
+        admitted=place.admitted,
+        waiting_text=turn_text(rules, place, now),
+        position=place.position if now >= rules.opens_at else 0,
+        minutes=minutes_to_wait(place.position, rules.per_minute) if place.position else 0,
+        admitted_until=place.admitted_until,
+    )
+
+
+def may_hold(
+    rules: Rules | None,
+    user_id: int,
+    *,
+    now: datetime | None = None,
+    settings: Settings | None = None,
+) -> bool:
+    """Whether the customer may hold seats of a show: always without a line; with one, only
+    when let in, and then their admission lasts as long as the hold they are making."""
+    if rules is None:
+        return True
+    settings = settings or get_settings()
+    at = resolve_now(now).timestamp()
+    until = at + settings.hold_minutes * 60
+    return line_for(settings.redis_url).use(rules.showtime_id, user_id, at, until)
+
+
+def _signature(showtime_id: int, user_id: int, settings: Settings) -> str:
+    key = hashlib.sha256(b"bookmyseat-queue-pass:" + settings.secret_key.encode()).digest()
+    message = f"{showtime_id}:{user_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def issue_pass(showtime_id: int, user_id: int, settings: Settings | None = None) -> str:
+    """What the waiting page polls with: the customer's place, unforgeable without the key."""
+    settings = settings or get_settings()
+    return f"{user_id}.{_signature(showtime_id, user_id, settings)}"
+
+
+def read_pass(showtime_id: int, token: object, settings: Settings | None = None) -> int | None:
+    """The customer a pass was issued to, or None for anything else."""
+    settings = settings or get_settings()
+    if not isinstance(token, str) or len(token) > 60 or token.count(".") != 1:
+        return None
+    raw_user, signature = token.split(".")
+    if not raw_user.isdigit() or not is_row_id(int(raw_user)):
+        return None
+    expected = _signature(showtime_id, int(raw_user), settings)
+    return int(raw_user) if hmac.compare_digest(signature, expected) else None

@@ -1,0 +1,317 @@
+"""On-sale lines with the database: staff set one up (checked, audited), a customer's place and
+the words the page shows, the hold refused to customers not let in (in the service, through
+the holds route and the page's poll), the page's state (the map withheld while queued) and the
+admin page's state, and the line's figures in /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from bookmyseat import api
+from bookmyseat.db import read_session
+from bookmyseat.models import AuditLog, Booking, Role, utcnow
+from bookmyseat.services.accounts import login_sessions
+from bookmyseat.services.accounts.users import Account
+from bookmyseat.services.booking import errors, holds
+from bookmyseat.services.catalog.local_time import local_text
+from bookmyseat.services.onsale import queue_admin, queues
+from bookmyseat.services.onsale.line import line_for
+from bookmyseat.services.operations import metrics
+from bookmyseat.services.staff.access import AccessDenied
+from tests.conftest import World
+from tests.test_offer_states import routed, signed_in, texts
+from tests.test_offer_states import staff_on as staff_on  # a fixture
+from tests.test_waitlist import run
+
+ZONE = "Asia/Kolkata"  # the test cinema's
+
+
+def local_form(moment) -> str:
+    return local_text(moment, ZONE, "%Y-%m-%dT%H:%M").split(" ")[0]
+
+
+def set_up(world: World, boss: Account, *, opens_in=timedelta(minutes=-1), per_minute=1,
+           minutes=5, showtime=None) -> int:  # fmt: skip
+    form = {"showtime_id": str(showtime or world.showtime_id),
+            "opens_at": local_form(utcnow() + opens_in), "per_minute": str(per_minute),
+            "admission_minutes": str(minutes)}  # fmt: skip
+    return queue_admin.set_up_line(boss, form, engine=world.engine)
+
+
+def rules(world: World):
+    return queues.rules_of(world.showtime_id, engine=world.engine)
+
+
+def hold_as(world: World, user: int, *labels: str):
+    token = login_sessions.start_session(user, engine=world.engine)
+    return holds.hold_seats_signed_in(token, world.showtime_id, world.ids(*labels),
+                                      settings=world.settings, engine=world.engine)  # fmt: skip
+
+
+def bookings(world: World) -> int:
+    with read_session(world.engine) as session:
+        return len(session.execute(select(Booking.id)).all())
+
+
+def test_only_customers_let_in_may_hold_and_an_ended_line_lets_everyone(world, boss) -> None:
+    set_up(world, boss)  # open a minute ago; one a minute: the first is in, the next waits
+    assert queues.take_turn(rules(world), world.alice).admitted
+    bob = queues.take_turn(rules(world), world.bob)
+    assert (bob.admitted, bob.position, bob.waiting_text) == (
+        False, 1, "You are number 1, about 1 minute.",
+    )  # fmt: skip
+    with pytest.raises(errors.NotYourTurn) as refused:
+        hold_as(world, world.bob, "C1")
+    assert "not your turn" in refused.value.message
+    assert bookings(world) == 0
+    assert hold_as(world, world.alice, "C1").seat_labels == ["C1"]
+    assert queue_admin.change_status(boss, world.showtime_id, "ended", engine=world.engine)
+    assert rules(world) is None
+    assert hold_as(world, world.bob, "C2").seat_labels == ["C2"]
+
+
+def test_before_the_sale_opens_nobody_holds_and_the_page_says_when(world, boss) -> None:
+    set_up(world, boss, opens_in=timedelta(minutes=30), per_minute=500)
+    turn = queues.take_turn(rules(world), world.alice)
+    assert not turn.admitted and turn.position == 0
+    assert turn.waiting_text.startswith("Tickets go on sale at ")
+    assert "place in line at random" in turn.waiting_text
+    with pytest.raises(errors.NotYourTurn):
+        hold_as(world, world.alice, "C1")
+    other = queues.take_turn(rules(world), world.bob)  # a hold elsewhere is not held up
+    assert not other.admitted
+    assert holds.hold_seats(world.alice, world.other_showtime_id, [world.other_screen_seat],
+                            settings=world.settings, engine=world.engine)  # fmt: skip
+
+
+def test_a_paused_line_keeps_places_and_lets_nobody_in(world, boss) -> None:
+    set_up(world, boss, per_minute=1)
+    queues.take_turn(rules(world), world.alice)  # in
+    assert queue_admin.change_status(boss, world.showtime_id, "paused", engine=world.engine)
+    assert not queue_admin.change_status(boss, world.showtime_id, "paused", engine=world.engine)
+    turn = queues.take_turn(rules(world), world.bob)
+    assert turn.waiting_text == (
+        "You are number 1. The cinema has paused the line for a moment; your place is kept."
+    )
+    assert queues.take_turn(rules(world), world.alice).admitted  # who was in stays in
+    assert hold_as(world, world.alice, "C1")
+    with read_session(world.engine) as session:
+        actions = session.execute(select(AuditLog.action).order_by(AuditLog.id)).scalars().all()
+    assert actions == ["sale_queue_set", "sale_queue_paused"]
+
+
+def test_the_pass_names_its_customer_for_its_show_only(settings) -> None:
+    token = queues.issue_pass(7, 42, settings)
+    assert queues.read_pass(7, token, settings) == 42
+    assert queues.read_pass(8, token, settings) is None
+    forged = "43." + token.split(".")[1]
+    for junk in (forged, "", None, 42, "42", "x.y", token + "0", "0." + "a" * 32, "9" * 70):
+        assert queues.read_pass(7, junk, settings) is None
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        (None, "Choose a show."),
+        ({}, "Choose a show."),
+        ({"showtime_id": "abc"}, "Choose a show."),
+        (
+            {
+                "showtime_id": "999999",
+                "per_minute": "5",
+                "admission_minutes": "5",
+                "opens_at": "2030-01-01T10:00",
+            },
+            "not one to come",
+        ),  # fmt: skip
+        ({"per_minute": "0"}, "Customers a minute must be"),
+        ({"per_minute": "1e9"}, "Customers a minute must be"),
+        ({"per_minute": ["5"]}, "Customers a minute must be"),
+        ({"admission_minutes": "-1"}, "Minutes to choose must be"),
+        ({"opens_at": "soon"}, "Give the on-sale time"),
+        ({"opens_at": "2026-12-24T10:00+05:30"}, "Give the on-sale time"),
+        ({"opens_at": "2999-01-01T10:00"}, "before the show starts"),
+    ],
+)
+def test_staff_forms_are_refused_with_a_reason(world, boss, form, message) -> None:
+    good = {"showtime_id": str(world.showtime_id), "opens_at": local_form(utcnow()),
+            "per_minute": "10", "admission_minutes": "5"}  # fmt: skip
+    if isinstance(form, dict) and "showtime_id" not in form and form:
+        form = {**good, **form}
+    with pytest.raises(queue_admin.QueueRefused) as refused:
+        queue_admin.set_up_line(boss, form, engine=world.engine)
+    assert message in refused.value.message
+    assert rules(world) is None
+
+
+def test_only_admins_change_lines_and_auditors_read_them(world, boss) -> None:
+    set_up(world, boss, per_minute=30)
+    auditor = Account(world.bob, "bob", "bob@example.com", "", Role.AUDITOR)
+    customer = Account(world.alice, "alice", "alice@example.com", "", Role.CUSTOMER)
+    [row] = queue_admin.lines_for_admin(auditor, engine=world.engine)
+    assert (row.showtime_id, row.per_minute, row.status) == (world.showtime_id, 30, "open")
+    assert any(c.showtime_id == world.showtime_id
+               for c in queue_admin.show_choices(auditor, engine=world.engine))  # fmt: skip
+    with pytest.raises(AccessDenied):
+        queue_admin.change_status(auditor, world.showtime_id, "ended", engine=world.engine)
+    with pytest.raises(AccessDenied):
+        queue_admin.lines_for_admin(customer, engine=world.engine)
+    junk = [("closed", world.showtime_id), (["open"], world.showtime_id), ("open", 10**20),
+            ("open", "1"), ("open", world.other_showtime_id)]  # fmt: skip
+    for status, showtime in junk:
+        with pytest.raises(queue_admin.QueueRefused):
+            queue_admin.change_status(boss, showtime, status, engine=world.engine)
+    assert rules(world).per_minute == 30
+
+
+def test_ending_a_line_forgets_who_was_in_it(world, boss, settings) -> None:
+    set_up(world, boss, per_minute=1)
+    for user in (world.alice, world.bob):
+        queues.take_turn(rules(world), user)
+    line = line_for(settings.redis_url)
+    assert line.figures(world.showtime_id, utcnow().timestamp()) == (1, 1)
+    queue_admin.change_status(boss, world.showtime_id, "ended", engine=world.engine)
+    assert line.figures(world.showtime_id, utcnow().timestamp()) == (0, 0)
+    [row] = queue_admin.lines_for_admin(boss, engine=world.engine)
+    assert row.status == "ended"
+    set_up(world, boss, per_minute=1)  # set up again: open, a fresh line
+    assert rules(world).admitting
+
+
+# --- the routes -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(world: World, monkeypatch) -> TestClient:
+    monkeypatch.setattr(queues, "rules_of", functools.partial(queues.rules_of, engine=world.engine))
+    monkeypatch.setattr(api, "hold_seats_signed_in", functools.partial(
+        holds.hold_seats_signed_in, settings=world.settings, engine=world.engine))  # fmt: skip
+    return TestClient(api.api)
+
+
+def test_the_poll_and_the_holds_route_keep_to_the_line(client, world, boss) -> None:
+    poll = f"/api/showtimes/{world.showtime_id}/queue"
+    assert client.get(poll).json() == {"admitted": True, "text": ""}  # no line: the map
+    set_up(world, boss, per_minute=1)
+    queues.take_turn(rules(world), world.alice)  # in: Bob is number 1
+    bob_pass = queues.issue_pass(world.showtime_id, world.bob)
+    answer = client.get(poll, params={"pass": bob_pass})
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    assert answer.json() == {"admitted": False, "text": "You are number 1, about 1 minute.",
+                             "position": 1, "minutes": 1}  # fmt: skip
+    for junk in ("", "1.abc", queues.issue_pass(world.other_showtime_id, world.bob)):
+        refused = client.get(poll, params={"pass": junk})
+        assert refused.status_code == 403 and "Reload the page" in refused.json()["error"]
+    assert client.get("/api/showtimes/abc/queue").status_code == 404
+
+    token = login_sessions.start_session(world.bob, engine=world.engine)
+    client.cookies.set("bms_session", token)
+    held = client.post(f"/api/showtimes/{world.showtime_id}/holds",
+                       json={"seat_ids": world.ids("C1")})  # fmt: skip
+    assert held.status_code == 403 and held.json()["code"] == "not_your_turn"
+    assert bookings(world) == 0
+
+
+def test_the_poll_says_so_when_the_line_cannot_be_read(client, world, boss, monkeypatch) -> None:
+    set_up(world, boss)
+
+    def away(*args, **kwargs):
+        raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(queues, "take_turn", away)
+    bob_pass = queues.issue_pass(world.showtime_id, world.bob)
+    answer = client.get(f"/api/showtimes/{world.showtime_id}/queue", params={"pass": bob_pass})
+    assert answer.status_code == 503 and "could not be read" in answer.json()["error"]
+
+
+# --- the states -------------------------------------------------------------------------------
+
+
+def map_state(world: World, account: Account | None, monkeypatch):
+    import bookmyseat.bookmyseat  # noqa: F401 - builds the app, registering every state
+    from bookmyseat.state import seat_map
+
+    for name in ("showtime_summary", "seat_map"):
+        on_world = functools.partial(getattr(seat_map, name), engine=world.engine)
+        monkeypatch.setattr(seat_map, name, on_world)
+    monkeypatch.setattr(queues, "rules_of", functools.partial(queues.rules_of, engine=world.engine))
+    joined = []
+
+    async def join(session_id, showtime_id):
+        joined.append(showtime_id)
+
+    monkeypatch.setattr(seat_map.live_seats, "join", join)
+    signed_in(monkeypatch, seat_map.SeatMapState, account)
+    state = routed(seat_map.SeatMapState(_reflex_internal_init=True),
+                   f"/showtimes/{world.showtime_id}", id=str(world.showtime_id))  # fmt: skip
+    return state, joined
+
+
+def test_the_map_waits_behind_the_line_until_the_customers_turn(world, boss, monkeypatch) -> None:
+    set_up(world, boss, per_minute=1)
+    alice = Account(world.alice, "alice", "alice@example.com", "", Role.CUSTOMER)
+    bob = Account(world.bob, "bob", "bob@example.com", "", Role.CUSTOMER)
+    state, joined = map_state(world, alice, monkeypatch)
+    asyncio.run(run(state, "load"))
+    assert not state.queued and state.codes and state.turn_text.startswith("It is your turn")
+
+    state, joined = map_state(world, bob, monkeypatch)
+    asyncio.run(run(state, "load"))
+    assert (state.queued, state.codes, state.loading) == (True, "", False)
+    assert state.queue_text == "You are number 1, about 1 minute."
+    assert state.queue_poll_url == (
+        f"/api/showtimes/{world.showtime_id}/queue?pass="
+        + queues.issue_pass(world.showtime_id, world.bob)
+    )
+    asyncio.run(run(state, "load"))  # a reload: the same place
+    assert state.queue_text == "You are number 1, about 1 minute."
+    state._loaded_at = 0.0
+    asyncio.run(run(state, "join_live"))
+    assert joined == []  # a queued tab hears no seat changes
+
+    state, _ = map_state(world, None, monkeypatch)
+    asyncio.run(run(state, "load"))
+    assert state.queued and state.queue_poll_url == ""
+    assert state.queue_text == "Sign in to take your place in line."
+
+
+def test_the_admin_page_sets_up_pauses_and_refuses_junk(world, boss, staff_on) -> None:
+    from bookmyseat.state.admin_onsale import OnSaleState
+
+    state = staff_on(OnSaleState, boss)
+    asyncio.run(run(state, "load"))
+    label = next(s for s in state.show_labels if "Screen 1" in s)
+    assert state.rows == [] and state.default_per_minute.isdigit()
+    for junk in (None, "form", {"show": ["x"]}, {"show": "No such show"}):
+        assert "Choose a show" in texts(asyncio.run(run(state, "set_up", junk)))
+    form = {"show": label, "opens_at": local_form(utcnow()), "per_minute": "120",
+            "admission_minutes": "4"}  # fmt: skip
+    assert "set up and open" in texts(asyncio.run(run(state, "set_up", form)))
+    asyncio.run(run(state, "load"))
+    [row] = state.rows
+    assert (row.status, row.pace) == ("open", "120 a minute, 4 minutes to choose")
+    assert "paused" in texts(asyncio.run(run(state, "change", row.showtime_id, "paused")))
+    for showtime, status in ((10**20, "open"), (None, "open"), (row.showtime_id, "gone")):
+        assert "no such line" in texts(asyncio.run(run(state, "change", showtime, status)))
+    auditor = Account(world.bob, "bob", "bob@example.com", "", Role.AUDITOR)
+    watcher = staff_on(OnSaleState, auditor)
+    assert "error" in texts(asyncio.run(run(watcher, "change", row.showtime_id, "open")))
+    assert rules(world).admitting is False
+
+
+def test_metrics_count_who_waits_in_each_line(world, boss, settings) -> None:
+    from tests.test_operations import scrape
+
+    set_up(world, boss, per_minute=1)
+    for user in (world.alice, world.bob):
+        queues.take_turn(rules(world), user)
+    found = scrape(metrics.metrics_text(settings.redis_url, engine=world.engine))
+    label = (("showtime", str(world.showtime_id)),)
+    assert found[("bookmyseat_onsale_waiting", label)] == 1
+    assert found[("bookmyseat_onsale_admitted", label)] == 1
