@@ -3,7 +3,7 @@
 // reloads the page when it is their turn, which then shows the seat map.
 import { useEffect, useState } from "react";
 
-const POLL_MS = 4000;
+const POLL_MS = 4000; // until the server says how soon to ask again (it asks the back less)
 
 export function QueueLine({ pollUrl, text }) {
   const [shown, setShown] = useState(text);
@@ -15,6 +15,7 @@ export function QueueLine({ pollUrl, text }) {
     if (!pollUrl) return undefined;
     let stopped = false;
     let timer = null;
+    let waitMs = POLL_MS;
     const ask = async () => {
       try {
         const answer = await fetch(pollUrl, { cache: "no-store", credentials: "same-origin" });
@@ -25,6 +26,7 @@ export function QueueLine({ pollUrl, text }) {
           return;
         }
         if (answer.ok) {
+          if (body.poll_seconds > 0) waitMs = body.poll_seconds * 1000;
           setShown(body.text);
           setTrouble("");
         } else {
@@ -34,7 +36,7 @@ export function QueueLine({ pollUrl, text }) {
         if (!stopped) setTrouble("The connection dropped; your place is kept. Still trying.");
       }
       // A little jitter, so that a crowd's polls do not arrive in step.
-      if (!stopped) timer = setTimeout(ask, POLL_MS * (0.75 + Math.random() / 2));
+      if (!stopped) timer = setTimeout(ask, waitMs * (0.75 + Math.random() / 2));
     };
     timer = setTimeout(ask, POLL_MS * Math.random());
     return () => {

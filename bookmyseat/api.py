@@ -163,7 +163,7 @@ def _turn_of(showtime_id: int, pass_token: str) -> JSONResponse:
         return JSONResponse({"error": "Reload the page to take your place in line."}, 403)
     turn = queues.take_turn(rules, user_id)
     answer = {"admitted": turn.admitted, "text": turn.waiting_text, "position": turn.position,
-              "minutes": turn.minutes}  # fmt: skip
+              "minutes": turn.minutes, "poll_seconds": turn.poll_seconds}  # fmt: skip
     return JSONResponse(answer, headers=NO_STORE)
 
 

@@ -21,7 +21,7 @@ from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking import errors, holds
 from bookmyseat.services.catalog.local_time import local_text
 from bookmyseat.services.onsale import queue_admin, queues
-from bookmyseat.services.onsale.line import line_for
+from bookmyseat.services.onsale.line import Place, Rules, line_for
 from bookmyseat.services.operations import metrics
 from bookmyseat.services.staff.access import AccessDenied
 from tests.conftest import World
@@ -104,6 +104,19 @@ def test_a_paused_line_keeps_places_and_lets_nobody_in(world, boss) -> None:
     with read_session(world.engine) as session:
         actions = session.execute(select(AuditLog.action).order_by(AuditLog.id)).scalars().all()
     assert actions == ["sale_queue_set", "sale_queue_paused"]
+
+
+def test_the_front_of_the_line_asks_often_and_the_back_rarely() -> None:
+    """A crowd's polls are what a line costs the servers (bench/onsale.py --arrivals)."""
+    now = utcnow()
+    line = Rules(7, now - timedelta(minutes=1), 600, 600, True)
+    asked = [queues.poll_seconds(line, Place("waiting", n), now) for n in (1, 100, 300, 3000)]
+    assert asked == [4.0, 4.0, 10.0, 30.0]  # a third of the wait, from 4 to 30 seconds
+    early = Rules(7, now + timedelta(seconds=40), 600, 600, True)
+    assert queues.poll_seconds(early, Place("waiting", 5), now) == 30.0  # at most 30 s
+    soon = Rules(7, now + timedelta(seconds=3), 600, 600, True)
+    after = {queues.poll_seconds(soon, Place("waiting", 5), now) for _ in range(50)}
+    assert min(after) >= 4.0 and max(after) <= 13.0 and len(after) > 5  # spread after opening
 
 
 def test_the_pass_names_its_customer_for_its_show_only(settings) -> None:
@@ -204,7 +217,7 @@ def test_the_poll_and_the_holds_route_keep_to_the_line(client, world, boss) -> N
     answer = client.get(poll, params={"pass": bob_pass})
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
     assert answer.json() == {"admitted": False, "text": "You are number 1, about 1 minute.",
-                             "position": 1, "minutes": 1}  # fmt: skip
+                             "position": 1, "minutes": 1, "poll_seconds": 20.0}  # fmt: skip
     for junk in ("", "1.abc", queues.issue_pass(world.other_showtime_id, world.bob)):
         refused = client.get(poll, params={"pass": junk})
         assert refused.status_code == 403 and "Reload the page" in refused.json()["error"]

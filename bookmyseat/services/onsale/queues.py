@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -22,7 +23,13 @@ from bookmyseat.db import is_row_id, read_session
 from bookmyseat.models import Cinema, SaleQueue, SaleQueueStatus, Screen, Showtime
 from bookmyseat.services.catalog.local_time import local_text
 from bookmyseat.services.clock import resolve_now
-from bookmyseat.services.onsale.line import Place, Rules, line_for, minutes_to_wait
+from bookmyseat.services.onsale.line import (
+    BURST_SECONDS,
+    Place,
+    Rules,
+    line_for,
+    minutes_to_wait,
+)
 from bookmyseat.settings import Settings, get_settings
 
 RULES_FRESH_SECONDS = 2.0
@@ -77,6 +84,23 @@ def forget_rules(showtime_id: int | None = None) -> None:
             _rules.pop(showtime_id, None)
 
 
+POLL_FRONT_SECONDS = 4.0  # the front of the line asks this often
+POLL_BACK_SECONDS = 30.0  # the back, with minutes to wait, this often
+
+
+def poll_seconds(rules: Rules, place: Place, now: datetime) -> float:
+    """How soon the waiting page asks again: often near the front, rarely far back (a third of
+    the wait), so that a crowd of thousands costs the servers little while the number on each
+    page stays fresh enough; before the opening, just after it, spread over the bucket's first
+    seconds (the pages' own jitter spreads them more), not all at the opening's second."""
+    if now < rules.opens_at:
+        spread = secrets.SystemRandom().uniform(1, BURST_SECONDS)
+        wait = (rules.opens_at - now).total_seconds() + spread
+    else:
+        wait = place.position / max(1, rules.per_minute) * 60 / 3
+    return round(min(POLL_BACK_SECONDS, max(POLL_FRONT_SECONDS, wait)), 1)
+
+
 @dataclass(frozen=True)
 class Turn:
     """What the showtime page shows a customer of a show with a line."""
@@ -86,6 +110,7 @@ class Turn:
     position: int = 0
     minutes: int = 0
     admitted_until: float = 0.0  # epoch seconds
+    poll_seconds: float = POLL_FRONT_SECONDS  # when the page should ask again
 
 
 def turn_text(rules: Rules, place: Place, now: datetime) -> str:
@@ -128,6 +153,7 @@ def take_turn(
         position=place.position if now >= rules.opens_at else 0,
         minutes=minutes_to_wait(place.position, rules.per_minute) if place.position else 0,
         admitted_until=place.admitted_until,
+        poll_seconds=poll_seconds(rules, place, now),
     )
 
 
