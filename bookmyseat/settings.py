@@ -93,8 +93,11 @@ class Settings(BaseSettings):
         10, ge=1, le=50, validation_alias=_env("BOOKMYSEAT_MAX_SEATS"),
         description="seats per booking",
     )  # fmt: skip
+    # 600: bench/onsale.py --arrivals 2000 kept its floor at this pace on 2 cores (one app
+    # server, two workers); the holds route answered 126 holds/s there, about 3 attempts a
+    # customer, so the engine's own ceiling is some 2,500 customers a minute.
     queue_per_minute: int = Field(
-        300, ge=1, le=100_000, validation_alias=_env("BOOKMYSEAT_QUEUE_PER_MINUTE"),
+        600, ge=1, le=100_000, validation_alias=_env("BOOKMYSEAT_QUEUE_PER_MINUTE"),
         description="an on-sale line's admissions a minute, unless staff set another",
     )  # fmt: skip
     queue_admission_minutes: int = Field(

@@ -7,8 +7,9 @@ sees one line. One Lua script does a visit whole (no two workers interleave insi
   in order of arrival (scores 2, 3, …), so early arrivals stand in a fair shuffle ahead of all
   who came after the opening;
 - the head of the line is let in at the capacity rate: a token bucket that fills at
-  `per_minute / 60` a second from the opening, holding at most ten seconds' worth, so a line
-  polled every few seconds moves at the full rate and an empty line lets a newcomer in at once;
+  `per_minute / 60` a second from the opening and holds three seconds' worth. Anyone's visit
+  moves the whole line, so a crowd asking every few seconds keeps it at the full rate, and the
+  opening lets in a small wave rather than a stampede (bench/onsale.py --arrivals);
 - the visitor's answer: let in (until when), or their number in line.
 
 Without Redis (one worker), the same script runs in this process on fakeredis.
@@ -25,7 +26,7 @@ from datetime import datetime
 import redis
 
 KEY = "bms:queue:{showtime_id}:"
-BURST_SECONDS = 10  # the bucket holds this many seconds of admissions
+BURST_SECONDS = 3  # the bucket holds this many seconds of admissions
 KEEP_SECONDS = 2 * 24 * 3600  # a line's keys outlive a visit by this long
 
 VISIT = """
