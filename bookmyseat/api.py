@@ -171,7 +171,7 @@ async def queue_turn(request: Request) -> JSONResponse:
     """The waiting page's poll: where the customer (named by the signed pass the page was
     given) stands in the show's on-sale line, moving the line along (services.onsale)."""
     raw = request.path_params["showtime_id"]
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         return JSONResponse({"error": "There is no such show."}, status_code=404)
     pass_token = request.query_params.get("pass", "")
     try:

@@ -10,6 +10,7 @@ import functools
 from datetime import timedelta
 
 import pytest
+import redis
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -19,7 +20,10 @@ from bookmyseat.models import AuditLog, Booking, Role, utcnow
 from bookmyseat.services.accounts import login_sessions
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking import errors, holds
+from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.catalog.local_time import local_text
+from bookmyseat.services.offers import waitlist
+from bookmyseat.services.offers.waitlist_offers import offer_freed_seats
 from bookmyseat.services.onsale import queue_admin, queues
 from bookmyseat.services.onsale.line import Place, Rules, line_for
 from bookmyseat.services.operations import metrics
@@ -86,8 +90,9 @@ def test_before_the_sale_opens_nobody_holds_and_the_page_says_when(world, boss) 
         hold_as(world, world.alice, "C1")
     other = queues.take_turn(rules(world), world.bob)  # a hold elsewhere is not held up
     assert not other.admitted
-    assert holds.hold_seats(world.alice, world.other_showtime_id, [world.other_screen_seat],
-                            settings=world.settings, engine=world.engine)  # fmt: skip
+    token = login_sessions.start_session(world.alice, engine=world.engine)
+    assert holds.hold_seats_signed_in(token, world.other_showtime_id, [world.other_screen_seat],
+                                      settings=world.settings, engine=world.engine)  # fmt: skip
 
 
 def test_a_paused_line_keeps_places_and_lets_nobody_in(world, boss) -> None:
@@ -328,3 +333,102 @@ def test_metrics_count_who_waits_in_each_line(world, boss, settings) -> None:
     label = (("showtime", str(world.showtime_id)),)
     assert found[("bookmyseat_onsale_waiting", label)] == 1
     assert found[("bookmyseat_onsale_admitted", label)] == 1
+
+
+def test_a_hold_keeps_the_turn_and_a_refused_or_lapsed_one_does_not(world, boss) -> None:
+    set_up(world, boss, per_minute=1, minutes=5)
+    start = utcnow()
+    assert queues.take_turn(rules(world), world.alice, now=start).admitted
+    token = login_sessions.start_session(world.alice, engine=world.engine)
+
+    def hold(labels, at):
+        return holds.hold_seats_signed_in(token, world.showtime_id, world.ids(*labels), now=at,
+                                          settings=world.settings, engine=world.engine)  # fmt: skip
+
+    with pytest.raises(errors.SeatBlocked):  # refused: the turn is not made longer by it
+        hold(["A3"], start + timedelta(minutes=4))
+    with pytest.raises(errors.NotYourTurn):  # five minutes unused: lapsed
+        hold(["C1"], start + timedelta(minutes=5, seconds=1))
+
+    set_up(world, boss, per_minute=1, minutes=5, opens_in=timedelta(minutes=-2))  # afresh
+    start = utcnow()
+    assert queues.take_turn(rules(world), world.alice, now=start).admitted
+    held = hold(["C1"], start + timedelta(minutes=4))  # a hold of 10 minutes from then
+    later = start + timedelta(minutes=13)  # the admission alone would have ended at 5
+    assert queues.may_hold(rules(world), world.alice, now=later, settings=world.settings)
+    assert held.hold_expires_at == start + timedelta(minutes=14)
+    assert not queues.may_hold(rules(world), world.alice, now=start + timedelta(minutes=15))
+
+
+def test_a_changed_opening_starts_the_line_afresh(world, boss, settings) -> None:
+    set_up(world, boss, per_minute=1)
+    queues.take_turn(rules(world), world.alice)
+    queues.take_turn(rules(world), world.bob)
+    set_up(world, boss, per_minute=5)  # the same opening (to the minute): places are kept
+    assert line_for(settings.redis_url).figures(world.showtime_id, utcnow().timestamp()) == (1, 1)
+    set_up(world, boss, per_minute=5, opens_in=timedelta(minutes=30))
+    assert line_for(settings.redis_url).figures(world.showtime_id, utcnow().timestamp()) == (0, 0)
+    assert not queues.may_hold(rules(world), world.alice)  # nobody holds before the opening
+
+
+def test_the_waiting_list_stays_shut_while_a_line_runs(world, boss) -> None:
+    from tests.test_waitlist import join, sell_out
+
+    now = utcnow()
+    bookings = sell_out(world, now)
+    set_up(world, boss)
+    with pytest.raises(waitlist.LineStillOpen):  # not a way round the line
+        join(world, world.bob, 1, now)
+    queue_admin.change_status(boss, world.showtime_id, "ended", engine=world.engine)
+    assert join(world, world.bob, 1, now).position == 1
+    set_up(world, boss)  # a line again: freed seats are the line's, not the list's
+    cancel_booking(bookings["C1"].reference, engine=world.engine)
+    assert offer_freed_seats(now=now, settings=world.settings, engine=world.engine) == 0
+    queue_admin.change_status(boss, world.showtime_id, "ended", engine=world.engine)
+    assert offer_freed_seats(now=now, settings=world.settings, engine=world.engine) == 1
+
+
+def test_signed_out_visitors_are_told_to_sign_in_before_the_opening(world, boss) -> None:
+    set_up(world, boss, opens_in=timedelta(minutes=30))
+    text = queues.take_turn(rules(world), None).waiting_text
+    assert text.startswith("Tickets go on sale at ") and "Sign in before then" in text
+
+
+def test_the_poll_lets_in_and_junk_digits_are_refused(client, world, boss) -> None:
+    set_up(world, boss, per_minute=1)
+    alice_pass = queues.issue_pass(world.showtime_id, world.alice)
+    answer = client.get(f"/api/showtimes/{world.showtime_id}/queue", params={"pass": alice_pass})
+    assert answer.json()["admitted"] is True  # an empty line: in at once
+    assert client.get("/api/showtimes/%C2%B2/queue").status_code == 404  # "²" is no id
+    assert queues.read_pass(world.showtime_id, "².abc") is None
+    for junk in ({"per_minute": "²"}, {"opens_at": "0001-01-01T00:00"}):
+        form = {"showtime_id": str(world.showtime_id), "opens_at": local_form(utcnow()),
+                "per_minute": "5", "admission_minutes": "5", **junk}  # fmt: skip
+        with pytest.raises(queue_admin.QueueRefused):
+            queue_admin.set_up_line(boss, form, engine=world.engine)
+
+
+def test_redis_away_is_said_on_the_page_and_left_out_of_metrics(world, boss, monkeypatch) -> None:
+    from tests.test_operations import scrape
+
+    set_up(world, boss)
+
+    def away(*args, **kwargs):
+        raise redis.ConnectionError("Redis is away")
+
+    line = line_for("")
+    monkeypatch.setattr(line, "visit", away)
+    monkeypatch.setattr(line, "figures", away)
+    turn = queues.take_turn(rules(world), world.alice)
+    assert not turn.admitted and turn.waiting_text == queues.LINE_AWAY
+    found = scrape(metrics.metrics_text("", engine=world.engine))
+    assert ("bookmyseat_holds_open", ()) in found
+    assert not [key for key in found if key[0] == "bookmyseat_onsale_waiting"]
+
+
+def test_the_remembered_settings_stay_bounded(world, monkeypatch) -> None:
+    monkeypatch.setattr(queues, "MOST_RULES_REMEMBERED", 50)
+    monkeypatch.setattr(queues, "RULES_FRESH_SECONDS", 0.0)
+    for showtime in range(1, 400):  # ids anyone may ask about
+        queues.rules_of(showtime, engine=world.engine)
+    assert len(queues._rules) <= 50

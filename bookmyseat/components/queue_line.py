@@ -21,7 +21,15 @@ class QueueLine(rx.Component):
 def queue_panel() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("You are in the line for this show", size="4", as_="h2"),
+            rx.heading(
+                rx.cond(
+                    SeatMapState.queue_poll_url == "",
+                    "This show sells through a waiting line",
+                    "You are in the line for this show",
+                ),
+                size="4",
+                as_="h2",
+            ),
             QueueLine.create(poll_url=SeatMapState.queue_poll_url, text=SeatMapState.queue_text),
             rx.cond(
                 SeatMapState.queue_poll_url == "",

@@ -85,5 +85,5 @@ class OnSaleState(AdminState):
             return rx.toast.error(exc.message)
         done = {"open": "The line moves again.", "paused": "The line is paused.",
                 "ended": "The line has ended: everyone may choose seats."}  # fmt: skip
-        said = done.get(status, "") if changed else "The line already was so."
+        said = done.get(status, "") if changed else "Nothing changed: the line already was so."
         return [rx.toast.success(said), OnSaleState.load]

@@ -73,8 +73,8 @@ class NotYourTurn(BookingError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This show's tickets are sold through a waiting line and it is not your turn yet. "
-            "Reload the page to see your place."
+            "This show's tickets are sold through a waiting line, and it is not your turn to "
+            "choose: it has not come yet, or it ran out unused. Reload the page to see your place."
         )
 
 

@@ -171,7 +171,9 @@ def hold_seats_signed_in(
             raise errors.SignInNeeded()
         if not queues.may_hold(line, user_id, now=now, settings=settings):
             raise errors.NotYourTurn()
-        return _hold_locked(session, user_id, showtime_id, wanted, now, settings)
+        booking = _hold_locked(session, user_id, showtime_id, wanted, now, settings)
+    queues.keep_turn_for_hold(line, user_id, booking.hold_expires_at, now=now, settings=settings)
+    return booking
 
 
 def _checked_request(showtime_id: int, seat_ids: list[int], settings: Settings) -> list[int]:

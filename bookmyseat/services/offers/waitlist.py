@@ -26,6 +26,8 @@ from bookmyseat.db import insert_ignoring_conflicts, is_row_id, read_session, wr
 from bookmyseat.models import (
     Booking,
     BookingStatus,
+    SaleQueue,
+    SaleQueueStatus,
     Showtime,
     User,
     WaitlistEntry,
@@ -56,6 +58,16 @@ class SeatsAreFree(WaitlistError):
 
     def __init__(self) -> None:
         super().__init__("Seats are free: choose them on the map.")
+
+
+class LineStillOpen(WaitlistError):
+    code = "waitlist_line_open"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This show sells through its on-sale line: seats that free up go to the customers "
+            "it lets in. The waiting list opens when the line ends."
+        )
 
 
 class SeatsWanted(WaitlistError):
@@ -107,6 +119,13 @@ def _open_show(session: Session, showtime_id: int, now: datetime) -> None:
         raise errors.ShowtimeStarted()
 
 
+def line_running(showtime_id):  # noqa: ANN001, ANN201 - a column or an id
+    """The show's on-sale line while it has not ended: freed seats are the line's to give."""
+    return select(SaleQueue.showtime_id).where(
+        SaleQueue.showtime_id == showtime_id, SaleQueue.status != SaleQueueStatus.ENDED
+    )
+
+
 # --- the customer ---------------------------------------------------------------------------------
 
 
@@ -130,6 +149,8 @@ def join_waitlist(
         raise SeatsWanted(limit)
     with write_session(engine) as session:
         _open_show(session, showtime_id, now)
+        if session.execute(line_running(showtime_id)).first() is not None:
+            raise LineStillOpen()
         if session.execute(select(User.id).where(User.id == user_id)).first() is None:
             raise errors.SignInNeeded()
         entry = _entry_of(session, user_id, showtime_id, lock=True)

@@ -40,7 +40,7 @@ from bookmyseat.services.booking.records import queue_email
 from bookmyseat.services.booking.rules import claim_is_live
 from bookmyseat.services.booking.seat_gaps import Place
 from bookmyseat.services.clock import resolve_now
-from bookmyseat.services.offers.waitlist import EMAIL_KIND, OFFER_HOLD, seat_places
+from bookmyseat.services.offers.waitlist import EMAIL_KIND, OFFER_HOLD, line_running, seat_places
 from bookmyseat.settings import Settings, get_settings
 
 log = logging.getLogger("bookmyseat.waitlist")
@@ -120,6 +120,7 @@ def _shows_with_waiting(now: datetime, engine: Engine | None) -> list[int]:
                     WaitlistEntry.status == WaitlistStatus.WAITING,
                     Showtime.starts_at > now,
                     ~Showtime.is_cancelled,
+                    ~line_running(WaitlistEntry.showtime_id).exists(),
                 )
                 .distinct()
             ).scalars()

@@ -127,6 +127,11 @@ class Line:
         )  # fmt: skip
         return Place(_text(status), int(position), float(until))
 
+    def admitted(self, showtime_id: int, user_id: int, now: float) -> bool:
+        """Whether `user_id` is let in now (reads only)."""
+        until = self.client.zscore(self.keys(showtime_id)[1], str(user_id))
+        return until is not None and float(until) > now
+
     def use(self, showtime_id: int, user_id: int, now: float, until: float) -> bool:
         """Whether `user_id` is let in now; if so, their admission lasts at least to `until`
         (a hold made with it outlives the admission's own time)."""

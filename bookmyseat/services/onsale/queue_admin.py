@@ -5,7 +5,6 @@ admin's (services.staff.access)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,7 +109,7 @@ def lines_for_admin(
     line = line_for(settings.redis_url)
     found = []
     for *show, queue in rows:
-        waiting, inside = line.figures(queue.showtime_id, time.time())
+        waiting, inside = line.figures(queue.showtime_id, now.timestamp())
         found.append(
             QueueRow(
                 showtime_id=queue.showtime_id,
@@ -129,7 +128,7 @@ def lines_for_admin(
 def _whole(raw: object, name: str, limits: tuple[int, int]) -> int:
     text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
     low, high = limits
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise QueueRefused(f"{name} must be a whole number from {low} to {high}.")
     return int(text)
 
@@ -146,6 +145,8 @@ def _opening(raw: object, zone: str) -> datetime:
         return instant_of(local, zone)
     except NoSuchLocalTime as exc:
         raise QueueRefused(str(exc)) from exc
+    except OverflowError as exc:  # year 1 in a zone east of UTC
+        raise QueueRefused("Give the on-sale time as a date and time to come.") from exc
 
 
 def set_up_line(
@@ -160,7 +161,8 @@ def set_up_line(
     admin = require_staff(account, "on-sale lines", write=True, engine=engine)
     now = resolve_now(now)
     raw_id = form.get("showtime_id") if isinstance(form, dict) else None
-    showtime_id = int(raw_id) if isinstance(raw_id, str) and raw_id.isdigit() else raw_id
+    digits = isinstance(raw_id, str) and raw_id.isascii() and raw_id.isdigit()
+    showtime_id = int(raw_id) if digits else raw_id
     if not is_row_id(showtime_id):
         raise QueueRefused("Choose a show.")
     per_minute = _whole(form.get("per_minute"), "Customers a minute", PER_MINUTE_RANGE)
@@ -180,6 +182,7 @@ def set_up_line(
             raise QueueRefused("The sale must open before the show starts.")
         queue = session.get(SaleQueue, showtime_id)
         before = None if queue is None else _figures(queue)
+        fresh_line = queue is None or queue.opens_at != opens_at
         if queue is None:
             queue = SaleQueue(showtime_id=showtime_id, opens_at=opens_at, per_minute=per_minute,
                               admission_minutes=minutes)  # fmt: skip
@@ -190,6 +193,8 @@ def set_up_line(
             session, actor_of(admin), "sale_queue_set", entity="showtime",
             entity_id=showtime_id, before=before, after=_figures(queue), now=now,
         )  # fmt: skip
+    if fresh_line:  # nobody keeps a place or a turn from another opening
+        line_for(get_settings().redis_url).forget(showtime_id)
     forget_rules(showtime_id)
     return showtime_id
 

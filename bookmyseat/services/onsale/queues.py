@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
+import redis
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -32,7 +34,10 @@ from bookmyseat.services.onsale.line import (
 )
 from bookmyseat.settings import Settings, get_settings
 
+log = logging.getLogger("bookmyseat.onsale")
+LINE_AWAY = "The line could not be read just now; this page asks again by itself."
 RULES_FRESH_SECONDS = 2.0
+MOST_RULES_REMEMBERED = 1000  # any id may be asked about: past this, stale ones are dropped
 _rules: dict[int, tuple[float, Rules | None]] = {}
 _rules_lock = threading.Lock()
 
@@ -71,7 +76,11 @@ def rules_of(showtime_id: int, *, engine: Engine | None = None) -> Rules | None:
         return found[1]
     rules = read_rules(showtime_id, engine=engine)
     with _rules_lock:
-        _rules[showtime_id] = (now, rules)
+        if len(_rules) >= MOST_RULES_REMEMBERED:
+            for stale in [k for k, (at, _) in _rules.items() if now - at >= RULES_FRESH_SECONDS]:
+                del _rules[stale]
+        if len(_rules) < MOST_RULES_REMEMBERED:
+            _rules[showtime_id] = (now, rules)
     return rules
 
 
@@ -118,14 +127,20 @@ def turn_text(rules: Rules, place: Place, now: datetime) -> str:
     if place.admitted:
         until = datetime.fromtimestamp(place.admitted_until, now.tzinfo)
         return f"It is your turn: choose your seats by {local_text(until, rules.zone, '%H:%M')}."
+    if place.status not in ("waiting", "admitted"):  # signed out: no place yet
+        if now < rules.opens_at:
+            opens = local_text(rules.opens_at, rules.zone, "%a %d %b, %H:%M")
+            return (
+                f"Tickets go on sale at {opens}. Sign in before then to be given a place in "
+                "line at random with everyone else who is here."
+            )
+        return "Sign in to take your place in line."
     if now < rules.opens_at:
         opens = local_text(rules.opens_at, rules.zone, "%a %d %b, %H:%M")
         return (
             f"Tickets go on sale at {opens}. Everyone here by then is given a place in line at "
             "random, so there is no need to hurry or to open more tabs."
         )
-    if place.status != "waiting":
-        return "Sign in to take your place in line."
     minutes = minutes_to_wait(place.position, rules.per_minute)
     about = f"about {minutes} minute{'s' if minutes != 1 else ''}"
     if not rules.admitting:
@@ -146,12 +161,17 @@ def take_turn(
     """Join the line (once) and say where the customer stands; `user_id` None only reads."""
     settings = settings or get_settings()
     now = resolve_now(now)
-    place = line_for(settings.redis_url).visit(rules, user_id, now.timestamp())
+    try:
+        place = line_for(settings.redis_url).visit(rules, user_id, now.timestamp())
+    except redis.RedisError:
+        log.exception("Reading the on-sale line of showtime %s failed", rules.showtime_id)
+        return Turn(admitted=False, waiting_text=LINE_AWAY)
+    shown = place.position if now >= rules.opens_at else 0  # drawn at the opening
     return Turn(
         admitted=place.admitted,
         waiting_text=turn_text(rules, place, now),
-        position=place.position if now >= rules.opens_at else 0,
-        minutes=minutes_to_wait(place.position, rules.per_minute) if place.position else 0,
+        position=shown,
+        minutes=minutes_to_wait(shown, rules.per_minute) if shown else 0,
         admitted_until=place.admitted_until,
         poll_seconds=poll_seconds(rules, place, now),
     )
@@ -165,13 +185,35 @@ def may_hold(
     settings: Settings | None = None,
 ) -> bool:
     """Whether the customer may hold seats of a show: always without a line; with one, only
-    when let in, and then their admission lasts as long as the hold they are making."""
+    once it has opened and let them in (reads only: a refused hold extends nothing)."""
     if rules is None:
         return True
-    settings = settings or get_settings()
+    now = resolve_now(now)
+    if now < rules.opens_at:
+        return False
+    redis_url = (settings or get_settings()).redis_url
+    return line_for(redis_url).admitted(rules.showtime_id, user_id, now.timestamp())
+
+
+def keep_turn_for_hold(
+    rules: Rules | None,
+    user_id: int,
+    hold_ends: datetime,
+    *,
+    now: datetime | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """A hold made with an admission: the admission lasts as long as the hold, so the customer
+    may change seats on the map until it ends. A failure costs nothing but that."""
+    if rules is None:
+        return
+    redis_url = (settings or get_settings()).redis_url
     at = resolve_now(now).timestamp()
-    until = at + settings.hold_minutes * 60
-    return line_for(settings.redis_url).use(rules.showtime_id, user_id, at, until)
+    try:
+        line_for(redis_url).use(rules.showtime_id, user_id, at, hold_ends.timestamp())
+    except redis.RedisError:
+        log.warning("Could not extend the turn of customer %s in line %s", user_id,
+                    rules.showtime_id)  # fmt: skip
 
 
 def _signature(showtime_id: int, user_id: int, settings: Settings) -> str:
@@ -192,7 +234,7 @@ def read_pass(showtime_id: int, token: object, settings: Settings | None = None)
     if not isinstance(token, str) or len(token) > 60 or token.count(".") != 1:
         return None
     raw_user, signature = token.split(".")
-    if not raw_user.isdigit() or not is_row_id(int(raw_user)):
+    if not (raw_user.isascii() and raw_user.isdigit()) or not is_row_id(int(raw_user)):
         return None
     expected = _signature(showtime_id, int(raw_user), settings)
     return int(raw_user) if hmac.compare_digest(signature, expected) else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+import redis
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from bookmyseat.models import (
     PaymentStatus,
     SaleQueue,
     SaleQueueStatus,
+    Showtime,
     WaitlistEntry,
     WaitlistStatus,
     utcnow,
@@ -68,12 +70,11 @@ class _Figures:
                 select(func.count()).where(WaitlistEntry.status == WaitlistStatus.WAITING)
             ).scalar_one()
             lines = session.execute(
-                select(SaleQueue.showtime_id).where(SaleQueue.status != SaleQueueStatus.ENDED)
+                select(SaleQueue.showtime_id)
+                .join(Showtime, Showtime.id == SaleQueue.showtime_id)
+                .where(SaleQueue.status != SaleQueueStatus.ENDED, Showtime.starts_at > now)
             ).scalars()
-            line_figures = [
-                (showtime_id, *line_for(self.redis_url).figures(showtime_id, now.timestamp()))
-                for showtime_id in lines
-            ]
+            line_figures = list(_line_figures(lines, self.redis_url, now))
         yield _by_label(GaugeMetricFamily, "bookmyseat_bookings", "Bookings by status.",
                         "status", bookings)  # fmt: skip
         yield GaugeMetricFamily(
@@ -123,6 +124,17 @@ class _Figures:
             "Open websockets over every worker that reported.",
             value=shared_figures.gauge_total(OPEN_SOCKETS, self.redis_url),
         )
+
+
+def _line_figures(showtime_ids, redis_url: str, now: datetime):  # noqa: ANN001, ANN202
+    """(showtime, waiting, let in) of each line; a line Redis cannot answer for is left out
+    (the scrape still gives every other figure)."""
+    line = line_for(redis_url)
+    for showtime_id in showtime_ids:
+        try:
+            yield (showtime_id, *line.figures(showtime_id, now.timestamp()))
+        except redis.RedisError:
+            continue
 
 
 def _by_label(kind, name: str, documentation: str, label: str, rows) -> Metric:  # noqa: ANN001
