@@ -77,6 +77,9 @@ HOLD_FAILED = "We could not hold your seats just now; nothing was booked. Please
 HOLDS = concurrent.futures.ThreadPoolExecutor(
     max_workers=get_settings().database_pool_size, thread_name_prefix="holds"
 )
+# The waiting pages' polls (a Redis round trip each) on a pool of their own: a crowd in line
+# neither waits behind page loads on the default pool nor makes them wait.
+LINE_POLLS = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="line-polls")
 REFUSAL_STATUS = {
     errors.SignInNeeded: 401,
     errors.ShowtimeNotFound: 404,
@@ -175,7 +178,8 @@ async def queue_turn(request: Request) -> JSONResponse:
         return JSONResponse({"error": "There is no such show."}, status_code=404)
     pass_token = request.query_params.get("pass", "")
     try:
-        return await asyncio.to_thread(_turn_of, int(raw), pass_token)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(LINE_POLLS, _turn_of, int(raw), pass_token)
     except Exception:  # Redis or the database away: the page asks again
         log.exception("Reading the on-sale line of showtime %s failed", raw)
         return JSONResponse({"error": "The line could not be read just now."}, status_code=503)

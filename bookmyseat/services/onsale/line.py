@@ -25,7 +25,7 @@ from datetime import datetime
 
 import redis
 
-KEY = "bms:queue:{showtime_id}:"
+KEY = "bms:queue:{{{showtime_id}}}:"  # "bms:queue:{7}:": one hash slot, should Redis be a cluster
 BURST_SECONDS = 3  # the bucket holds this many seconds of admissions
 KEEP_SECONDS = 2 * 24 * 3600  # a line's keys outlive a visit by this long
 
