@@ -198,7 +198,12 @@ def test_ending_a_line_forgets_who_was_in_it(world, boss, settings) -> None:
     assert line.figures(world.showtime_id, utcnow().timestamp()) == (0, 0)
     [row] = queue_admin.lines_for_admin(boss, engine=world.engine)
     assert row.status == "ended"
-    set_up(world, boss, per_minute=1)  # set up again: open, a fresh line
+    stale = queues.read_rules(world.showtime_id, engine=world.engine) or Rules(
+        world.showtime_id, utcnow() - timedelta(minutes=1), 1, 300, True
+    )
+    line.visit(stale, world.bob, utcnow().timestamp())  # a worker still on the old settings
+    queue_admin.change_status(boss, world.showtime_id, "open", engine=world.engine)
+    assert line.figures(world.showtime_id, utcnow().timestamp()) == (0, 0)  # opened afresh
     assert rules(world).admitting
 
 

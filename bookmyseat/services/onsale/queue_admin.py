@@ -236,7 +236,9 @@ def change_status(
             session, actor_of(admin), "sale_queue_" + str(status), entity="showtime",
             entity_id=showtime_id, before=before, after=_figures(queue), now=now,
         )  # fmt: skip
-    if status == SaleQueueStatus.ENDED:
+    # Ended, or opened again after it ended: nobody keeps a place (a worker that had not yet
+    # heard of the end may have put some back meanwhile).
+    if SaleQueueStatus.ENDED in (status, before["status"]):
         line_for((settings or get_settings()).redis_url).forget(int(showtime_id))
     forget_rules(int(showtime_id))
     return True
