@@ -1,20 +1,15 @@
 """On-sale lines with the database: staff set one up (checked, audited), a customer's place and
-the words the page shows, the hold refused to customers not let in (in the service, through
-the holds route and the page's poll), the page's state (the map withheld while queued) and the
-admin page's state, and the line's figures in /metrics."""
+the words the page shows, the hold refused to customers not let in and a turn kept by a hold,
+a changed opening, and the waiting list shut while a line runs (tests/test_onsale_pages.py: the
+routes, the states and /metrics)."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from datetime import timedelta
 
 import pytest
-import redis
 from sqlalchemy import select
-from starlette.testclient import TestClient
 
-from bookmyseat import api
 from bookmyseat.db import read_session
 from bookmyseat.models import AuditLog, Booking, Role, utcnow
 from bookmyseat.services.accounts import login_sessions
@@ -26,12 +21,8 @@ from bookmyseat.services.offers import waitlist
 from bookmyseat.services.offers.waitlist_offers import offer_freed_seats
 from bookmyseat.services.onsale import queue_admin, queues
 from bookmyseat.services.onsale.line import Place, Rules, line_for
-from bookmyseat.services.operations import metrics
 from bookmyseat.services.staff.access import AccessDenied
 from tests.conftest import World
-from tests.test_offer_states import routed, signed_in, texts
-from tests.test_offer_states import staff_on as staff_on  # a fixture
-from tests.test_waitlist import run
 
 ZONE = "Asia/Kolkata"  # the test cinema's
 
@@ -207,139 +198,6 @@ def test_ending_a_line_forgets_who_was_in_it(world, boss, settings) -> None:
     assert rules(world).admitting
 
 
-# --- the routes -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def client(world: World, monkeypatch) -> TestClient:
-    monkeypatch.setattr(queues, "rules_of", functools.partial(queues.rules_of, engine=world.engine))
-    monkeypatch.setattr(api, "hold_seats_signed_in", functools.partial(
-        holds.hold_seats_signed_in, settings=world.settings, engine=world.engine))  # fmt: skip
-    return TestClient(api.api)
-
-
-def test_the_poll_and_the_holds_route_keep_to_the_line(client, world, boss) -> None:
-    poll = f"/api/showtimes/{world.showtime_id}/queue"
-    assert client.get(poll).json() == {"admitted": True, "text": ""}  # no line: the map
-    set_up(world, boss, per_minute=1)
-    queues.take_turn(rules(world), world.alice)  # in: Bob is number 1
-    bob_pass = queues.issue_pass(world.showtime_id, world.bob)
-    answer = client.get(poll, params={"pass": bob_pass})
-    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
-    assert answer.json() == {"admitted": False, "text": "You are number 1, about 1 minute.",
-                             "position": 1, "minutes": 1, "poll_seconds": 20.0}  # fmt: skip
-    for junk in ("", "1.abc", queues.issue_pass(world.other_showtime_id, world.bob)):
-        refused = client.get(poll, params={"pass": junk})
-        assert refused.status_code == 403 and "Reload the page" in refused.json()["error"]
-    assert client.get("/api/showtimes/abc/queue").status_code == 404
-
-    token = login_sessions.start_session(world.bob, engine=world.engine)
-    client.cookies.set("bms_session", token)
-    held = client.post(f"/api/showtimes/{world.showtime_id}/holds",
-                       json={"seat_ids": world.ids("C1")})  # fmt: skip
-    assert held.status_code == 403 and held.json()["code"] == "not_your_turn"
-    assert bookings(world) == 0
-
-
-def test_the_poll_says_so_when_the_line_cannot_be_read(client, world, boss, monkeypatch) -> None:
-    set_up(world, boss)
-
-    def away(*args, **kwargs):
-        raise ConnectionError("Redis is away")
-
-    monkeypatch.setattr(queues, "take_turn", away)
-    bob_pass = queues.issue_pass(world.showtime_id, world.bob)
-    answer = client.get(f"/api/showtimes/{world.showtime_id}/queue", params={"pass": bob_pass})
-    assert answer.status_code == 503 and "could not be read" in answer.json()["error"]
-
-
-# --- the states -------------------------------------------------------------------------------
-
-
-def map_state(world: World, account: Account | None, monkeypatch):
-    import bookmyseat.bookmyseat  # noqa: F401 - builds the app, registering every state
-    from bookmyseat.state import seat_map
-
-    for name in ("showtime_summary", "seat_map"):
-        on_world = functools.partial(getattr(seat_map, name), engine=world.engine)
-        monkeypatch.setattr(seat_map, name, on_world)
-    monkeypatch.setattr(queues, "rules_of", functools.partial(queues.rules_of, engine=world.engine))
-    joined = []
-
-    async def join(session_id, showtime_id):
-        joined.append(showtime_id)
-
-    monkeypatch.setattr(seat_map.live_seats, "join", join)
-    signed_in(monkeypatch, seat_map.SeatMapState, account)
-    state = routed(seat_map.SeatMapState(_reflex_internal_init=True),
-                   f"/showtimes/{world.showtime_id}", id=str(world.showtime_id))  # fmt: skip
-    return state, joined
-
-
-def test_the_map_waits_behind_the_line_until_the_customers_turn(world, boss, monkeypatch) -> None:
-    set_up(world, boss, per_minute=1)
-    alice = Account(world.alice, "alice", "alice@example.com", "", Role.CUSTOMER)
-    bob = Account(world.bob, "bob", "bob@example.com", "", Role.CUSTOMER)
-    state, joined = map_state(world, alice, monkeypatch)
-    asyncio.run(run(state, "load"))
-    assert not state.queued and state.codes and state.turn_text.startswith("It is your turn")
-
-    state, joined = map_state(world, bob, monkeypatch)
-    asyncio.run(run(state, "load"))
-    assert (state.queued, state.codes, state.loading) == (True, "", False)
-    assert state.queue_text == "You are number 1, about 1 minute."
-    assert state.queue_poll_url == (
-        f"/api/showtimes/{world.showtime_id}/queue?pass="
-        + queues.issue_pass(world.showtime_id, world.bob)
-    )
-    asyncio.run(run(state, "load"))  # a reload: the same place
-    assert state.queue_text == "You are number 1, about 1 minute."
-    state._loaded_at = 0.0
-    asyncio.run(run(state, "join_live"))
-    assert joined == []  # a queued tab hears no seat changes
-
-    state, _ = map_state(world, None, monkeypatch)
-    asyncio.run(run(state, "load"))
-    assert state.queued and state.queue_poll_url == ""
-    assert state.queue_text == "Sign in to take your place in line."
-
-
-def test_the_admin_page_sets_up_pauses_and_refuses_junk(world, boss, staff_on) -> None:
-    from bookmyseat.state.admin_onsale import OnSaleState
-
-    state = staff_on(OnSaleState, boss)
-    asyncio.run(run(state, "load"))
-    label = next(s for s in state.show_labels if "Screen 1" in s)
-    assert state.rows == [] and state.default_per_minute.isdigit()
-    for junk in (None, "form", {"show": ["x"]}, {"show": "No such show"}):
-        assert "Choose a show" in texts(asyncio.run(run(state, "set_up", junk)))
-    form = {"show": label, "opens_at": local_form(utcnow()), "per_minute": "120",
-            "admission_minutes": "4"}  # fmt: skip
-    assert "set up and open" in texts(asyncio.run(run(state, "set_up", form)))
-    asyncio.run(run(state, "load"))
-    [row] = state.rows
-    assert (row.status, row.pace) == ("open", "120 a minute, 4 minutes to choose")
-    assert "paused" in texts(asyncio.run(run(state, "change", row.showtime_id, "paused")))
-    for showtime, status in ((10**20, "open"), (None, "open"), (row.showtime_id, "gone")):
-        assert "no such line" in texts(asyncio.run(run(state, "change", showtime, status)))
-    auditor = Account(world.bob, "bob", "bob@example.com", "", Role.AUDITOR)
-    watcher = staff_on(OnSaleState, auditor)
-    assert "error" in texts(asyncio.run(run(watcher, "change", row.showtime_id, "open")))
-    assert rules(world).admitting is False
-
-
-def test_metrics_count_who_waits_in_each_line(world, boss, settings) -> None:
-    from tests.test_operations import scrape
-
-    set_up(world, boss, per_minute=1)
-    for user in (world.alice, world.bob):
-        queues.take_turn(rules(world), user)
-    found = scrape(metrics.metrics_text(settings.redis_url, engine=world.engine))
-    label = (("showtime", str(world.showtime_id)),)
-    assert found[("bookmyseat_onsale_waiting", label)] == 1
-    assert found[("bookmyseat_onsale_admitted", label)] == 1
-
-
 def test_a_hold_keeps_the_turn_and_a_refused_or_lapsed_one_does_not(world, boss) -> None:
     set_up(world, boss, per_minute=1, minutes=5)
     start = utcnow()
@@ -397,38 +255,6 @@ def test_signed_out_visitors_are_told_to_sign_in_before_the_opening(world, boss)
     set_up(world, boss, opens_in=timedelta(minutes=30))
     text = queues.take_turn(rules(world), None).waiting_text
     assert text.startswith("Tickets go on sale at ") and "Sign in before then" in text
-
-
-def test_the_poll_lets_in_and_junk_digits_are_refused(client, world, boss) -> None:
-    set_up(world, boss, per_minute=1)
-    alice_pass = queues.issue_pass(world.showtime_id, world.alice)
-    answer = client.get(f"/api/showtimes/{world.showtime_id}/queue", params={"pass": alice_pass})
-    assert answer.json()["admitted"] is True  # an empty line: in at once
-    assert client.get("/api/showtimes/%C2%B2/queue").status_code == 404  # "²" is no id
-    assert queues.read_pass(world.showtime_id, "².abc") is None
-    for junk in ({"per_minute": "²"}, {"opens_at": "0001-01-01T00:00"}):
-        form = {"showtime_id": str(world.showtime_id), "opens_at": local_form(utcnow()),
-                "per_minute": "5", "admission_minutes": "5", **junk}  # fmt: skip
-        with pytest.raises(queue_admin.QueueRefused):
-            queue_admin.set_up_line(boss, form, engine=world.engine)
-
-
-def test_redis_away_is_said_on_the_page_and_left_out_of_metrics(world, boss, monkeypatch) -> None:
-    from tests.test_operations import scrape
-
-    set_up(world, boss)
-
-    def away(*args, **kwargs):
-        raise redis.ConnectionError("Redis is away")
-
-    line = line_for("")
-    monkeypatch.setattr(line, "visit", away)
-    monkeypatch.setattr(line, "figures", away)
-    turn = queues.take_turn(rules(world), world.alice)
-    assert not turn.admitted and turn.waiting_text == queues.LINE_AWAY
-    found = scrape(metrics.metrics_text("", engine=world.engine))
-    assert ("bookmyseat_holds_open", ()) in found
-    assert not [key for key in found if key[0] == "bookmyseat_onsale_waiting"]
 
 
 def test_the_remembered_settings_stay_bounded(world, monkeypatch) -> None:
