@@ -35,9 +35,9 @@ from bench.onsale import (
 from bookmyseat import db
 from bookmyseat.models import utcnow
 from bookmyseat.services.accounts.login_sessions import account_for_token
+from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.onsale import queue_admin
 from bookmyseat.services.onsale.line import line_for
-from bookmyseat.services.staff.access import Account
 from tests.e2e.server import RunningApp
 from tests.reflex_client import seat_plan
 

@@ -5,6 +5,7 @@ routes, the states and /metrics)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -263,3 +264,16 @@ def test_the_remembered_settings_stay_bounded(world, monkeypatch) -> None:
     for showtime in range(1, 400):  # ids anyone may ask about
         queues.rules_of(showtime, engine=world.engine)
     assert len(queues._rules) <= 50
+
+
+def test_the_showtime_pages_waiting_list_says_why_it_is_shut(world, boss, monkeypatch) -> None:
+    """Through the page's state, as a browser (or a hostile client) calls it."""
+    from tests.test_waitlist import page_state, run, sell_out
+
+    sell_out(world, utcnow())
+    set_up(world, boss)
+    bob = Account(world.bob, "bob", "bob@example.com", "", Role.CUSTOMER)
+    state = page_state(world, bob, monkeypatch)
+    events = asyncio.run(run(state, "join", {"seats": "1"}))
+    assert "The waiting list opens when the line ends." in str(events[-1])
+    assert not state.in_line and not state.busy

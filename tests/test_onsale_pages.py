@@ -182,7 +182,7 @@ def test_redis_away_is_said_on_the_page_and_left_out_of_metrics(world, boss, mon
 
     line = line_for("")
     monkeypatch.setattr(line, "visit", away)
-    monkeypatch.setattr(line, "figures", away)
+    monkeypatch.setattr(line, "figures_of", away)
     turn = queues.take_turn(rules(world), world.alice)
     assert not turn.admitted and turn.waiting_text == queues.LINE_AWAY
     found = scrape(metrics.metrics_text("", engine=world.engine))

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 from deploy.prod_local import NGINX, Topology, start, stop
 from tests.e2e.conftest import watched
 from tests.e2e.helpers import expect_toast, seat, sign_in
+from tests.e2e.server import RunningApp
 
 LISTEN = int(os.environ.get("BOOKMYSEAT_E2E_TOPOLOGY_PORT", "3190"))
 pytestmark = pytest.mark.own_app  # builds the frontend for its own address: after the others
@@ -65,13 +66,13 @@ def sockets_to(ports: list[int]) -> dict[int, int]:
     return {port: sum(1 for peer in peers if peer.endswith(f":{port}")) for port in ports}
 
 
+def app_of(topology: Topology) -> RunningApp:
+    """The topology as the browser tests' app handle (its database reads and sign-in tokens)."""
+    return RunningApp(topology.url, topology.database, topology.redis)
+
+
 def rows(topology: Topology, sql: str, **params) -> list[tuple]:
-    engine = create_engine(topology.database)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(sql), params)]
-    finally:
-        engine.dispose()
+    return app_of(topology).query(sql, **params)
 
 
 def a_showtime(topology: Topology, screen: str) -> int:
@@ -110,7 +111,7 @@ def test_a_hold_through_one_server_shows_on_a_map_served_by_the_other(
         f"http://127.0.0.1:{other}/api/showtimes/{showtime}/holds",
         data=json.dumps({"seat_ids": [seat_id]}).encode(),
         headers={"Content-Type": "application/json",
-                 "Cookie": f"bms_session={session_token(topology, 'mzsp_')}"},
+                 "Cookie": f"bms_session={app_of(topology).session_for('mzsp_')}"},
         method="POST",
     )  # fmt: skip
     with urllib.request.urlopen(request, timeout=15) as answer:
@@ -174,18 +175,3 @@ def port_alive(port: int) -> bool:
             return answer.status == 200
     except OSError:
         return False
-
-
-def session_token(topology: Topology, username: str) -> str:
-    from sqlalchemy import select
-
-    from bookmyseat.models import User
-    from bookmyseat.services.accounts.login_sessions import start_session
-
-    engine = create_engine(topology.database)
-    try:
-        with engine.connect() as conn:
-            user = conn.execute(select(User.id).where(User.username == username)).scalar_one()
-        return start_session(user, engine=engine)
-    finally:
-        engine.dispose()

@@ -106,10 +106,12 @@ def lines_for_admin(
             .order_by(Showtime.starts_at, Showtime.id)
             .limit(MOST_LINES_LISTED)
         ).all()
-    line = line_for(settings.redis_url)
+    figures = line_for(settings.redis_url).figures_of(
+        [queue.showtime_id for *_, queue in rows], now.timestamp()
+    )
     found = []
     for *show, queue in rows:
-        waiting, inside = line.figures(queue.showtime_id, now.timestamp())
+        waiting, inside = figures[queue.showtime_id]
         found.append(
             QueueRow(
                 showtime_id=queue.showtime_id,
