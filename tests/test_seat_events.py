@@ -50,6 +50,8 @@ def test_waiting_without_news_times_out_with_the_same_version() -> None:
 def test_every_seat_change_is_announced_after_commit(world: World, no_redis: None) -> None:
     show = world.showtime_id
     before = hub.version(show)
+    # The hub is the worker's own: earlier tests in this process may have announced either show.
+    other_before = hub.version(world.other_showtime_id)
     first = world.hold(world.alice, "A1", "A2")
     assert hub.version(show) == before + 1
     with pytest.raises(errors.SeatUnavailable):
@@ -65,7 +67,7 @@ def test_every_seat_change_is_announced_after_commit(world: World, no_redis: Non
     world.hold(world.alice, "C3", now=utcnow() - timedelta(hours=1))
     expire_lapsed_holds(engine=world.engine)
     assert hub.version(show) == before + 7
-    assert hub.version(world.other_showtime_id) == 0
+    assert hub.version(world.other_showtime_id) == other_before, "another show was announced"
 
 
 def test_notices_parse_and_ignore_garbage() -> None:
