@@ -6,6 +6,7 @@ routes, the states and /metrics)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,27 @@ def test_only_customers_let_in_may_hold_and_an_ended_line_lets_everyone(world, b
     assert queue_admin.change_status(boss, world.showtime_id, "ended", engine=world.engine)
     assert rules(world) is None
     assert hold_as(world, world.bob, "C2").seat_labels == ["C2"]
+
+
+def test_a_worker_on_the_settings_of_a_moment_ago_refuses_nobody_staff_let_in(world, boss) -> None:
+    """Another worker remembers a line's settings for up to two seconds: a hold it would refuse
+    on them is checked on fresh ones, so a line just ended (or opened again) refuses nobody."""
+    set_up(world, boss, per_minute=1)
+    queues.take_turn(rules(world), world.alice)  # in
+    assert not queues.take_turn(rules(world), world.bob).admitted
+    stale = rules(world)
+    assert queue_admin.change_status(boss, world.showtime_id, "ended", engine=world.engine)
+    queues._rules[world.showtime_id] = (time.monotonic(), stale)  # as another worker has it
+    assert rules(world) == stale
+    assert hold_as(world, world.bob, "C1").seat_labels == ["C1"]
+    assert rules(world) is None  # and it now knows the line ended
+    # A refusal on fresh settings stays a refusal, with nothing written.
+    set_up(world, boss, per_minute=1, showtime=world.showtime_id)
+    queues.take_turn(rules(world), world.alice)
+    assert not queues.take_turn(rules(world), world.bob).admitted
+    with pytest.raises(errors.NotYourTurn):
+        hold_as(world, world.bob, "C3")
+    assert bookings(world) == 1
 
 
 def test_before_the_sale_opens_nobody_holds_and_the_page_says_when(world, boss) -> None:

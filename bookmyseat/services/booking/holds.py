@@ -165,6 +165,26 @@ def hold_seats_signed_in(
     now = resolve_now(now)
     wanted = _checked_request(showtime_id, seat_ids, settings)
     line = queues.rules_of(showtime_id, engine=engine)
+    try:
+        return _hold_through_line(token, showtime_id, wanted, line, now, settings, engine)
+    except errors.NotYourTurn:
+        # This process may know the line's settings from up to two seconds ago: staff may
+        # have ended it (everyone may hold) or opened it again since. Refuse on fresh ones.
+        fresh = queues.rules_of(showtime_id, engine=engine, fresh=True)
+        if fresh == line:
+            raise
+        return _hold_through_line(token, showtime_id, wanted, fresh, now, settings, engine)
+
+
+def _hold_through_line(
+    token: str,
+    showtime_id: int,
+    wanted: list[int],
+    line: queues.Rules | None,
+    now: datetime,
+    settings: Settings,
+    engine: Engine | None,
+) -> BookingView:
     with write_session(engine) as session:
         user_id = lock_signed_in_user(session, token, now)
         if user_id is None:

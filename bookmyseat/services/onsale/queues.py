@@ -67,12 +67,15 @@ def read_rules(showtime_id: int, *, engine: Engine | None = None) -> Rules | Non
     )
 
 
-def rules_of(showtime_id: int, *, engine: Engine | None = None) -> Rules | None:
-    """`read_rules`, remembered for a couple of seconds (every hold and page load asks)."""
+def rules_of(
+    showtime_id: int, *, engine: Engine | None = None, fresh: bool = False
+) -> Rules | None:
+    """`read_rules`, remembered for a couple of seconds (every hold and page load asks);
+    `fresh` reads the database anyway (a refusal checks that staff did not just change it)."""
     now = time.monotonic()
     with _rules_lock:
         found = _rules.get(showtime_id)
-    if found is not None and now - found[0] < RULES_FRESH_SECONDS:
+    if not fresh and found is not None and now - found[0] < RULES_FRESH_SECONDS:
         return found[1]
     rules = read_rules(showtime_id, engine=engine)
     with _rules_lock:
