@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import random
 import shutil
@@ -53,6 +52,8 @@ import aiohttp
 import redis
 from sqlalchemy import func, select, text
 
+from bench.onsale_browser import browser_clicks, observe_live
+from bench.page_client import SEAT_MAP, LightTab, hold
 from bench.server_processes import group_cpu_seconds, group_rss_mb
 from bookmyseat import db
 from bookmyseat.models import LIVE_BOOKING_STATUSES, Booking, BookingSeat, User
@@ -62,15 +63,11 @@ from bookmyseat.services.booking.holds import hold_seats
 from bookmyseat.services.booking.seat_gaps import Place, stranded_seat
 from bookmyseat.settings import get_settings, load_settings, with_changes
 from bookmyseat.state.checkout import CheckoutState
-from bookmyseat.state.seat_map import SeatMapState
 from tests.databases import REDIS_TEST_URL, postgres_database
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, RunningApp, running_app
-from tests.reflex_client import HYDRATE, NAMESPACE, SESSION_VAR, route_of, run_async, seat_plan
+from tests.e2e.server import RunningApp, running_app
+from tests.reflex_client import seat_plan
 
 SALE_DEADLINE_S = 180
-REFUSAL_FRESH_S = 5.0  # as the picker's REFUSAL_FRESH_MS
-SEAT_MAP = SeatMapState.get_full_name()
-INTERNAL = "reflex___state____state.reflex___state____"  # Reflex's own page-load states
 CHECKOUT = CheckoutState.get_full_name()
 
 
@@ -79,112 +76,6 @@ def p(values: list[float], q: int) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
     return statistics.quantiles(values, n=100)[q - 1]
-
-
-class LightTab:
-    """A browser tab in ~100 lines: engine.io over one aiohttp websocket, Reflex's event frames,
-    the deltas merged into `state`; far lighter than python-socketio for a thousand tabs."""
-
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str = "") -> None:
-        self.http, self.base_url, self.session_token = session, base_url, token
-        self.tab = str(uuid.uuid4())
-        self.state: dict[str, dict] = {}
-        self.events: list[dict] = []
-        self.frames = 0
-        self.changed = asyncio.Event()
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
-        self.reader: asyncio.Task | None = None
-        self.path = "/"
-        self.taken: set[int] = set()  # seats a refused hold found claimed, for a few seconds
-        self.taken_until = 0.0
-        self.plan_ids: list[int] = []
-
-    def router_data(self) -> dict:
-        pathname, params = route_of(self.path)
-        return {"pathname": pathname, "asPath": self.path, "query": params}
-
-    async def open(self, path: str) -> LightTab:
-        await self.close()
-        self.path, self.state, self.events = path, {}, []
-        url = self.base_url.replace("http", "ws", 1)
-        self.ws = await self.http.ws_connect(
-            f"{url}/_event/?EIO=4&transport=websocket&token={self.tab}",
-            headers={"Origin": self.base_url},
-            timeout=aiohttp.ClientWSTimeout(ws_close=5),
-            max_msg_size=0,
-        )
-        await self.ws.receive(timeout=30)  # engine.io OPEN
-        payload = {"vars": {SESSION_VAR: self.session_token}} if self.session_token else {}
-        boot = {"name": HYDRATE, "payload": payload, "router_data": self.router_data()}
-        await self.ws.send_str(f"40{NAMESPACE}," + json.dumps({"event": boot}))
-        self.reader = asyncio.create_task(self._read())
-        return self
-
-    async def _read(self) -> None:
-        async for message in self.ws:
-            if message.type != aiohttp.WSMsgType.TEXT:
-                break
-            data = message.data
-            if data == "2":
-                await self.ws.send_str("3")
-            elif data.startswith(f"42{NAMESPACE},"):
-                name, body = json.loads(data[len(NAMESPACE) + 3 :])[:2]
-                if name == "event":
-                    self.frames += 1
-                    for state, values in body.get("delta", {}).items():
-                        self.state.setdefault(state, {}).update(values)
-
-                    self.events.extend(body.get("events", []))
-                    self.changed.set()
-
-    async def navigate(self, path: str) -> None:
-        """Follow a redirect as the page does: no new connection, the new route's load events
-        (with the cookies) over the same socket."""
-        self.path = path
-        if self.session_token:
-            await self.send(f"{INTERNAL}update_vars_internal_state.update_vars_internal",
-                            vars={SESSION_VAR: self.session_token})  # fmt: skip
-        await self.send(f"{INTERNAL}on_load_internal_state.on_load_internal")
-
-    def refused(self, claimed: list[int]) -> None:
-        self.taken, self.taken_until = set(claimed), time.monotonic() + REFUSAL_FRESH_S
-
-    def codes_seen(self) -> str:
-        """The map's codes as the picker shows them: for a few seconds after a refusal, the
-        seats it found claimed are taken (assets/seat_picker.jsx)."""
-        codes = self.var(SEAT_MAP, "codes") or ""
-        if not self.taken or not self.plan_ids or time.monotonic() > self.taken_until:
-            return codes
-        return "".join(
-            "h" if c == "a" and seat in self.taken else c
-            for c, seat in zip(codes, self.plan_ids, strict=False)
-        )
-
-    def var(self, state: str, name: str):
-        return self.state.get(state, {}).get(name + "_rx_state_")
-
-    async def until(self, condition, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(self.path)
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), min(left, 1.0))
-            except TimeoutError:
-                continue
-
-    async def send(self, handler: str, **payload) -> None:
-        event = {"name": handler, "payload": payload, "router_data": self.router_data()}
-        await self.ws.send_str(f"42{NAMESPACE}," + json.dumps(["event", event]))
-
-    async def close(self) -> None:
-        if self.reader is not None:
-            self.reader.cancel()
-        if self.ws is not None and not self.ws.closed:
-            await self.ws.close()
-        self.ws = self.reader = None
 
 
 def adjacent_blocks(plan: list[dict], codes: str, size: int) -> list[list[int]]:
@@ -219,17 +110,6 @@ class Sale:
         self.gap_refusals = 0
         self.last_win = 0.0
         self.errors: list[str] = []
-
-
-async def hold(http, url: str, token: str, showtime: int, seats: list[int]) -> tuple[int, dict]:
-    """Proceed as the page's picker does: the choice posted with the session cookie."""
-    async with http.post(
-        f"{url}/api/showtimes/{showtime}/holds",
-        json={"seat_ids": seats},
-        headers={"Origin": url, "Cookie": f"bms_session={token}"},
-        timeout=aiohttp.ClientTimeout(60),
-    ) as answer:
-        return answer.status, await answer.json()
 
 
 async def customer(
@@ -272,102 +152,6 @@ async def customer(
         sale.errors.append(f"{type(exc).__name__}: {exc}")
     finally:
         await tab.close()
-
-
-# Notes (in window.__seen) the wall-clock moment a seat is first drawn as held.
-OBSERVER_SCRIPT = """
-(label) => {
-  window.__seen = window.__seen || {};
-  const [row, number] = [label.match(/^[A-Z]+/)[0], label.replace(/^[A-Z]+/, "")];
-  const seat = document.querySelector(`button[title^="Row ${row}, seat ${number},"]`);
-  if (!seat) return false;
-  const check = () => {
-    const held = seat.className.includes("seat-h");
-    if (held && !window.__seen[label]) window.__seen[label] = Date.now();
-  };
-  new MutationObserver(check).observe(seat, { attributes: true });
-  return true;
-}
-"""
-CLICK_SCRIPT = """
-() => {
-  const seats = [...document.querySelectorAll("button.seat-a")];
-  const seat = seats[Math.floor(Math.random() * seats.length)];
-  if (!seat) return -1;
-  const before = seat.getAttribute("aria-pressed");
-  const started = performance.now();
-  seat.click();
-  return new Promise((resolve) => {
-    setTimeout(() => resolve(-1), 2000);  // refused (taken meanwhile): not a click timed
-    const done = () => seat.getAttribute("aria-pressed") !== before
-      ? resolve(performance.now() - started) : requestAnimationFrame(done);
-    done();
-  });
-}
-"""
-
-
-def observe_live(app: RunningApp, showtime: int, probe_tokens: list[str]) -> list[float]:
-    """Chromium on the map; customers hold a seat each, one by one; each hold → shown, in ms."""
-    from playwright.sync_api import sync_playwright
-
-    plan = seat_plan(app.url, showtime)
-    seen = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(f"{app.url}/showtimes/{showtime}")
-        page.wait_for_selector(".seat-grid[aria-busy='false']", timeout=60_000)
-        time.sleep(1)
-        # Each probe holds the last seat of a row from the back: a row's end seat never leaves
-        # a seat on its own (the gap rule), whatever the probes before it held.
-        row_ends = list({s["row"]: s for s in plan}.values())[::-1]
-        for n, probe_token in enumerate(probe_tokens[: len(row_ends)]):
-            seat = row_ends[n]
-            if not page.evaluate(OBSERVER_SCRIPT, seat["label"]):
-                continue
-            held_at = run_async(hold_one(app, probe_token, showtime, seat["id"]))
-            page.wait_for_function(
-                "label => window.__seen && window.__seen[label]", arg=seat["label"], timeout=10_000
-            )
-            shown_at = page.evaluate("label => window.__seen[label]", seat["label"])
-            seen.append(max(0.0, shown_at - held_at * 1000))
-        browser.close()
-    return seen
-
-
-async def hold_one(app: RunningApp, token: str, showtime: int, seat_id: int) -> float:
-    async with aiohttp.ClientSession() as http:
-        tab = await LightTab(http, app.url, token).open(f"/showtimes/{showtime}")
-        await tab.until(lambda: tab.var(SEAT_MAP, "loading") is False, 30)
-        status, answer = await hold(http, app.url, token, showtime, [seat_id])
-        if status != 201:
-            raise RuntimeError(f"the probe hold was refused: {answer}")
-        held_at = time.time()
-        await tab.close()
-    return held_at
-
-
-def browser_clicks(
-    app: RunningApp, showtime: int, stop: threading.Event, out: list[float], token: str = ""
-):
-    """The observer clicking seats during the sale (a click is answered in the browser),
-    signed in with `token` if given."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        if token:
-            page.context.add_cookies([{"name": "bms_session", "value": token, "url": app.url}])
-        page.goto(f"{app.url}/showtimes/{showtime}")
-        page.wait_for_selector(".seat-grid[aria-busy='false']", timeout=60_000)
-        while not stop.is_set():
-            took = page.evaluate(CLICK_SCRIPT)
-            if took >= 0:
-                out.append(took)
-            time.sleep(0.2)
-        browser.close()
 
 
 def make_customers(url: str, count: int) -> list[str]:

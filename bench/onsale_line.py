@@ -22,16 +22,15 @@ import time
 from datetime import UTC, timedelta
 
 from bench.onsale import (
-    SEAT_MAP,
-    LightTab,
     Sale,
-    browser_clicks,
     customer,
     from_addresses,
     make_customers,
     oversold,
     p,
 )
+from bench.onsale_browser import browser_clicks
+from bench.page_client import SEAT_MAP, LightTab
 from bookmyseat import db
 from bookmyseat.models import utcnow
 from bookmyseat.services.accounts.login_sessions import account_for_token

@@ -51,7 +51,6 @@ from sqlalchemy import create_engine, text
 from bench.onsale import (
     SALE_DEADLINE_S,
     Sale,
-    browser_clicks,
     customer,
     from_addresses,
     make_customers,
@@ -59,6 +58,7 @@ from bench.onsale import (
     p,
     seat_plan,
 )
+from bench.onsale_browser import browser_clicks
 from deploy.prod_local import NGINX, Topology, start, stop
 from tests.e2e.server import RunningApp
 

@@ -7,7 +7,7 @@ process group, port and workers), all sharing PostgreSQL, Redis and the posters 
 
 Starting stops what an earlier start left running (by the process ids it wrote), so it is safe
 to run twice. Everything it writes is under .run/prod-local/ (logs, pids, nginx.conf). The
-browser tests of the topology (tests/topology/) start one of their own with `Topology`.
+topology's browser tests (tests/e2e/test_two_servers.py) start one of their own with `Topology`.
 """
 
 from __future__ import annotations
@@ -100,11 +100,19 @@ def create_database(url: str) -> None:
     admin.dispose()
 
 
+STEP_SECONDS = 900  # the longest a setup step may take (the frontend build on 2 cores: ~3 min)
+
+
 def run(command: list[str], env: dict[str, str], log: Path) -> None:
+    what = " ".join(command[2:5])
     with open(log, "a") as out:
-        done = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            done = subprocess.run(command, cwd=ROOT, env=env, stdout=out,
+                                  stderr=subprocess.STDOUT, timeout=STEP_SECONDS)  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise SystemExit(f"{what} took over {STEP_SECONDS} s; see {log}.") from None
     if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command[2:5])} failed; see {log}.")
+        raise SystemExit(f"{what} failed; see {log}.")
 
 
 def start_server(port: int, env: dict[str, str], run_dir: Path) -> None:
@@ -149,14 +157,18 @@ def start(topology: Topology) -> None:
     print("Building the frontend once (the proxy serves it)…", flush=True)
     run([sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip",
          "--env", "prod"], env, run_dir / "build.log")  # fmt: skip
-    for port in ports:
-        start_server(port, env, run_dir)
-    for port in ports:
-        wait_healthy(port, 300, "The app server", run_dir)
-    config = nginx_config(topology)
-    subprocess.run([NGINX, "-t", "-q", "-c", str(config)], check=True)
-    subprocess.run([NGINX, "-c", str(config)], check=True)
-    wait_healthy(listen, 30, "nginx", run_dir)
+    try:
+        for port in ports:
+            start_server(port, env, run_dir)
+        for port in ports:
+            wait_healthy(port, 300, "The app server", run_dir)
+        config = nginx_config(topology)
+        subprocess.run([NGINX, "-t", "-q", "-c", str(config)], check=True, timeout=30)
+        subprocess.run([NGINX, "-c", str(config)], check=True, timeout=30)
+        wait_healthy(listen, 30, "nginx", run_dir)
+    except BaseException:  # nothing half-started is left running
+        stop(topology, quiet=True)
+        raise
     print(
         f"BookMySeat is at http://localhost:{listen} (app servers on {', '.join(map(str, ports))})"
     )
