@@ -122,6 +122,31 @@ def test_the_map_waits_behind_the_line_until_the_customers_turn(world, boss, mon
     assert state.queue_text == "Sign in to take your place in line."
 
 
+def test_the_map_page_takes_the_lines_settings_from_memory_when_it_can(
+    world, boss, monkeypatch
+) -> None:
+    """A page load in a crowd reads the settings from memory on its own loop: no thread (busy
+    with holds) to wait for. Only a read the process has not made lately goes to the database."""
+    set_up(world, boss, per_minute=1)
+    queues.forget_rules()
+    alice = Account(world.alice, "alice", "alice@example.com", "", Role.CUSTOMER)
+    state, _ = map_state(world, alice, monkeypatch)
+    reads, read = [], queues.rules_of
+    monkeypatch.setattr(queues, "rules_of", lambda *a, **k: reads.append(a) or read(*a, **k))
+    for _ in range(3):
+        asyncio.run(run(state, "load"))
+    assert reads == [(world.showtime_id,)]
+    assert state.turn_text.startswith("It is your turn")
+    assert queues.remembered_rules(world.showtime_id) == (
+        True,
+        queues.read_rules(world.showtime_id, engine=world.engine),
+    )
+    monkeypatch.setattr(queues, "RULES_FRESH_SECONDS", 0.0)  # two seconds on
+    assert queues.remembered_rules(world.showtime_id) == (False, None)
+    asyncio.run(run(state, "load"))
+    assert len(reads) == 2
+
+
 def test_the_admin_page_sets_up_pauses_and_refuses_junk(world, boss, staff_on) -> None:
     from bookmyseat.state.admin_onsale import OnSaleState
 

@@ -105,7 +105,9 @@ class SeatMapState(AuthState):
         """With an on-sale line in front of the show: the customer's place in it (joined once,
         whatever the tabs), or, let in, until when they may choose."""
         self.queued, self.queue_text, self.queue_poll_url, self.turn_text = False, "", "", ""
-        rules = await asyncio.to_thread(queues.rules_of, self.showtime_id)
+        known, rules = queues.remembered_rules(self.showtime_id)
+        if not known:
+            rules = await asyncio.to_thread(queues.rules_of, self.showtime_id)
         if rules is None:
             return
         user_id = account.id if account else None

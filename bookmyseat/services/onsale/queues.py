@@ -72,11 +72,11 @@ def rules_of(
 ) -> Rules | None:
     """`read_rules`, remembered for a couple of seconds (every hold and page load asks);
     `fresh` reads the database anyway (a refusal checks that staff did not just change it)."""
+    if not fresh:
+        known, rules = remembered_rules(showtime_id)
+        if known:
+            return rules
     now = time.monotonic()
-    with _rules_lock:
-        found = _rules.get(showtime_id)
-    if not fresh and found is not None and now - found[0] < RULES_FRESH_SECONDS:
-        return found[1]
     rules = read_rules(showtime_id, engine=engine)
     with _rules_lock:
         if len(_rules) >= MOST_RULES_REMEMBERED:
@@ -85,6 +85,17 @@ def rules_of(
         if len(_rules) < MOST_RULES_REMEMBERED:
             _rules[showtime_id] = (now, rules)
     return rules
+
+
+def remembered_rules(showtime_id: int) -> tuple[bool, Rules | None]:
+    """(True, the settings) when this process read them within `RULES_FRESH_SECONDS`, else
+    (False, None): a page load answers from memory on its own loop, with no thread to wait for
+    while holds keep the pool busy, and moves only a database read off it."""
+    with _rules_lock:
+        found = _rules.get(showtime_id)
+    if found is not None and time.monotonic() - found[0] < RULES_FRESH_SECONDS:
+        return True, found[1]
+    return False, None
 
 
 def forget_rules(showtime_id: int | None = None) -> None:
