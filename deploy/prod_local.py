@@ -174,8 +174,10 @@ def start(topology: Topology) -> None:
     )
 
 
-def end_group(pid: int, seconds: float = 20) -> None:
-    """Ask a server's process group to stop, and wait until it has (killed if it will not)."""
+def end_group(pid: int, seconds: float = 10) -> None:
+    """Ask a server's process group to stop, and wait until it has: requests in flight finish
+    within the time; Granian waits for open websockets without end, so they are then cut by
+    killing it (as the unit's TimeoutStopSec does), and their pages reconnect elsewhere."""
     os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
