@@ -1,15 +1,22 @@
-"""Background work started with the backend. Every worker runs it; each job is idempotent."""
+"""Background work started with the backend in every worker. Housekeeping over the shared
+database (lapsed holds, waiting lists, Stripe) is done each round by one worker of all the app
+servers, the one holding its lease (services.operations.job_leases); every job is idempotent,
+so a round run twice when Redis is away costs work only. Mail is sent by every worker at once
+(each message claimed by one): a slow mail server is waited on in parallel."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from bookmyseat.edge_limits import open_sockets
 from bookmyseat.services.booking.holds import expire_lapsed_holds
 from bookmyseat.services.booking.seat_events import relay_from_redis
 from bookmyseat.services.mail.outbox import deliver_due
 from bookmyseat.services.offers.waitlist_offers import offer_freed_seats
+from bookmyseat.services.operations.job_leases import my_round
 from bookmyseat.services.operations.metrics import OPEN_SOCKETS
 from bookmyseat.services.operations.shared_figures import report
 from bookmyseat.services.payments.refunds import send_pending_refunds
@@ -17,7 +24,17 @@ from bookmyseat.services.payments.stripe_sessions import expire_lapsed_sessions
 from bookmyseat.settings import get_settings
 
 log = logging.getLogger("bookmyseat.tasks")
+T = TypeVar("T")
 SWEEP_EVERY_SECONDS = 5
+
+
+async def leased_round(job_name: str, every_seconds: float, job: Callable[[], T]) -> T | None:
+    """`job` run in a thread when this worker holds the job's lease this round; None if not."""
+    settings = get_settings()
+    urls = (settings.redis_url, settings.database_url)
+    if not await asyncio.to_thread(my_round, job_name, every_seconds, *urls):
+        return None
+    return await asyncio.to_thread(job)
 
 
 async def sweep_lapsed_holds() -> None:
@@ -26,7 +43,9 @@ async def sweep_lapsed_holds() -> None:
     Expiring announces the freed seats to open seat maps, so the sweep runs often."""
     while True:
         try:
-            expired = await asyncio.to_thread(expire_lapsed_holds)
+            expired = await leased_round(
+                "expire-lapsed-holds", SWEEP_EVERY_SECONDS, expire_lapsed_holds
+            )
             if expired:
                 log.info("Expired %d lapsed holds", expired)
         except Exception:  # a failed sweep is retried at the next tick
@@ -38,12 +57,14 @@ OFFER_WAITLIST_EVERY_SECONDS = 5
 
 
 async def offer_to_waitlists() -> None:
-    """Offer the freed seats of sold-out shows to their waiting lists forever. Every worker runs
-    it: a show's offers are made one at a time under a lock of its row, and the seats are
-    claimed like any hold's, so no entry gets two offers and no seat two holders."""
+    """Offer the freed seats of sold-out shows to their waiting lists forever. Safe when two
+    workers run it: a show's offers are made one at a time under a lock of its row, and the
+    seats are claimed like any hold's, so no entry gets two offers and no seat two holders."""
     while True:
         try:
-            offered = await asyncio.to_thread(offer_freed_seats)
+            offered = await leased_round(
+                "offer-to-waitlists", OFFER_WAITLIST_EVERY_SECONDS, offer_freed_seats
+            )
             if offered:
                 log.info("Offered freed seats to %d waiting customers", offered)
         except Exception:  # a failed round is retried at the next tick
@@ -79,7 +100,7 @@ async def stripe_housekeeping() -> None:
     while True:
         for job in (expire_lapsed_sessions, send_pending_refunds):
             try:
-                await asyncio.to_thread(job)
+                await leased_round(job.__name__, STRIPE_HOUSEKEEPING_EVERY_SECONDS, job)
             except Exception:  # Stripe or the database may be away; next round
                 log.exception("Stripe housekeeping (%s) failed", job.__name__)
         await asyncio.sleep(STRIPE_HOUSEKEEPING_EVERY_SECONDS)

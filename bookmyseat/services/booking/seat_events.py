@@ -17,11 +17,11 @@ import logging
 import threading
 from collections.abc import Iterable
 
-import redis
 import redis.asyncio as aioredis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from bookmyseat.services.redis_clients import client_for
 from bookmyseat.settings import get_settings
 
 log = logging.getLogger("bookmyseat.seat_events")
@@ -115,8 +115,6 @@ class SeatChangeHub:
 
 hub = SeatChangeHub()
 
-_redis_clients: dict[str, redis.Redis] = {}
-
 
 def _redis_url() -> str:
     return get_settings().redis_url
@@ -130,12 +128,7 @@ def publish(showtime_ids: Iterable[int]) -> None:
         hub.notify(ids)
         return
     try:
-        client = _redis_clients.get(url)
-        if client is None:
-            client = _redis_clients.setdefault(
-                url, redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-            )
-        client.publish(CHANNEL, ",".join(map(str, ids)))
+        client_for(url, timeout_seconds=2.0).publish(CHANNEL, ",".join(map(str, ids)))
     except Exception as exc:  # a lost notice is caught up by the viewers' timer
         log.warning("Could not publish seat changes for showtimes %s: %s", ids, exc)
         hub.notify(ids)

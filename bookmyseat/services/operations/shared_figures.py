@@ -12,6 +12,8 @@ from collections import Counter
 
 import redis
 
+from bookmyseat.services.redis_clients import client_for
+
 log = logging.getLogger("bookmyseat.metrics")
 PREFIX = "bms:metrics:"
 GAUGE_FRESH_SECONDS = 30  # a worker that has not reported for this long has gone away
@@ -19,16 +21,10 @@ GAUGE_FRESH_SECONDS = 30  # a worker that has not reported for this long has gon
 _local_counts: Counter[tuple[str, str]] = Counter()
 _local_gauges: dict[tuple[str, str], tuple[float, float]] = {}
 _lock = threading.Lock()
-_clients: dict[str, redis.Redis] = {}
 
 
 def _client(url: str) -> redis.Redis:
-    client = _clients.get(url)
-    if client is None:
-        client = _clients.setdefault(
-            url, redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-        )
-    return client
+    return client_for(url)
 
 
 def count(name: str, label: str, redis_url: str, amount: int = 1) -> None:

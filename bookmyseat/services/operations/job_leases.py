@@ -1,0 +1,58 @@
+"""Which worker of all the app servers does a periodic housekeeping job: the first to ask takes
+a lease in Redis and keeps it while it goes on asking each round; the others skip the job, and
+take it over within two rounds if that worker dies. Without Redis there is one worker, and the
+job is its own. With Redis away every worker runs it: each job is safe to run twice at once
+(claims and row locks keep its effects single), so a lost lease costs work, never a job.
+
+Without it every worker of every server swept the same holds and waiting lists every few
+seconds: more servers, more of the same queries, at the very moment an on-sale needs the
+database for holds."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+
+import redis
+
+from bookmyseat.services.redis_clients import client_for
+
+log = logging.getLogger("bookmyseat.tasks")
+PREFIX = "bms:lease:"
+ROUNDS_KEPT = 2  # a lease outlives its holder by this many rounds
+
+# Take the lease if it is free, or keep it if it is ours: one step, so two workers asking at
+# once cannot both have it.
+_TAKE_OR_KEEP = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+def this_worker() -> str:
+    """Asked at each call: workers forked from one parent differ only by their process id."""
+    return f"{os.uname().nodename}:{os.getpid()}"
+
+
+def my_round(
+    job: str, every_seconds: float, redis_url: str, database_url: str, worker: str | None = None
+) -> bool:
+    """Whether this worker runs `job` over the database at `database_url` this round (the job
+    runs every `every_seconds`). The lease is the database's: apps that share a Redis but not
+    a database each sweep their own."""
+    if not redis_url:
+        return True
+    lasts_ms = max(1, round(every_seconds * ROUNDS_KEPT * 1000))
+    database = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    key = f"{PREFIX}{database}:{job}"
+    try:
+        taken = client_for(redis_url).eval(_TAKE_OR_KEEP, 1, key, worker or this_worker(), lasts_ms)
+    except redis.RedisError as exc:
+        log.warning("Could not ask Redis who runs %s (running it here): %s", job, exc)
+        return True
+    return bool(taken)
