@@ -16,7 +16,7 @@ from bookmyseat.services.booking.holds import expire_lapsed_holds
 from bookmyseat.services.booking.seat_events import relay_from_redis
 from bookmyseat.services.mail.outbox import deliver_due
 from bookmyseat.services.offers.waitlist_offers import offer_freed_seats
-from bookmyseat.services.operations.job_leases import my_round
+from bookmyseat.services.operations.job_leases import give_up, my_round
 from bookmyseat.services.operations.metrics import OPEN_SOCKETS
 from bookmyseat.services.operations.shared_figures import report
 from bookmyseat.services.payments.refunds import send_pending_refunds
@@ -26,31 +26,48 @@ from bookmyseat.settings import get_settings
 log = logging.getLogger("bookmyseat.tasks")
 T = TypeVar("T")
 SWEEP_EVERY_SECONDS = 5
+# The housekeeping jobs' leases (services.operations.job_leases)
+SWEEP, OFFERS = "expire-lapsed-holds", "offer-to-waitlists"
+STRIPE_SESSIONS, STRIPE_REFUNDS = "expire-stripe-sessions", "send-pending-refunds"
 
 
 async def leased_round(job_name: str, every_seconds: float, job: Callable[[], T]) -> T | None:
-    """`job` run in a thread when this worker holds the job's lease this round; None if not."""
+    """`job` run in a thread when this worker holds the job's lease this round; None if not.
+    A job that fails gives the lease up: the next round is another worker's to try."""
     settings = get_settings()
     urls = (settings.redis_url, settings.database_url)
     if not await asyncio.to_thread(my_round, job_name, every_seconds, *urls):
         return None
-    return await asyncio.to_thread(job)
+    try:
+        return await asyncio.to_thread(job)
+    except Exception:
+        await asyncio.to_thread(give_up, job_name, *urls)
+        raise
+
+
+def leases_given_up(*job_names: str) -> None:
+    """A worker that stops lets the others have its jobs at once (a quick call to Redis, made
+    on the way out of a cancelled loop, where there is no more waiting to do)."""
+    settings = get_settings()
+    for job_name in job_names:
+        give_up(job_name, settings.redis_url, settings.database_url)
 
 
 async def sweep_lapsed_holds() -> None:
     """Expire lapsed holds forever; database work runs in a thread so no client stalls.
 
     Expiring announces the freed seats to open seat maps, so the sweep runs often."""
-    while True:
-        try:
-            expired = await leased_round(
-                "expire-lapsed-holds", SWEEP_EVERY_SECONDS, expire_lapsed_holds
-            )
-            if expired:
-                log.info("Expired %d lapsed holds", expired)
-        except Exception:  # a failed sweep is retried at the next tick
-            log.exception("Sweeping lapsed holds failed")
-        await asyncio.sleep(SWEEP_EVERY_SECONDS)
+    try:
+        while True:
+            try:
+                expired = await leased_round(SWEEP, SWEEP_EVERY_SECONDS, expire_lapsed_holds)
+                if expired:
+                    log.info("Expired %d lapsed holds", expired)
+            except Exception:  # a failed sweep is retried at the next tick
+                log.exception("Sweeping lapsed holds failed")
+            await asyncio.sleep(SWEEP_EVERY_SECONDS)
+    finally:
+        leases_given_up(SWEEP)
 
 
 OFFER_WAITLIST_EVERY_SECONDS = 5
@@ -60,16 +77,19 @@ async def offer_to_waitlists() -> None:
     """Offer the freed seats of sold-out shows to their waiting lists forever. Safe when two
     workers run it: a show's offers are made one at a time under a lock of its row, and the
     seats are claimed like any hold's, so no entry gets two offers and no seat two holders."""
-    while True:
-        try:
-            offered = await leased_round(
-                "offer-to-waitlists", OFFER_WAITLIST_EVERY_SECONDS, offer_freed_seats
-            )
-            if offered:
-                log.info("Offered freed seats to %d waiting customers", offered)
-        except Exception:  # a failed round is retried at the next tick
-            log.exception("Offering freed seats to waiting lists failed")
-        await asyncio.sleep(OFFER_WAITLIST_EVERY_SECONDS)
+    try:
+        while True:
+            try:
+                offered = await leased_round(
+                    OFFERS, OFFER_WAITLIST_EVERY_SECONDS, offer_freed_seats
+                )
+                if offered:
+                    log.info("Offered freed seats to %d waiting customers", offered)
+            except Exception:  # a failed round is retried at the next tick
+                log.exception("Offering freed seats to waiting lists failed")
+            await asyncio.sleep(OFFER_WAITLIST_EVERY_SECONDS)
+    finally:
+        leases_given_up(OFFERS)
 
 
 async def relay_seat_changes() -> None:
@@ -97,13 +117,17 @@ STRIPE_HOUSEKEEPING_EVERY_SECONDS = 10
 
 async def stripe_housekeeping() -> None:
     """With Stripe: end the sessions of lapsed holds, and ask for refunds that are due."""
-    while True:
-        for job in (expire_lapsed_sessions, send_pending_refunds):
-            try:
-                await leased_round(job.__name__, STRIPE_HOUSEKEEPING_EVERY_SECONDS, job)
-            except Exception:  # Stripe or the database may be away; next round
-                log.exception("Stripe housekeeping (%s) failed", job.__name__)
-        await asyncio.sleep(STRIPE_HOUSEKEEPING_EVERY_SECONDS)
+    jobs = {STRIPE_SESSIONS: expire_lapsed_sessions, STRIPE_REFUNDS: send_pending_refunds}
+    try:
+        while True:
+            for name, job in jobs.items():
+                try:
+                    await leased_round(name, STRIPE_HOUSEKEEPING_EVERY_SECONDS, job)
+                except Exception:  # Stripe or the database may be away; next round
+                    log.exception("Stripe housekeeping (%s) failed", name)
+            await asyncio.sleep(STRIPE_HOUSEKEEPING_EVERY_SECONDS)
+    finally:
+        leases_given_up(*jobs)
 
 
 REPORT_SOCKETS_EVERY_SECONDS = 10

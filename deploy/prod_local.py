@@ -104,14 +104,22 @@ STEP_SECONDS = 900  # the longest a setup step may take (the frontend build on 2
 
 
 def run(command: list[str], env: dict[str, str], log: Path) -> None:
+    """A setup step in a process group of its own, so that a step given up (too slow, or
+    Ctrl-C) ends with what it started too (the frontend build's bun and node)."""
     what = " ".join(command[2:5])
     with open(log, "a") as out:
+        step = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
         try:
-            done = subprocess.run(command, cwd=ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, timeout=STEP_SECONDS)  # fmt: skip
-        except subprocess.TimeoutExpired:
-            raise SystemExit(f"{what} took over {STEP_SECONDS} s; see {log}.") from None
-    if done.returncode != 0:
+            code = step.wait(timeout=STEP_SECONDS)
+        except BaseException as exc:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(step.pid, signal.SIGKILL)
+            step.wait()
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise SystemExit(f"{what} took over {STEP_SECONDS} s; see {log}.") from None
+            raise
+    if code != 0:
         raise SystemExit(f"{what} failed; see {log}.")
 
 

@@ -168,9 +168,9 @@ def hold_seats_signed_in(
     try:
         return _hold_through_line(token, showtime_id, wanted, line, now, settings, engine)
     except errors.NotYourTurn:
-        # This process may know the line's settings from up to two seconds ago: staff may
-        # have ended it (everyone may hold) or opened it again since. Refuse on fresh ones.
-        fresh = queues.rules_of(showtime_id, engine=engine, fresh=True)
+        # This process may know the line's settings from up to two seconds ago, and staff may
+        # have ended the line since (everyone may hold): refuse only on settings read just now.
+        fresh = queues.rules_of(showtime_id, engine=engine, max_age=queues.RECHECK_SECONDS)
         if fresh == line:
             raise
         return _hold_through_line(token, showtime_id, wanted, fresh, now, settings, engine)

@@ -37,6 +37,7 @@ from bookmyseat.settings import Settings, get_settings
 log = logging.getLogger("bookmyseat.onsale")
 LINE_AWAY = "The line could not be read just now; this page asks again by itself."
 RULES_FRESH_SECONDS = 2.0
+RECHECK_SECONDS = 0.25  # a refused hold's re-read: at most four a second a show and process
 MOST_RULES_REMEMBERED = 1000  # any id may be asked about: past this, stale ones are dropped
 _rules: dict[int, tuple[float, Rules | None]] = {}
 _rules_lock = threading.Lock()
@@ -68,14 +69,13 @@ def read_rules(showtime_id: int, *, engine: Engine | None = None) -> Rules | Non
 
 
 def rules_of(
-    showtime_id: int, *, engine: Engine | None = None, fresh: bool = False
+    showtime_id: int, *, engine: Engine | None = None, max_age: float | None = None
 ) -> Rules | None:
-    """`read_rules`, remembered for a couple of seconds (every hold and page load asks);
-    `fresh` reads the database anyway (a refusal checks that staff did not just change it)."""
-    if not fresh:
-        known, rules = remembered_rules(showtime_id)
-        if known:
-            return rules
+    """`read_rules`, remembered for a couple of seconds (every hold and page load asks), or
+    for `max_age` seconds (a refusal checks that staff did not just end the line)."""
+    known, rules = remembered_rules(showtime_id, max_age)
+    if known:
+        return rules
     now = time.monotonic()
     rules = read_rules(showtime_id, engine=engine)
     with _rules_lock:
@@ -87,13 +87,15 @@ def rules_of(
     return rules
 
 
-def remembered_rules(showtime_id: int) -> tuple[bool, Rules | None]:
-    """(True, the settings) when this process read them within `RULES_FRESH_SECONDS`, else
-    (False, None): a page load answers from memory on its own loop, with no thread to wait for
-    while holds keep the pool busy, and moves only a database read off it."""
+def remembered_rules(showtime_id: int, max_age: float | None = None) -> tuple[bool, Rules | None]:
+    """(True, the settings) when this process read them within `max_age` seconds (by default
+    `RULES_FRESH_SECONDS`), else (False, None): a page load answers from memory on its own
+    loop, with no thread to wait for while holds keep the pool busy, and moves only a database
+    read off it."""
+    max_age = RULES_FRESH_SECONDS if max_age is None else max_age
     with _rules_lock:
         found = _rules.get(showtime_id)
-    if found is not None and time.monotonic() - found[0] < RULES_FRESH_SECONDS:
+    if found is not None and time.monotonic() - found[0] < max_age:
         return True, found[1]
     return False, None
 
