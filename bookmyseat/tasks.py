@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bookmyseat.edge_limits import open_sockets
 from bookmyseat.services.booking.holds import expire_lapsed_holds
@@ -53,21 +53,29 @@ def leases_given_up(*job_names: str) -> None:
         give_up(job_name, settings.redis_url, settings.database_url)
 
 
+async def leased_jobs(every_seconds: float, jobs: dict[str, Callable[[], Any]]) -> None:
+    """Run each of `jobs` (by lease name) every `every_seconds` forever, the rounds this
+    worker holds their leases: a failed job is logged and tried at the next round; a worker
+    that stops gives its leases up on the way out."""
+    try:
+        while True:
+            for name, job in jobs.items():
+                try:
+                    done = await leased_round(name, every_seconds, job)
+                    if done:  # how many holds expired, offers made...
+                        log.info("Housekeeping job %s: %s", name, done)
+                except Exception:  # the database or Stripe may be away; next round
+                    log.exception("Housekeeping job %s failed", name)
+            await asyncio.sleep(every_seconds)
+    finally:
+        leases_given_up(*jobs)
+
+
 async def sweep_lapsed_holds() -> None:
     """Expire lapsed holds forever; database work runs in a thread so no client stalls.
 
     Expiring announces the freed seats to open seat maps, so the sweep runs often."""
-    try:
-        while True:
-            try:
-                expired = await leased_round(SWEEP, SWEEP_EVERY_SECONDS, expire_lapsed_holds)
-                if expired:
-                    log.info("Expired %d lapsed holds", expired)
-            except Exception:  # a failed sweep is retried at the next tick
-                log.exception("Sweeping lapsed holds failed")
-            await asyncio.sleep(SWEEP_EVERY_SECONDS)
-    finally:
-        leases_given_up(SWEEP)
+    await leased_jobs(SWEEP_EVERY_SECONDS, {SWEEP: expire_lapsed_holds})
 
 
 OFFER_WAITLIST_EVERY_SECONDS = 5
@@ -77,19 +85,7 @@ async def offer_to_waitlists() -> None:
     """Offer the freed seats of sold-out shows to their waiting lists forever. Safe when two
     workers run it: a show's offers are made one at a time under a lock of its row, and the
     seats are claimed like any hold's, so no entry gets two offers and no seat two holders."""
-    try:
-        while True:
-            try:
-                offered = await leased_round(
-                    OFFERS, OFFER_WAITLIST_EVERY_SECONDS, offer_freed_seats
-                )
-                if offered:
-                    log.info("Offered freed seats to %d waiting customers", offered)
-            except Exception:  # a failed round is retried at the next tick
-                log.exception("Offering freed seats to waiting lists failed")
-            await asyncio.sleep(OFFER_WAITLIST_EVERY_SECONDS)
-    finally:
-        leases_given_up(OFFERS)
+    await leased_jobs(OFFER_WAITLIST_EVERY_SECONDS, {OFFERS: offer_freed_seats})
 
 
 async def relay_seat_changes() -> None:
@@ -118,16 +114,7 @@ STRIPE_HOUSEKEEPING_EVERY_SECONDS = 10
 async def stripe_housekeeping() -> None:
     """With Stripe: end the sessions of lapsed holds, and ask for refunds that are due."""
     jobs = {STRIPE_SESSIONS: expire_lapsed_sessions, STRIPE_REFUNDS: send_pending_refunds}
-    try:
-        while True:
-            for name, job in jobs.items():
-                try:
-                    await leased_round(name, STRIPE_HOUSEKEEPING_EVERY_SECONDS, job)
-                except Exception:  # Stripe or the database may be away; next round
-                    log.exception("Stripe housekeeping (%s) failed", name)
-            await asyncio.sleep(STRIPE_HOUSEKEEPING_EVERY_SECONDS)
-    finally:
-        leases_given_up(*jobs)
+    await leased_jobs(STRIPE_HOUSEKEEPING_EVERY_SECONDS, jobs)
 
 
 REPORT_SOCKETS_EVERY_SECONDS = 10
