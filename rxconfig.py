@@ -5,6 +5,7 @@ import sys
 
 import reflex as rx
 
+from bookmyseat import granian_tuning
 from bookmyseat.settings import SettingsError, get_settings
 
 try:
@@ -17,6 +18,8 @@ except SettingsError as exc:  # one line a bad variable, never a traceback
 # per core plus one, spends the cores on switching between workers).
 if _settings.redis_url:
     os.environ.setdefault("GRANIAN_WORKERS", str(_settings.workers))
+# Room in each worker for its websockets and the requests besides (see the module).
+granian_tuning.install(_settings.sockets_per_worker)
 
 config = rx.Config(
     app_name="bookmyseat",

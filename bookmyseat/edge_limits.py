@@ -5,8 +5,10 @@ backend (pages, API, uploads and the event websocket).
   with 413 while it streams in (a declared Content-Length over the cap is refused unread), so a
   300 MB body costs the server at most the cap in memory; one that takes more than 30 seconds
   to arrive gets 408.
-- Websockets: one client address may hold only so many open sockets per worker; more are
-  refused at the handshake (HTTP 403). A socket that has not joined the app's event namespace
+- Websockets: one client address may hold only so many open sockets per worker, and a worker
+  only so many in all (Granian is given room for those and the requests besides,
+  bookmyseat.granian_tuning); more are refused at the handshake (HTTP 403), and the page
+  retries. A socket that has not joined the app's event namespace
   (which a real page does at once, carrying its first event) within a few seconds is closed, so
   idle sockets cannot pile up.
 
@@ -55,6 +57,7 @@ class EdgeLimits:
     socket_join_seconds: float
     trusted_proxy_hops: int
     body_seconds: float = 30.0  # the longest a request body may take to arrive
+    sockets_per_worker: int = 100_000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EdgeLimits:
@@ -65,6 +68,7 @@ class EdgeLimits:
             },
             default_body_cap=64_000,
             sockets_per_address=settings.sockets_per_address,
+            sockets_per_worker=settings.sockets_per_worker,
             socket_join_seconds=settings.socket_join_seconds,
             trusted_proxy_hops=settings.trusted_proxy_hops,
         )
@@ -122,27 +126,34 @@ _GUARDS: list[_SocketGuard] = []  # this worker's (one per app), for `open_socke
 
 def open_sockets() -> int:
     """This worker's open websockets (reported to /metrics by tasks.report_open_sockets)."""
-    return sum(sum(guard.open_per_address.values()) for guard in _GUARDS)
+    return sum(guard.open_in_all for guard in _GUARDS)
 
 
 class _SocketGuard:
-    """Counts a worker's open sockets per address and closes sockets that never join."""
+    """Counts a worker's open sockets (per address and in all) and closes sockets that never
+    join."""
 
     def __init__(self, limits: EdgeLimits) -> None:
         self.limits = limits
         self.open_per_address: Counter[str] = Counter()
+        self.open_in_all = 0
         _GUARDS.append(self)
 
     async def __call__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         address = client_address(scope, self.limits.trusted_proxy_hops)
-        if self.open_per_address[address] >= self.limits.sockets_per_address:
+        if (
+            self.open_per_address[address] >= self.limits.sockets_per_address
+            or self.open_in_all >= self.limits.sockets_per_worker
+        ):
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": POLICY_VIOLATION})
             return
         self.open_per_address[address] += 1
+        self.open_in_all += 1
         try:
             await self._serve(app, scope, receive, send)
         finally:
+            self.open_in_all -= 1
             self.open_per_address[address] -= 1
             if self.open_per_address[address] <= 0:
                 del self.open_per_address[address]

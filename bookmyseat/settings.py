@@ -180,6 +180,10 @@ class Settings(BaseSettings):
         20, ge=1, le=10_000, validation_alias=_env("BOOKMYSEAT_SOCKETS_PER_ADDRESS"),
         description="open websockets one client address may hold, per backend worker",
     )  # fmt: skip
+    sockets_per_worker: int = Field(
+        4000, ge=10, le=100_000, validation_alias=_env("BOOKMYSEAT_SOCKETS_PER_WORKER"),
+        description="open websockets one backend worker holds at most (pages: ~0.3 MB each)",
+    )  # fmt: skip
     socket_join_seconds: float = Field(
         15.0, gt=0, le=300, validation_alias=_env("BOOKMYSEAT_SOCKET_JOIN_SECONDS"),
         description="a websocket that has not joined the app (sent its page) by then is closed",

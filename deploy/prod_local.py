@@ -182,10 +182,11 @@ def start(topology: Topology) -> None:
     )
 
 
-def end_group(pid: int, seconds: float = 10) -> None:
-    """Ask a server's process group to stop, and wait until it has: requests in flight finish
-    within the time; Granian waits for open websockets without end, so they are then cut by
-    killing it (as the unit's TimeoutStopSec does), and their pages reconnect elsewhere."""
+def end_group(pid: int, seconds: float = 15) -> None:
+    """Ask a server's process group to stop, and wait until it has: requests in flight finish,
+    and Granian kills workers still held by open websockets after 10 s
+    (bookmyseat.granian_tuning); whatever is left then is killed here, as the unit's
+    TimeoutStopSec does. Those pages reconnect to the other servers."""
     os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
