@@ -18,8 +18,8 @@ except SettingsError as exc:  # one line a bad variable, never a traceback
 # per core plus one, spends the cores on switching between workers).
 if _settings.redis_url:
     os.environ.setdefault("GRANIAN_WORKERS", str(_settings.workers))
-# Room in each worker for its websockets and the requests besides (see the module).
-granian_tuning.install(_settings.sockets_per_worker)
+# Room in each worker for a crowd's kept-alive connections, and a bounded stop (see the module).
+granian_tuning.install()
 
 config = rx.Config(
     app_name="bookmyseat",

@@ -6,9 +6,8 @@ backend (pages, API, uploads and the event websocket).
   300 MB body costs the server at most the cap in memory; one that takes more than 30 seconds
   to arrive gets 408.
 - Websockets: one client address may hold only so many open sockets per worker, and a worker
-  only so many in all (Granian is given room for those and the requests besides,
-  bookmyseat.granian_tuning); more are refused at the handshake (HTTP 403), and the page
-  retries. A socket that has not joined the app's event namespace
+  only so many in all (each open page costs the worker ~0.3 MB); more are refused at the
+  handshake (HTTP 403), and the page retries. A socket that has not joined the app's event namespace
   (which a real page does at once, carrying its first event) within a few seconds is closed, so
   idle sockets cannot pile up.
 

@@ -1,24 +1,28 @@
-"""Granian, which serves the backend in production, handles at most `backpressure` requests at
-once in each worker, and an open websocket counts as one for as long as its page stays open.
-Its default is 1024 / workers. In an on-sale (`bench/onsale.py --arrivals 2000`), waiting pages
-filled that: every hold, poll and page load then queued inside Granian for seconds, while the
-workers sat mostly idle (py-spy: the event loops 70 % in select, holds 25 ms of work each).
+"""Granian, which serves the backend in production, serves at most `backpressure` connections
+at once in each worker, idle keep-alive connections included; its default is 1024 / workers.
+A browser (or any HTTP client) keeps its connection open between requests, so a crowd of open
+pages can fill that, and every new request (a hold, a poll, a page load) then waits inside
+Granian for a connection to close while the workers sit idle. `bench/onsale.py --arrivals
+2000` showed it: 2,000 waiting customers, each with a kept-alive connection to the server,
+made holds take 3–11 s while py-spy found the event loops 70 % idle and a hold's own work
+~25 ms. (An upgraded websocket does not hold a place; it is capped in bookmyseat.edge_limits.)
+Behind nginx, which closes its connections to the app servers after each request, this
+matters less; serving customers directly (`make run`, one machine), it decides the on-sale.
 
 Reflex builds Granian's server without these settings, so the server class it imports is given
-ours (rxconfig.py installs this, in the process that starts the backend):
-- room for `sockets_per_worker` websockets (the edge refuses more, bookmyseat.edge_limits) and
-  `HTTP_HEADROOM` requests besides, so pages can never crowd out the holds and polls;
-- workers that will not stop after `STOP_SECONDS` are killed: Granian would otherwise wait for
-  open websockets without end, and those pages reconnect to the other servers anyway.
+ours (rxconfig.py installs this, in the process that starts the backend, before it does):
+- `CONNECTIONS_PER_WORKER` connections at once;
+- workers that have not stopped `STOP_SECONDS` after being asked are killed, so a stop (a
+  deploy) is bounded; their pages reconnect to the other servers.
 """
 
 from __future__ import annotations
 
-HTTP_HEADROOM = 1024  # requests other than websockets, per worker
+CONNECTIONS_PER_WORKER = 10_000  # an idle kept-alive connection costs Granian a few kB
 STOP_SECONDS = 10
 
 
-def install(sockets_per_worker: int) -> None:
+def install() -> None:
     try:
         import granian.server
     except ImportError:  # uvicorn instead: nothing to tune
@@ -31,7 +35,7 @@ def install(sockets_per_worker: int) -> None:
         bookmyseat_tuned = True
 
         def __init__(self, *args, **kwargs) -> None:
-            kwargs.setdefault("backpressure", sockets_per_worker + HTTP_HEADROOM)
+            kwargs.setdefault("backpressure", CONNECTIONS_PER_WORKER)
             kwargs.setdefault("workers_kill_timeout", STOP_SECONDS)
             super().__init__(*args, **kwargs)
 
