@@ -21,6 +21,7 @@ from bookmyseat.services.booking import holds
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.operations import backup as backups
 from bookmyseat.services.operations import health, metrics, shared_figures
+from bookmyseat.services.redis_clients import client_for
 from bookmyseat.settings import with_changes
 from tests.conftest import World
 from tests.databases import require_redis
@@ -79,7 +80,7 @@ def test_metrics_give_the_databases_figures_and_the_shared_counts(world: World, 
     shared_figures.report(metrics.OPEN_SOCKETS, 4, figures, worker="a")
     shared_figures.report(metrics.OPEN_SOCKETS, 5, figures, worker="b")
     shared_figures.report(metrics.OPEN_SOCKETS, 100, figures, worker="gone")
-    shared_figures._client(figures).hset(shared_figures.PREFIX + metrics.OPEN_SOCKETS, "gone",
+    client_for(figures).hset(shared_figures.PREFIX + metrics.OPEN_SOCKETS, "gone",
                                          "100:1.0")  # fmt: skip  # reported long ago
     found = scrape(metrics.metrics_text(figures, engine=world.engine))
     assert found[("bookmyseat_bookings", (("status", "cancelled"),))] == 1

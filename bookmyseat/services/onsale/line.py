@@ -25,6 +25,8 @@ from datetime import datetime
 
 import redis
 
+from bookmyseat.services.redis_clients import client_for
+
 KEY = "bms:queue:{{{showtime_id}}}:"  # "bms:queue:{7}:": one hash slot, should Redis be a cluster
 BURST_SECONDS = 3  # the bucket holds this many seconds of admissions
 KEEP_SECONDS = 2 * 24 * 3600  # a line's keys outlive a visit by this long
@@ -176,7 +178,7 @@ def line_for(redis_url: str) -> Line:
         found = _lines.get(redis_url)
         if found is None:
             if redis_url:
-                client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+                client = client_for(redis_url, timeout_seconds=2.0)
             else:
                 import fakeredis
 

@@ -23,15 +23,11 @@ _local_gauges: dict[tuple[str, str], tuple[float, float]] = {}
 _lock = threading.Lock()
 
 
-def _client(url: str) -> redis.Redis:
-    return client_for(url)
-
-
 def count(name: str, label: str, redis_url: str, amount: int = 1) -> None:
     """Add to the counter `name` under `label` (a refusal's code, an outcome)."""
     if redis_url:
         try:
-            _client(redis_url).hincrby(PREFIX + name, label, amount)
+            client_for(redis_url).hincrby(PREFIX + name, label, amount)
             return
         except redis.RedisError as exc:
             log.warning("Could not count %s/%s in Redis: %s", name, label, exc)
@@ -42,7 +38,7 @@ def count(name: str, label: str, redis_url: str, amount: int = 1) -> None:
 
 def counts(name: str, redis_url: str) -> dict[str, int]:
     if redis_url:
-        raw = _client(redis_url).hgetall(PREFIX + name)
+        raw = client_for(redis_url).hgetall(PREFIX + name)
         return {k.decode(): int(v) for k, v in raw.items()}
     with _lock:
         return {label: n for (counter, label), n in _local_counts.items() if counter == name}
@@ -54,7 +50,7 @@ def report(name: str, value: float, redis_url: str, worker: str | None = None) -
     now = time.time()
     if redis_url:
         try:
-            _client(redis_url).hset(PREFIX + name, worker, f"{value}:{now}")
+            client_for(redis_url).hset(PREFIX + name, worker, f"{value}:{now}")
         except redis.RedisError as exc:
             log.warning("Could not report %s to Redis: %s", name, exc)
         return
@@ -66,7 +62,7 @@ def gauge_total(name: str, redis_url: str, *, now: float | None = None) -> float
     """The sum over the workers that reported lately (the others are gone)."""
     now = now or time.time()
     if redis_url:
-        raw = _client(redis_url).hgetall(PREFIX + name)
+        raw = client_for(redis_url).hgetall(PREFIX + name)
         values = [v.decode().split(":") for v in raw.values()]
         reported = [(float(value), float(at)) for value, at in values]
     else:
