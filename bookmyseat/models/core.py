@@ -75,6 +75,8 @@ class User(SQLModel, table=True):
     totp_secret: str = Field(default="", max_length=64)
     two_factor_since: datetime | None = None
     totp_last_step: int = 0  # the newest 30-second step a code was accepted for: none again
+    # When the account confirmed its email address (the link sent at sign-up); None until then.
+    email_verified_at: datetime | None = None
 
 
 class RecoveryCode(SQLModel, table=True):
@@ -316,6 +318,8 @@ class EmailOutbox(SQLModel, table=True):
     booking_id: int | None = Field(default=None, foreign_key="booking.id")
     # An account's email (a password reset) has no booking.
     password_reset_id: int | None = Field(default=None, foreign_key="password_reset.id")
+    # An account's own email (verification link, sign-up notice) names the account.
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
     kind: str = Field(max_length=40)  # "confirmation", "cancellation", "password_reset", ...
     to_address: str = Field(max_length=254)
     status: str = Field(default=OutboxStatus.PENDING, max_length=12)
