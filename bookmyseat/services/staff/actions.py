@@ -155,7 +155,7 @@ def booking_detail(
     account: Account | None, reference: str, *, engine: Engine | None = None
 ) -> BookingDetail:
     """One booking as staff see it: seats, payments and the emails it sent."""
-    require_staff(account, f"booking {reference}", engine=engine)
+    require_staff(account, f"booking {audit.client_text(reference)}", engine=engine)
     view = get_booking(reference, engine=engine)
     with read_session(engine) as session:
         booking_id = session.execute(
@@ -187,7 +187,9 @@ def cancel_as_staff(
 ) -> str:
     """Cancel any booking (no cut-off for staff); a paid one is refunded. Its new status. The
     audit entry commits with the cancellation, or neither does."""
-    staff = require_staff(account, f"booking {reference} (cancel)", write=True, engine=engine)
+    staff = require_staff(
+        account, f"booking {audit.client_text(reference)} (cancel)", write=True, engine=engine
+    )
     with write_session(engine) as session:
         booking = locked_booking(session, reference, None)
         before = booking.status
@@ -207,7 +209,9 @@ def cancel_as_staff(
 def resend_as_staff(
     account: Account | None, reference: str, *, engine: Engine | None = None
 ) -> None:
-    staff = require_staff(account, f"booking {reference} (resend)", write=True, engine=engine)
+    staff = require_staff(
+        account, f"booking {audit.client_text(reference)} (resend)", write=True, engine=engine
+    )
     resend.queue_resend(reference, user_id=None, engine=engine)
     audit.record(
         actor_of(staff), "ticket_resent", entity="booking", entity_id=reference, engine=engine

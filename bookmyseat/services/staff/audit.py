@@ -1,4 +1,8 @@
-"""The audit log: every staff change (who, what, before, after, when) and every refused access."""
+"""The audit log: every staff change (who, what, before, after, when) and every refused access.
+
+What a client chose (a reference, a login typed into a form) is copied through `client_text`:
+a refused request must not be able to write a page of text of its choosing into every entry.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from bookmyseat.services.clock import resolve_now
 
 AUDIT_PAGE_SIZE = 50  # entries a page of the audit log shows
 LAST_PAGE = 100_000  # no client can ask for an offset the database cannot take
+CLIENT_TEXT_CHARS = 80  # what of a client-chosen value an entry keeps: a reference is 8
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,14 @@ class Actor:
     @classmethod
     def anonymous(cls) -> Actor:
         return cls(None, "anonymous")
+
+
+def client_text(value: object, limit: int = CLIENT_TEXT_CHARS) -> str:
+    """A client-chosen value as an entry copies it: printable characters only (no line breaks,
+    terminal escapes or direction overrides to forge lines in a log viewer) and at most `limit`
+    of them, the cut marked with "…"."""
+    text = "".join(c for c in str(value) if c.isprintable())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _dump(value: dict | None) -> str:
@@ -54,10 +67,10 @@ def add_entry(
             actor=actor.name[:60],
             action=action[:60],
             entity=entity[:40],
-            entity_id=str(entity_id)[:40],
+            entity_id=client_text(entity_id, 40),
             before=_dump(before),
             after=_dump(after),
-            detail=detail[:500],
+            detail=client_text(detail, 500),
         )
     )
 
