@@ -18,6 +18,14 @@ from bookmyseat.state.auth import LoginState, SignupState, safe_next
         ("//evil.example/", "/"),
         ("/\\evil.example", "/"),
         ("javascript:alert(1)", "/"),
+        ("/\t/evil.example", "/"),  # browsers drop tabs and line breaks: //evil.example
+        ("/\n/evil.example", "/"),
+        ("/\r/evil.example", "/"),
+        ("/bookings\x00", "/"),
+        ("/\x7f/evil.example", "/"),
+        ("/\x85/evil.example", "/"),
+        ("/ok/\\evil.example", "/"),
+        ("/movies/caf\u00e9", "/movies/caf\u00e9"),  # printable text beyond ASCII is a path
     ],
 )
 def test_only_same_site_paths(target: str | None, expected: str) -> None:

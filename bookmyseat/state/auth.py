@@ -35,8 +35,16 @@ def app_states() -> list[type[rx.State]]:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only same-site paths are followed after login (no open redirect): one leading slash, and
+    no backslash or control character anywhere, since browsers read `\\` as `/` and drop tabs
+    and line breaks from an address (`/\\t/evil.example` becomes `//evil.example`, another
+    host)."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(c == "\\" or c < " " or "\x7f" <= c <= "\x9f" for c in target)
+    ):
         return target
     return "/"
 
