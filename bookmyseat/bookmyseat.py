@@ -13,6 +13,7 @@ from bookmyseat import (
     reflex_lock_fix,
 )
 from bookmyseat.api import api
+from bookmyseat.db import one_off_engine
 from bookmyseat.edge_limits import EdgeLimits, with_edge_limits
 from bookmyseat.live_seats import broadcast_forever
 from bookmyseat.log_format import configure_logging
@@ -131,10 +132,12 @@ def routes(demo_payments: bool) -> list[tuple]:
 # Reflex 0.10.1 can leave a tab's state lock held after a full page load (see the module).
 reflex_lock_fix.install()
 
-# BOOKMYSEAT_ENV=production logs JSON lines, and stops here listing what is unsafe (every
-# worker checks).
+# BOOKMYSEAT_ENV=production logs JSON lines, and stops here listing what is unsafe. The server
+# imports this module in its supervisor, which then forks the workers: the gate's database read
+# keeps no connection for them to inherit (bookmyseat.db).
 configure_logging(get_settings())
-refuse_if_unsafe(get_settings())
+with one_off_engine() as gate_engine:
+    refuse_if_unsafe(get_settings(), gate_engine)
 
 app = rx.App(
     stylesheets=["/theme.css", "/seatmap.css"],

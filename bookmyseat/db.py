@@ -2,11 +2,19 @@
 
 SQLite ignores `SELECT ... FOR UPDATE`, so every write transaction starts with `BEGIN IMMEDIATE`
 (taken through `write_session`): two writers never both read a state that one of them then changes.
+
+A database connection belongs to one process. The production server imports the app in its
+supervisor and forks the workers from it, so a forked child forgets every pooled connection it
+inherited (without closing it: that would end the parent's session too) and opens its own; and
+what the supervisor itself must read before forking (the production gate) is read through
+`one_off_engine`, which keeps no connection once the block ends.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
@@ -16,6 +24,7 @@ from sqlalchemy import Column, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from bookmyseat.settings import get_settings
@@ -31,8 +40,21 @@ def is_row_id(value: object) -> bool:
     return type(value) is int and 0 < value <= MAX_ROW_ID
 
 
-def make_engine(url: str, *, pool_size: int = 20) -> Engine:
-    """Build an engine for `url` with the project's connection settings."""
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()  # every engine this process made
+
+
+def make_engine(url: str, *, pool_size: int = 20, pooled: bool = True) -> Engine:
+    """Build an engine for `url` with the project's connection settings (`pooled=False`: every
+    connection is closed when it is given back)."""
+    engine = _make_engine(url, pool_size if pooled else 0)
+    _ENGINES.add(engine)
+    return engine
+
+
+def _make_engine(url: str, pool_size: int) -> Engine:
+    pooling: dict = {"poolclass": NullPool}
+    if pool_size:
+        pooling = {"pool_size": pool_size, "max_overflow": pool_size}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -40,12 +62,33 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            pool_size=pool_size,
-            max_overflow=pool_size,
+            **pooling,
         )
         _install_sqlite_hooks(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return create_engine(url, pool_recycle=1800, **pooling)
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child: drop the parent's pooled connections unclosed (two processes speaking
+    on one socket interleave their messages: another request's rows, lost transactions, crashed
+    workers); the child's first query opens a connection of its own."""
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
+@contextmanager
+def one_off_engine(url: str | None = None) -> Iterator[Engine]:
+    """An engine for a few queries in a process that will fork (the server's supervisor): no
+    pool, and disposed at the end, so no connection outlives the block."""
+    engine = make_engine(url or get_settings().database_url, pooled=False)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

@@ -70,6 +70,7 @@ class Tab:
     frames: list[str] = field(default_factory=list)
     path: str = "/"
     query: dict[str, str] = field(default_factory=dict)
+    origin: str = ""  # the page's origin, when it is not `base_url` (a site behind a proxy)
     _client: socketio.AsyncClient | None = None
     _last_frame: float = 0.0
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -94,7 +95,7 @@ class Tab:
             namespaces=[NAMESPACE],
             transports=["websocket"],
             auth={"event": boot},
-            headers={"Origin": self.base_url},
+            headers={"Origin": self.origin or self.base_url},
             wait_timeout=10,
         )
         await self.until(lambda: self.root.get("is_hydrated" + VAR_SUFFIX) is True, timeout=15)

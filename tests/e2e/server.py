@@ -178,6 +178,59 @@ def running_app(
             _stop(server)
 
 
+@dataclass
+class BackendProcess:
+    """A backend server started by `backend_server`: its process group, log and address."""
+
+    url: str
+    log_path: Path
+    process: subprocess.Popen
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def backend_server(port: int, env: dict[str, str], log_path: Path) -> Iterator[BackendProcess]:
+    """Serve the backend only (no frontend build: nothing is written to `.web`) in production
+    mode (`reflex run --env prod --backend-only`) on 127.0.0.1:`port` with `env`, until the
+    block ends. Start it again with another block, on the same database, to restart it."""
+    if port_open(port):
+        raise AppDidNotStart(f"Port {port} is busy; choose a free one.")
+    env = {
+        **os.environ,
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+        **env,
+    }
+    command = [
+        *(sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only"),
+        *("--backend-host", "127.0.0.1", "--backend-port", str(port), "--loglevel", "info"),
+    ]
+    with open(log_path, "a") as log:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped with its workers
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 300
+            while not port_open(port):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    tail = log_path.read_text()[-3000:]
+                    raise AppDidNotStart(f"The backend did not start:\n{tail}")
+                time.sleep(0.5)
+            _wait_until_healthy(port, deadline)
+            yield BackendProcess(f"http://127.0.0.1:{port}", log_path, server)
+        finally:
+            _stop(server)
+
+
 def _wait_until_healthy(port: int, deadline: float) -> None:
     """An open port is not yet an app that answers: wait for Reflex's own health check."""
     while time.monotonic() < deadline:
