@@ -353,15 +353,15 @@ def test_the_return_page_asks_stripe_only_about_our_sessions_and_not_without_end
     standin.pay(session_id)
     for _ in range(10):
         outcome = stripe_sessions.confirm_return(
-            session_id, "10.1.1.1", settings=stripe_settings, engine=world.engine
+            session_id, "10.1.1.1", world.alice, settings=stripe_settings, engine=world.engine
         )
         assert (outcome.result, outcome.reference) == ("paid", view.reference)
     with pytest.raises(Throttled, match="checked many times"):
         stripe_sessions.confirm_return(
-            session_id, "10.1.1.1", settings=stripe_settings, engine=world.engine
+            session_id, "10.1.1.1", world.alice, settings=stripe_settings, engine=world.engine
         )
     other = stripe_sessions.confirm_return(
-        session_id, "10.2.2.2", settings=stripe_settings, engine=world.engine
+        session_id, "10.2.2.2", world.alice, settings=stripe_settings, engine=world.engine
     )
     assert other.result == "paid"
 

@@ -1,5 +1,6 @@
 """State of `/payments/stripe/success`: Stripe sends the customer back here after paying.
-What happened is decided by `payments.stripe_sessions.confirm_return`; this page says it."""
+What happened is decided by `payments.stripe_sessions.confirm_return` (for the signed-in
+visitor: only the booking's own customer is sent on to it); this page says it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ MESSAGES = {
     "as it is confirmed; your seats stay reserved meanwhile.",
     "unconfirmed": "We could not confirm your payment just now. If you paid, your tickets will "
     "arrive by email shortly; My bookings shows the booking as soon as it is confirmed.",
+    "not_yours": "If this payment was yours, your tickets are emailed to you once it is "
+    "confirmed; sign in with the account you booked with to see the booking in My bookings.",
     "nothing": "There is no card payment to confirm here.",
 }
 
@@ -35,8 +38,10 @@ class StripeReturnState(AuthState):
         yield
         session_id = str(self.router.page.params.get("session_id", ""))[:255]
         address = self.router.session.client_ip
+        account = await self._current_account()
+        viewer_id = account.id if account else None
         try:
-            outcome = await asyncio.to_thread(confirm_return, session_id, address)
+            outcome = await asyncio.to_thread(confirm_return, session_id, address, viewer_id)
         except CustomerError as exc:  # checked too often
             self.checking, self.message = False, exc.message
             return

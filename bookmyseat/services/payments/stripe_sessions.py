@@ -71,29 +71,40 @@ def fulfil_session(
 @dataclass(frozen=True)
 class ReturnOutcome:
     """What the customer's return from Stripe found: `result` is paid (see the booking), pending
-    (a bank still processing), flagged, refund_needed, unconfirmed (Stripe did not answer) or
-    nothing (no card payment to confirm here)."""
+    (a bank still processing), flagged, refund_needed, unconfirmed (Stripe did not answer),
+    not_yours (the session is not the signed-in visitor's booking) or nothing (no card payment
+    to confirm here)."""
 
     result: str
     reference: str = ""
 
 
+NOBODY = object()  # the customer of a session this site did not open
+
+
 def confirm_return(
     session_id: str,
     address: str = "",
+    viewer_id: int | None = None,
     *,
     settings: Settings | None = None,
     engine: Engine | None = None,
 ) -> ReturnOutcome:
     """The success page: the session id in the address is only a pointer, so the session is read
     from Stripe and fulfilled (idempotently, as the webhook may do at the same moment). Only a
-    session this site opened is looked up, and each page reloading it from one address asks
-    Stripe at most so often (a script must not spend the site's API quota)."""
+    session this site opened is looked up, only for the booking's own signed-in customer
+    (`viewer_id`: the id is in the success address, so it travels in histories and referrers,
+    and whoever holds it must not learn the booking's reference or state), and each page
+    reloading it from one address asks Stripe at most so often (a script must not spend the
+    site's API quota)."""
     settings = settings or get_settings()
     if settings.demo_payments or not session_id.startswith("cs_"):
         return ReturnOutcome("nothing")
-    if not _is_known(session_id, engine):
+    customer = _customer_of(session_id, engine)
+    if customer is NOBODY:
         return ReturnOutcome("nothing")
+    if viewer_id is None or customer != viewer_id:
+        return ReturnOutcome("not_yours")  # the webhook fulfils it; nothing here to tell
     PAYMENT_CHECKS.hit(f"{session_id}:{address}")
     try:
         outcome = fulfil_session(session_id, settings=settings, engine=engine)
@@ -107,14 +118,16 @@ def confirm_return(
     return ReturnOutcome(outcome.result, outcome.booking.reference)
 
 
-def _is_known(session_id: str, engine: Engine | None) -> bool:
+def _customer_of(session_id: str, engine: Engine | None) -> object:
+    """The user id of the booking a session of ours pays for (None for a booking of nobody's
+    account), NOBODY for a session we did not open."""
     with read_session(engine) as session:
         found = session.execute(
-            select(CheckoutSession.id).where(
-                CheckoutSession.provider == PROVIDER, CheckoutSession.session_id == session_id
-            )
+            select(Booking.user_id)
+            .join(CheckoutSession, CheckoutSession.booking_id == Booking.id)
+            .where(CheckoutSession.provider == PROVIDER, CheckoutSession.session_id == session_id)
         ).first()
-    return found is not None
+    return NOBODY if found is None else found.user_id
 
 
 def _is_latest_attempt(session_id: str, engine: Engine | None) -> bool:
