@@ -21,6 +21,7 @@ from bookmyseat.services.booking.best_available import suggestions
 from bookmyseat.services.booking.holds import hold_seats_signed_in
 from bookmyseat.services.booking.seat_plan import CACHE_SECONDS, seat_plan
 from bookmyseat.services.catalog import poster_store
+from bookmyseat.services.ids import parse_row_id
 from bookmyseat.services.money import format_money
 from bookmyseat.services.onsale import queues
 from bookmyseat.services.operations import shared_figures
@@ -58,8 +59,8 @@ async def poster(request: Request) -> Response:
 
 async def showtime_seat_plan(request: Request) -> Response:
     """The seat map's fixed part (see services.booking.seat_plan), cached by the browser."""
-    raw = request.path_params["showtime_id"]
-    plan = await asyncio.to_thread(seat_plan, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    showtime_id = parse_row_id(request.path_params["showtime_id"])
+    plan = await asyncio.to_thread(seat_plan, showtime_id) if showtime_id else None
     if plan is None:
         return PlainTextResponse("no such showtime", status_code=404)
     headers = {"ETag": plan.etag, "Cache-Control": f"public, max-age={CACHE_SECONDS}"}
@@ -128,13 +129,15 @@ async def hold_seats(request: Request) -> JSONResponse:
     if from_elsewhere(request):
         return JSONResponse({"error": "This request came from another site."}, status_code=403)
     raw = request.path_params["showtime_id"]
+    if (showtime_id := parse_row_id(raw)) is None:
+        return JSONResponse({"error": "This show is not available."}, status_code=404)
     try:
         wanted = requested_seat_ids(await request.json())
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json can read
         wanted = None
-    if not raw.isdigit() or len(raw) > 9 or wanted is None:
+    if wanted is None:
         return JSONResponse({"error": "That is not a request for seats."}, status_code=400)
-    showtime_id, token = int(raw), request.cookies.get(SESSION_COOKIE, "")
+    token = request.cookies.get(SESSION_COOKIE, "")
     loop = asyncio.get_running_loop()
     try:
         booking = await loop.run_in_executor(
@@ -174,7 +177,7 @@ async def queue_turn(request: Request) -> JSONResponse:
     """The waiting page's poll: where the customer (named by the signed pass the page was
     given) stands in the show's on-sale line, moving the line along (services.onsale)."""
     raw = request.path_params["showtime_id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    if parse_row_id(raw) is None:
         return JSONResponse({"error": "There is no such show."}, status_code=404)
     pass_token = request.query_params.get("pass", "")
     try:
@@ -189,12 +192,13 @@ async def best_seats(request: Request) -> JSONResponse:
     """ "Best available" on the seat map: `?count=4[&wheelchair=1]` → one block per category."""
     raw, count = request.path_params["showtime_id"], request.query_params.get("count", "")
     limit = get_settings().max_seats_per_booking
-    if not count.isdigit() or not 1 <= int(count) <= limit:
+    if not (count.isascii() and count.isdigit() and len(count) < 4 and 1 <= int(count) <= limit):
         return JSONResponse({"error": f"Ask for 1 to {limit} seats."}, status_code=400)
     wheelchair = request.query_params.get("wheelchair") == "1"
+    showtime_id = parse_row_id(raw)
     found = (
-        await asyncio.to_thread(suggestions, int(raw), int(count), wheelchair=wheelchair)
-        if raw.isdigit() and len(raw) < 10
+        await asyncio.to_thread(suggestions, showtime_id, int(count), wheelchair=wheelchair)
+        if showtime_id
         else None
     )
     if found is None:

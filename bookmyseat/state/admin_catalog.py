@@ -61,7 +61,7 @@ def _movie_fields(form: dict) -> MovieFields:
         **text
         | {
             "certificate": text["certificate"].upper() or "UA",
-            "runtime_minutes": int(runtime) if runtime.isdigit() else 0,
+            "runtime_minutes": int(runtime) if runtime.isascii() and runtime.isdigit() else 0,
         }
     )
 

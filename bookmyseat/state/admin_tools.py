@@ -9,6 +9,7 @@ import reflex as rx
 
 from bookmyseat.services.catalog.local_time import local_text
 from bookmyseat.services.errors import CustomerError
+from bookmyseat.services.ids import parse_row_id
 from bookmyseat.services.staff import actions
 from bookmyseat.services.staff.audit import AUDIT_PAGE_SIZE
 from bookmyseat.services.staff.door import VALID
@@ -71,9 +72,7 @@ class ScanState(AdminState):
         self.scanning = True
         yield
         try:
-            result = await self._run(
-                actions.scan_ticket, code, int(showtime) if showtime.isdigit() else None
-            )
+            result = await self._run(actions.scan_ticket, code, parse_row_id(showtime))
         except CustomerError as exc:
             self.scanning = False
             yield rx.toast.error(exc.message)

@@ -21,6 +21,7 @@ from bookmyseat import live_seats
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.availability import seat_map, status_codes
 from bookmyseat.services.catalog.showtimes import showtime_summary
+from bookmyseat.services.ids import parse_row_id
 from bookmyseat.services.money import format_money
 from bookmyseat.services.onsale import queues
 from bookmyseat.settings import get_settings
@@ -42,8 +43,8 @@ def parse_seat_ids(text: object, limit: int = MAX_SEATS_IN_ADDRESS) -> list[int]
             continue
         if isinstance(part, int) and 0 < part < 2**31:
             found.append(part)
-        elif isinstance(part, str) and part.isdigit() and len(part) < 10:
-            found.append(int(part))
+        elif (seat_id := parse_row_id(part)) is not None:
+            found.append(seat_id)
     return list(dict.fromkeys(found))
 
 
@@ -75,8 +76,8 @@ class SeatMapState(AuthState):
     async def load(self):
         self.loading = True
         yield
-        raw = str(self.router.page.params.get("id", ""))
-        summary = await asyncio.to_thread(showtime_summary, int(raw)) if raw.isdigit() else None
+        showtime_id = parse_row_id(self.router.page.params.get("id", ""))
+        summary = await asyncio.to_thread(showtime_summary, showtime_id) if showtime_id else None
         if summary is None:
             self.found = False
             self.loading = False

@@ -12,6 +12,7 @@ import asyncio
 import reflex as rx
 
 from bookmyseat.services.errors import CustomerError
+from bookmyseat.services.ids import parse_row_id
 from bookmyseat.services.offers.waitlist import (
     OFFER_MINUTES,
     WaitlistPlace,
@@ -26,7 +27,7 @@ from bookmyseat.state.auth import AuthState
 def seats_from(form: dict) -> int:
     """The seats asked for in the join form; 0 (refused by the service) for anything else."""
     value = form.get("seats") if isinstance(form, dict) else None
-    if isinstance(value, str) and value.isdigit() and len(value) < 4:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 4:
         return int(value)
     return 0
 
@@ -43,8 +44,7 @@ class WaitlistState(AuthState):
     busy: bool = False
 
     def _route_showtime(self) -> int:
-        raw = str(self.router.page.params.get("id", ""))
-        return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        return parse_row_id(self.router.page.params.get("id", "")) or 0
 
     def _show(self, showtime_id: int, place: WaitlistPlace | None) -> None:
         self.showtime_id = showtime_id

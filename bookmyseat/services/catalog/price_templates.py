@@ -132,7 +132,8 @@ def rules_from_text(text: str) -> list[Rule]:
             category = known.get(name.lower())
             if category is None:
                 raise TemplateError(f"{where}: {name} is not a seat category.")
-            if not rupees.isdigit() or not 0 < int(rupees) <= MOST_RUPEES:
+            digits = rupees.isascii() and rupees.isdigit() and len(rupees) < 10
+            if not digits or not 0 < int(rupees) <= MOST_RUPEES:
                 raise TemplateError(f"{where}: {name}'s price must be whole rupees above 0.")
             key = (match[1].lower(), time(hour, minute), category)
             if key in seen:

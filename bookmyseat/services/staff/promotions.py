@@ -18,6 +18,7 @@ from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.rules import claim_is_live_sql
 from bookmyseat.services.catalog.local_time import instant_of, local_text
 from bookmyseat.services.clock import resolve_now
+from bookmyseat.services.ids import parse_row_id
 from bookmyseat.services.money import format_money, format_number
 from bookmyseat.services.offers.promo_codes import describe, normalised
 from bookmyseat.services.staff import audit
@@ -83,7 +84,7 @@ def _whole_number(text: str, label: str) -> int:
 
 
 def _optional_id(text: str) -> int | None:
-    return int(text) if text.strip().isdigit() else None
+    return parse_row_id(text.strip())
 
 
 def terms_of(form: PromoForm, zone: str) -> dict:

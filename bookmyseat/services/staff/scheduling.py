@@ -145,7 +145,7 @@ def prices_from_rupees(entered: dict[str, str]) -> dict[str, int]:
         raw = str(entered.get(category, "")).strip()
         if not raw:
             continue
-        if not raw.isdigit() or len(raw) > 6:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
             raise ManagementError(f"The {category} price must be whole rupees.")
         prices[str(category)] = int(raw) * 100
     return prices
