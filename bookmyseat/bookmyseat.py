@@ -41,6 +41,7 @@ from bookmyseat.pages.payment import confirmation_page, demo_pay_page, my_bookin
 from bookmyseat.pages.showtime import showtime_page
 from bookmyseat.pages.stripe_return import stripe_return_page
 from bookmyseat.pages.two_factor import two_factor_page
+from bookmyseat.pages.verify_email import verify_email_page
 from bookmyseat.production import refuse_if_unsafe
 from bookmyseat.security_headers import with_security_headers
 from bookmyseat.settings import get_settings
@@ -60,6 +61,7 @@ from bookmyseat.state.payment import ConfirmationState, DemoPayState, MyBookings
 from bookmyseat.state.seat_map import SeatMapState
 from bookmyseat.state.stripe_return import StripeReturnState
 from bookmyseat.state.two_factor import TwoFactorState
+from bookmyseat.state.verify_email import VerifyEmailState
 from bookmyseat.tasks import (
     offer_to_waitlists,
     relay_seat_changes,
@@ -122,6 +124,7 @@ def routes(demo_payments: bool) -> list[tuple]:
         (signup_page, "/signup", "create an account", SignupState.remember_next),
         (forgot_password_page, "/forgot-password", "forgot password", None),
         (reset_password_page, "/reset-password", "choose a new password", None),
+        (verify_email_page, "/verify-email", "confirm your email address", VerifyEmailState.load),
         (two_factor_page, "/account/two-factor", "two-factor sign-in", TwoFactorState.load),
         (accessibility_page, "/accessibility", "accessibility", None),
         (not_found_page, "404", "page not found", None),

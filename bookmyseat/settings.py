@@ -196,6 +196,11 @@ class Settings(BaseSettings):
         1_000, ge=64, le=10_000, validation_alias=_env("BOOKMYSEAT_WEBHOOK_MAX_KB"),
         description="largest Stripe webhook body, refused while it streams in",
     )  # fmt: skip
+    require_verified_email: bool | None = Field(
+        None, validation_alias=_env("BOOKMYSEAT_REQUIRE_VERIFIED_EMAIL"),
+        description="accounts confirm their email address before a first seat hold "
+        "(unset: on in production, off otherwise)",
+    )  # fmt: skip
     mail_from_name: str = Field("BookMySeat", validation_alias=_env("BOOKMYSEAT_MAIL_FROM_NAME"))
     mail_from_address: str = Field("", validation_alias=_env("BOOKMYSEAT_MAIL_FROM"))
 
@@ -257,6 +262,13 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def verified_email_required(self) -> bool:
+        """Whether a seat hold needs a confirmed address (BOOKMYSEAT_REQUIRE_VERIFIED_EMAIL)."""
+        if self.require_verified_email is None:
+            return self.production
+        return self.require_verified_email
 
 
 # Posters uploaded in the admin area, served by /api/posters (the build's assets are fixed); read

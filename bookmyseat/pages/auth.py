@@ -104,41 +104,58 @@ def login_page() -> rx.Component:
     )
 
 
+CHECK_EMAIL = (
+    "Check your email to finish: we have sent a message to the address you gave. Open the "
+    "link in it to confirm the address, then sign in with your new password."
+)
+
+
 def signup_page() -> rx.Component:
     return card_page(
         "Create an account",
-        rx.vstack(
-            error_callout(SignupState.error),
-            rx.form(
-                rx.vstack(
-                    field("Username", "username", autocomplete="username"),
-                    field("Email", "email", type_="email", autocomplete="email"),
-                    field("Password", "password", type_="password", autocomplete="new-password"),
-                    rx.text(
-                        "At least 10 characters and hard to guess: a few unusual words work well.",
-                        size="1",
-                        color_scheme="gray",
-                    ),
-                    field(
-                        "Repeat password", "confirm", type_="password", autocomplete="new-password"
-                    ),
-                    rx.button(
-                        "Create account",
-                        type="submit",
-                        size="3",
-                        width="100%",
-                        loading=SignupState.busy,
-                    ),
-                    spacing="3",
-                ),
-                on_submit=SignupState.submit,
+        rx.cond(
+            SignupState.sent,
+            rx.vstack(
+                rx.callout(CHECK_EMAIL, icon="mail", color_scheme="green", role="status"),
+                rx.link("Sign in", href="/login" + SignupState.onward, size="2"),
+                spacing="3",
+                width="100%",
             ),
-            rx.text(
-                "Already have an account? ",
-                rx.link("Sign in", href="/login" + SignupState.onward),
-                size="2",
-            ),
-            spacing="3",
-            width="100%",
+            signup_form(),
         ),
+    )
+
+
+def signup_form() -> rx.Component:
+    return rx.vstack(
+        error_callout(SignupState.error),
+        rx.form(
+            rx.vstack(
+                field("Username", "username", autocomplete="username"),
+                field("Email", "email", type_="email", autocomplete="email"),
+                field("Password", "password", type_="password", autocomplete="new-password"),
+                rx.text(
+                    "At least 10 characters and hard to guess: a few unusual words work well.",
+                    size="1",
+                    color_scheme="gray",
+                ),
+                field("Repeat password", "confirm", type_="password", autocomplete="new-password"),
+                rx.button(
+                    "Create account",
+                    type="submit",
+                    size="3",
+                    width="100%",
+                    loading=SignupState.busy,
+                ),
+                spacing="3",
+            ),
+            on_submit=SignupState.submit,
+        ),
+        rx.text(
+            "Already have an account? ",
+            rx.link("Sign in", href="/login" + SignupState.onward),
+            size="2",
+        ),
+        spacing="3",
+        width="100%",
     )

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from bookmyseat.services.accounts import signing_in
+from bookmyseat.services.accounts.known_devices import COOKIE_DAYS
 from bookmyseat.services.accounts.login_sessions import (
     SESSION_DAYS,
     account_for_token,
@@ -62,6 +63,16 @@ class AuthState(rx.State):
         path="/",
         secure=get_settings().public_url.startswith("https://"),  # never sent in clear text
     )
+    # "This browser has signed in to this account before" (signed by the services): a
+    # stranger's failed guesses do not make the right password wait here. Not a session.
+    device_token: str = rx.Cookie(
+        "",
+        name="bms_device",
+        max_age=COOKIE_DAYS * 86400,
+        same_site="lax",
+        path="/",
+        secure=get_settings().public_url.startswith("https://"),
+    )
     username: str = ""
     role: str = ""
 
@@ -84,16 +95,21 @@ class AuthState(rx.State):
     def _signed_in(self, signed_in: SignedIn) -> None:
         """The browser holds the session the services opened (none while a code is owed)."""
         self.session_token = signed_in.token
+        if signed_in.device:
+            self.device_token = signed_in.device
         self._show_identity(signed_in.account if signed_in.token else None)
 
     @rx.event
     async def logout(self):
         """Sign out and leave nothing of this person in the tab: every page state of the tab is
         reset on the server, and the browser starts afresh under a new tab token (the next
-        person at this computer gets a new, empty state, and the old one expires)."""
+        person at this computer gets a new, empty state, and the old one expires). The browser
+        stays a known device: signing out must not expose it to a stranger's lockout."""
         await asyncio.to_thread(end_session, self.session_token)
+        device = self.device_token
         for state_class in app_states():
             (await self.get_state(state_class)).reset()
+        self.device_token = device
         return rx.call_script(START_AFRESH)
 
 
@@ -117,12 +133,13 @@ class AccountForm(rx.State, mixin=True):
         """A fresh form on each visit."""
         self.error, self.busy = "", False
 
-    async def _submitted(self, form: dict) -> SignedIn:
-        """What the services made of the form (raises CustomerError saying what is wrong)."""
+    async def _submitted(self, form: dict) -> SignedIn | None:
+        """What the services made of the form (raises CustomerError saying what is wrong);
+        None when the form signs nobody in (a sign-up: the inbox comes first)."""
         raise NotImplementedError
 
-    def _welcome(self, account: Account) -> list:
-        return []
+    def _check_email(self) -> None:
+        """The form was taken, and what follows is in the person's inbox."""
 
     def _code_owed(self, signed_in: SignedIn) -> None:
         """The password was right, but the account also needs a code."""
@@ -137,6 +154,9 @@ class AccountForm(rx.State, mixin=True):
             self.busy, self.error = False, exc.message
             return
         self.busy = False
+        if signed_in is None:
+            self._check_email()
+            return
         if not signed_in.token:
             self._code_owed(signed_in)
             return
@@ -144,10 +164,7 @@ class AccountForm(rx.State, mixin=True):
 
     def _finish(self, signed_in: SignedIn) -> list:
         self._signed_in(signed_in)
-        return [
-            rx.redirect(safe_next(self.router.page.params.get("next"))),
-            *self._welcome(signed_in.account),
-        ]
+        return [rx.redirect(safe_next(self.router.page.params.get("next")))]
 
 
 class LoginState(AccountForm, AuthState):
@@ -160,8 +177,8 @@ class LoginState(AccountForm, AuthState):
     async def _submitted(self, form: dict) -> SignedIn:
         login = str(form.get("login", ""))[:254]
         password = str(form.get("password", ""))[:128]
-        address = self.router.session.client_ip
-        return await asyncio.to_thread(signing_in.with_password, login, password, address)
+        address, device = self.router.session.client_ip, self.device_token
+        return await asyncio.to_thread(signing_in.with_password, login, password, address, device)
 
     def _start_over(self) -> None:
         super()._start_over()
@@ -176,7 +193,9 @@ class LoginState(AccountForm, AuthState):
         yield
         code = str(form.get("code", ""))[:40]
         try:
-            signed_in = await asyncio.to_thread(signing_in.with_code, self._pending, code)
+            signed_in = await asyncio.to_thread(
+                signing_in.with_code, self._pending, code, self.device_token
+            )
         except CustomerError as exc:  # a wrong code, too many, or no password first
             self.busy, self.error = False, exc.message
             if exc.message == signing_in.PASSWORD_FIRST:
@@ -187,10 +206,17 @@ class LoginState(AccountForm, AuthState):
 
 
 class SignupState(AccountForm, AuthState):
-    """`/signup`."""
+    """`/signup`: the same answer whether or not the address had an account (the services
+    email its owner instead); nobody is signed in here."""
 
-    async def _submitted(self, form: dict) -> SignedIn:
-        return await asyncio.to_thread(
+    sent: bool = False  # "check your email to finish"
+
+    def _start_over(self) -> None:
+        super()._start_over()
+        self.sent = False
+
+    async def _submitted(self, form: dict) -> None:
+        await asyncio.to_thread(
             signing_in.with_new_account,
             str(form.get("username", ""))[:40],
             str(form.get("email", ""))[:254],
@@ -199,5 +225,5 @@ class SignupState(AccountForm, AuthState):
             self.router.session.client_ip,
         )
 
-    def _welcome(self, account: Account) -> list:
-        return [rx.toast.success(f"Welcome to BookMySeat, {account.username}!")]
+    def _check_email(self) -> None:
+        self.sent = True

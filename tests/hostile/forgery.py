@@ -53,6 +53,7 @@ PAGES = {
     "SignupState": "/signup",
     "ForgotPasswordState": "/forgot-password",
     "ResetPasswordState": "/reset-password",
+    "VerifyEmailState": "/verify-email",
     "StripeReturnState": "/payments/stripe/success",
     "TwoFactorState": "/account/two-factor",
     "DashboardState": "/admin",

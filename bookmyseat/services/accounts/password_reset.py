@@ -3,9 +3,15 @@
 The link's token is the reset's id and an HMAC of its random nonce under the site's secret key,
 so the table alone (a backup, a read-only leak) forges no link, and the raw token is never
 stored: the outbox rebuilds it from the row when it writes the email. Asking for a reset says
-nothing about whether an account uses the address. Using a link sets the password, voids the
-user's other links and signs them out everywhere, in one transaction; the link is spent with a
-compare-and-set UPDATE, so two uses at once cannot both succeed.
+nothing about whether an account uses the address. What is limited is what reaches the owner:
+3 reset emails an hour and 10 a day per account, whoever asks from wherever (past that an ask
+is answered alike and sends nothing), so strangers asking from many networks cannot lock the
+owner out of resets: every link they caused is in the owner's inbox. A network may ask 10
+times an hour. Using a link sets the password, voids the user's other links and signs them
+out everywhere, in one transaction; the link is spent with a compare-and-set UPDATE, so two
+uses at once cannot both succeed. Then the account's failed sign-ins are forgotten: whoever
+guessed was guessing an old password, and the owner (staff with two factors too) signs in at
+once rather than waiting out a stranger's lockout.
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ from bookmyseat.db import is_row_id, read_session, write_session
 from bookmyseat.models import EmailOutbox, LoginSession, OutboxStatus, PasswordReset, User
 from bookmyseat.services.accounts.throttle import (
     PASSWORD_RESETS_PER_ADDRESS,
-    PASSWORD_RESETS_PER_EMAIL,
-    PASSWORD_RESETS_PER_EMAIL_AND_ADDRESS,
+    RESET_EMAILS_PER_ACCOUNT,
+    forget_failed_sign_ins,
 )
 from bookmyseat.services.accounts.users import (
     Account,
@@ -63,20 +69,17 @@ def reset_link(reset: PasswordReset, settings: Settings) -> str:
 def request_reset(
     email: str, address: str, *, now: datetime | None = None, engine: Engine | None = None
 ) -> None:
-    """Email a reset link if an active account uses `email`; otherwise do the same work and
-    write nothing. Either way the caller learns nothing (but `Throttled`, which counts asks per
-    network and per address whether or not the account exists). Something that is not an
-    address at all is dropped at once: that is no secret, and it costs no count or query."""
+    """Email a reset link if an active account uses `email` and has had fewer than its
+    allowance of reset emails; otherwise do the same work and write nothing. Either way the
+    caller learns nothing (but `Throttled`, which counts asks per network whether or not the
+    account exists). Something that is not an address at all is dropped at once: that is no
+    secret, and it costs no count or query."""
     now = resolve_now(now)
     try:
         email = normal_email(email)
     except AccountError:
         return
     PASSWORD_RESETS_PER_ADDRESS.hit(address)
-    # Strict per address asking, loose per email overall: a stranger cannot use up the
-    # owner's allowance from another network.
-    PASSWORD_RESETS_PER_EMAIL_AND_ADDRESS.hit(f"{email}|{address}")
-    PASSWORD_RESETS_PER_EMAIL.hit(email)
     nonce = secrets.token_hex(16)
     with write_session(engine) as session:
         user = (
@@ -89,7 +92,7 @@ def request_reset(
             .scalars()
             .first()
         )
-        if user is None:
+        if user is None or not RESET_EMAILS_PER_ACCOUNT.allows(str(user.id)):
             return
         reset = PasswordReset(
             nonce=nonce, user_id=user.id, created_at=now, expires_at=now + RESET_LIFETIME
@@ -180,4 +183,5 @@ def reset_password(
             detail="password set through an emailed link; every session signed out",
             now=now,
         )
+    forget_failed_sign_ins(user.id)
     return account_of(user)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from bookmyseat.db import read_session, write_session
-from bookmyseat.models import Role, User
+from bookmyseat.models import Role, User, utcnow
 from bookmyseat.services.errors import CustomerError
 
 _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id with RFC 9106 parameters
@@ -47,6 +47,7 @@ class Account:
     role: str
     two_factor: bool = False  # signs in with a code from an authenticator app too
     second_factor: bool = False  # this browser's session was opened with that code
+    email_verified: bool = False  # the address was confirmed through the emailed link
 
 
 def account_of(user: User) -> Account:
@@ -57,6 +58,7 @@ def account_of(user: User) -> Account:
         user.full_name,
         user.role,
         user.two_factor_since is not None,
+        email_verified=user.email_verified_at is not None,
     )
 
 
@@ -120,10 +122,12 @@ def create_user(
     full_name: str = "",
     role: Role = Role.CUSTOMER,
     password_again: str | None = None,
+    email_verified: bool = False,
     engine: Engine | None = None,
 ) -> Account:
-    """Create an account, or raise AccountError saying which field to fix. A sign-up form passes
-    the repeated password as `password_again`."""
+    """Create an account (staff tools, tests), or raise AccountError saying which field to fix.
+    `email_verified` for an address known to be the person's. The sign-up form goes through
+    services.accounts.sign_up instead, which never tells whether an address has an account."""
     if password_again is not None and password_again != password:
         raise AccountError("The two passwords differ.", "confirm")
     username, email = validate_signup(username, email, password)
@@ -144,6 +148,7 @@ def create_user(
                 full_name=full_name.strip()[:120],
                 password_hash=hash_password(password),
                 role=role,
+                email_verified_at=utcnow() if email_verified else None,
             )
             session.add(user)
             session.flush()
@@ -157,10 +162,13 @@ def _named_by(login: str):
     return or_(User.username == login, func.lower(User.email) == login)
 
 
-def lock_named_account(session: Session, login: str) -> None:
+def lock_named_account(session: Session, login: str) -> tuple[int, str] | None:
     """Lock the row of the account `login` names, if any, until the caller's transaction ends
-    (sign-in attempts on one account then go one at a time)."""
-    session.execute(select(User.id).where(_named_by(login)).with_for_update()).first()
+    (sign-in attempts on one account then go one at a time); its id and password hash."""
+    found = session.execute(
+        select(User.id, User.password_hash).where(_named_by(login)).with_for_update()
+    ).first()
+    return (found.id, found.password_hash) if found else None
 
 
 def authenticate(login: str, password: str, *, engine: Engine | None = None) -> Account | None:

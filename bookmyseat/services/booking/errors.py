@@ -66,6 +66,19 @@ class TooManyOpenHolds(BookingError):
         )
 
 
+class EmailUnverified(BookingError):
+    """The account has not confirmed its email address, which a first hold needs where the
+    site asks for it (BOOKMYSEAT_REQUIRE_VERIFIED_EMAIL): each account costs a working inbox."""
+
+    code = "email_unverified"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Confirm your email address first: we sent you a link when you signed up. No email? "
+            "Open /verify-email to have it sent again."
+        )
+
+
 class NotYourTurn(BookingError):
     """The show sells through an on-sale line and the customer has not been let in (yet)."""
 

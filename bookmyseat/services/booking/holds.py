@@ -23,6 +23,7 @@ from bookmyseat.models import (
     ShowtimePrice,
     User,
 )
+from bookmyseat.services.accounts import email_verification
 from bookmyseat.services.accounts.login_sessions import lock_signed_in_user
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.bookable import CLAIMED, SHOW_SEATS, places_of
@@ -189,6 +190,10 @@ def _hold_through_line(
         user_id = lock_signed_in_user(session, token, now)
         if user_id is None:
             raise errors.SignInNeeded()
+        if settings.verified_email_required and not email_verification.is_verified(
+            session, user_id
+        ):
+            raise errors.EmailUnverified()
         if not queues.may_hold(line, user_id, now=now, settings=settings):
             raise errors.NotYourTurn()
         booking = _hold_locked(session, user_id, showtime_id, wanted, now, settings)

@@ -1,5 +1,6 @@
 """The emails the site sends, built from the database: a booking's e-ticket, cancellation and
-late-payment refund, and an account's password-reset link.
+late-payment refund, and an account's password-reset link, address-confirmation link, and the
+notice that someone tried to sign up with its address.
 
 Each is multipart: plain text and HTML with inline styles (no remote images: the QR code travels
 inside the message), plus the calendar entry for tickets. The Message-ID depends only on the
@@ -18,7 +19,9 @@ from bookmyseat.models import (
     Booking,
     EmailOutbox,
     PasswordReset,
+    User,
 )
+from bookmyseat.services.accounts import email_verification
 from bookmyseat.services.accounts.password_reset import EMAIL_KIND, RESET_LIFETIME, reset_link
 from bookmyseat.services.catalog.local_time import local_text
 from bookmyseat.services.money import format_money
@@ -200,6 +203,61 @@ def password_reset_message(to: str, reset: PasswordReset, settings: Settings) ->
     return msg
 
 
+def _button(link: str, label: str) -> str:
+    return (
+        f'<p style="margin:0 0 16px;"><a href="{html.escape(link)}" style="display:inline-block;'
+        "background:#be123c;color:#ffffff;padding:10px 18px;border-radius:6px;"
+        f'text-decoration:none;font-weight:bold;">{html.escape(label)}</a></p>'
+    )
+
+
+def verification_message(row: EmailOutbox, user: User, settings: Settings) -> EmailMessage:
+    """The link that confirms the account's address (asked for before a first seat hold)."""
+    subject = "Confirm your email address for BookMySeat"
+    link = email_verification.link_for(row, user.email, settings)
+    hours = int(email_verification.LINK_LIFETIME.total_seconds() // 3600)
+    lead = f"Welcome to BookMySeat, {user.username}. Please confirm that this address is yours."
+    works = f"The link works for {hours} hours. Then sign in with your password to book seats."
+    ignore = "If you did not create this account, ignore this email: nothing more happens."
+    msg = _base("verify-email", subject, row.to_address, str(row.id), settings)
+    msg.set_content(f"{lead}\n\nConfirm it here:\n{link}\n\n{works}\n{ignore}\n")
+    body = (
+        f'<p style="margin:0 0 16px;">{html.escape(lead)}</p>'
+        + _button(link, "Confirm my address")
+        + f'<p style="margin:0 0 8px;">{html.escape(works)}</p>'
+        f'<p style="margin:0 0 16px;color:#71717a;">{html.escape(ignore)}</p>'
+        '<p style="margin:0;font-size:12px;color:#71717a;word-break:break-all;">'
+        f"If the button does not work, open this address: {html.escape(link)}</p>"
+    )
+    msg.add_alternative(_html_page(subject, body), subtype="html")
+    return msg
+
+
+def sign_up_notice_message(row: EmailOutbox, settings: Settings) -> EmailMessage:
+    """Someone tried to create an account with an address that has one: the owner, not the
+    form, is told, with the ways in. It names no account details beyond the address."""
+    subject = "Someone tried to create a BookMySeat account with your address"
+    sign_in = f"{settings.public_url}/login"
+    reset = f"{settings.public_url}/forgot-password"
+    lead = (
+        "Someone, perhaps you, tried to create a new BookMySeat account with this email address. "
+        "It already has an account, so no new one was made."
+    )
+    ways = f"Sign in here: {sign_in}\nForgot your password? Choose a new one here: {reset}"
+    ignore = "If it was not you, you need not do anything: your account is unchanged."
+    msg = _base("sign-up-attempt", subject, row.to_address, str(row.id), settings)
+    msg.set_content(f"{lead}\n\n{ways}\n\n{ignore}\n")
+    body = (
+        f'<p style="margin:0 0 16px;">{html.escape(lead)}</p>'
+        + _button(sign_in, "Sign in")
+        + f'<p style="margin:0 0 16px;">Forgot your password? <a href="{html.escape(reset)}" '
+        f'style="color:#be123c;">Choose a new one</a>.</p>'
+        f'<p style="margin:0;color:#71717a;">{html.escape(ignore)}</p>'
+    )
+    msg.add_alternative(_html_page("Someone tried to sign up", body), subtype="html")
+    return msg
+
+
 def waitlist_offer_message(
     to: str, details: TicketDetails, held_until: str, settings: Settings
 ) -> EmailMessage:
@@ -238,6 +296,13 @@ def build_message(session: Session, row: EmailOutbox, settings: Settings) -> Ema
         if reset is None:
             raise ValueError(f"outbox row {row.id} names no password reset")
         return password_reset_message(row.to_address, reset, settings)
+    if row.kind in (email_verification.EMAIL_KIND, email_verification.NOTICE_KIND):
+        user = session.get(User, row.user_id) if row.user_id is not None else None
+        if user is None:
+            raise ValueError(f"outbox row {row.id} names no account")
+        if row.kind == email_verification.NOTICE_KIND:
+            return sign_up_notice_message(row, settings)
+        return verification_message(row, user, settings)
     details = ticket_details(session, row.booking_id)
     if row.kind == "confirmation" or row.kind.startswith("resend"):
         return ticket_message(row.kind, row.to_address, details, settings)
