@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bookmyseat.db import read_session
 from bookmyseat.models import User
-from bookmyseat.services.demo.data import DEMO_ACCOUNTS
+from bookmyseat.services.demo.data import demo_usernames
 from bookmyseat.settings import Problem, Settings, production_problems
 
 log = logging.getLogger("bookmyseat.production")
@@ -22,15 +22,19 @@ class UnsafeToStart(SystemExit):
     """Production refused: the message lists each problem on a line of its own."""
 
 
+SHOWN_NAMES = 3  # an error line names this many of the demo accounts found, then counts
+
+
 def demo_accounts_present(engine: Engine | None = None) -> list[str] | None:
-    """The demo accounts found in the database (none may exist on a real site); None when the
-    database cannot be read, so nobody can tell."""
-    names = [username for username, *_ in DEMO_ACCOUNTS]
+    """The demo accounts found in the database, sorted: every account the demo data makes
+    (services.demo.data.demo_usernames, the demo customers of the history too), none of which
+    may exist on a real site; None when the database cannot be read, so nobody can tell."""
     try:
         with read_session(engine) as session:
-            return list(
-                session.execute(select(User.username).where(User.username.in_(names))).scalars()
+            found = session.execute(
+                select(User.username).where(User.username.in_(demo_usernames()))
             )
+            return sorted(found.scalars())
     except SQLAlchemyError as exc:  # no database, or not migrated
         log.warning("Could not look for demo accounts: %s", exc.__class__.__name__)
         return None
@@ -48,11 +52,14 @@ def problems(settings: Settings, engine: Engine | None = None) -> list[Problem]:
             )
         )
     elif present:
+        names = ", ".join(present[:SHOWN_NAMES])
+        if len(present) > SHOWN_NAMES:
+            names += f" and {len(present) - SHOWN_NAMES} more"
         found.append(
             Problem(
                 "error",
                 "database",
-                f"demo accounts with published passwords exist ({', '.join(present)}): delete them",
+                f"demo accounts with published passwords exist ({names}): delete them",
             )
         )
     return found

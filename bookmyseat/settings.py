@@ -10,6 +10,7 @@ masked, and every problem.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +25,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEZONE = "Asia/Kolkata"  # the site's, and a new cinema's unless staff say otherwise
 DEV_SECRET_KEY = "dev-only-not-secret-change-me"
 MIN_SECRET_KEY_BYTES = 32
+MIN_SECRET_KEY_BITS = 120  # a random key of 32 bytes scores 137 or more (see secret_key_bits)
 SECRETS = (
     "secret_key",
     "stripe_secret_key",
@@ -326,9 +328,28 @@ NOT_CONFIGURED = "Stripe is not configured: the demo gateway would give tickets 
 HALF_CONFIGURED = "Stripe is half configured: set both keys, or payments go unconfirmed"
 DEFAULT_KEY = "the development default: anyone could forge a ticket code"
 SHORT_KEY = f"shorter than {MIN_SECRET_KEY_BYTES} bytes: a ticket code could be forged"
+GUESSABLE_KEY = (
+    "easy to guess (repeated characters, a sequence or words): a ticket code could be forged; "
+    "use e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'` or "
+    "`openssl rand -hex 32`"
+)
 NOT_HTTPS = "not https: sign-in cookies and payment returns would travel in clear text"
 NO_SMTP = "no SMTP server: e-tickets wait in the outbox and nobody gets one"
 ON_SQLITE = "SQLite: one machine, one writer at a time; use PostgreSQL"
+
+
+def secret_key_bits(key: str) -> float:
+    """How hard the key is to guess, in bits: log2 of zxcvbn's estimate of the guesses, which
+    finds repetitions, sequences, keyboard walks, dates and dictionary words (this site's name
+    too) and counts what is left at 10 guesses a character. Length alone is no measure: 32 × `a`
+    scores 9 bits, a sentence like `thisismysupersecretkeyforbookmyseat` 93. Random keys score
+    far above MIN_SECRET_KEY_BITS: `secrets.token_urlsafe(32)` at least 137 (4,000 drawn),
+    `openssl rand -base64 32` about 141 and `-hex 32` about 200. zxcvbn reads 72 characters at
+    most, so a longer key is judged by its first 72 (the rest only adds)."""
+    from zxcvbn import zxcvbn  # its word lists take 90 ms to load: only when a key is judged
+
+    estimate = zxcvbn(key[:72], user_inputs=["bookmyseat", "book my seat", DEV_SECRET_KEY])
+    return float(estimate["guesses_log10"]) / math.log10(2)
 
 
 def production_problems(settings: Settings) -> list[Problem]:
@@ -346,6 +367,8 @@ def production_problems(settings: Settings) -> list[Problem]:
         found.append(Problem("error", "BOOKMYSEAT_SECRET_KEY", DEFAULT_KEY))
     elif len(settings.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
         found.append(Problem("error", "BOOKMYSEAT_SECRET_KEY", SHORT_KEY))
+    elif secret_key_bits(settings.secret_key) < MIN_SECRET_KEY_BITS:
+        found.append(Problem("error", "BOOKMYSEAT_SECRET_KEY", GUESSABLE_KEY))
     if not settings.public_url.startswith("https://"):
         found.append(Problem("error", "BOOKMYSEAT_PUBLIC_URL", NOT_HTTPS))
     if not settings.smtp_configured:

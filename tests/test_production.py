@@ -6,19 +6,26 @@ demo accounts present; it warns about SQLite and a missing SMTP server."""
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 
 import pytest
+from sqlalchemy import select
 
-from bookmyseat.production import UnsafeToStart, refuse_if_unsafe
-from bookmyseat.services.demo.data import load_demo_data
+from bookmyseat.db import read_session, write_session
+from bookmyseat.models import Role, User
+from bookmyseat.production import UnsafeToStart, demo_accounts_present, refuse_if_unsafe
+from bookmyseat.services.demo.data import demo_usernames, load_demo_data
+from bookmyseat.services.demo.history import CUSTOMER_PASSWORD
 from bookmyseat.settings import (
     DEV_SECRET_KEY,
+    MIN_SECRET_KEY_BITS,
     SettingsError,
     effective,
     load_settings,
     production_problems,
+    secret_key_bits,
     with_changes,
 )
 from tests.databases import empty_tables
@@ -28,7 +35,7 @@ SAFE = {
     "environment": "production",
     "stripe_secret_key": "sk_live_standin_0123456789",
     "stripe_webhook_secret": "whsec_standin_0123456789",
-    "secret_key": "k" * 48,
+    "secret_key": "Zx81vQm2-pL0aT9cW4eRr7yUo3iK5nB6gH1jF8dS2qE",  # token_urlsafe(32)'s kind
     "public_url": "https://tickets.example",
     "smtp_host": "smtp.example",
     "database_url": "postgresql+psycopg://db.example/bookmyseat",
@@ -90,6 +97,7 @@ def test_check_prints_the_configuration_with_secrets_masked() -> None:
         ({"stripe_secret_key": ""}, "STRIPE_SECRET_KEY", "half configured"),
         ({"secret_key": DEV_SECRET_KEY}, "BOOKMYSEAT_SECRET_KEY", "development default"),
         ({"secret_key": "short-but-not-default"}, "BOOKMYSEAT_SECRET_KEY", "shorter than 32"),
+        ({"secret_key": "a" * 32}, "BOOKMYSEAT_SECRET_KEY", "easy to guess"),
         ({"public_url": "http://tickets.example"}, "BOOKMYSEAT_PUBLIC_URL", "not https"),
     ],
 )  # fmt: skip
@@ -145,3 +153,71 @@ def test_effective_configuration_lists_every_variable_once() -> None:
     shown = effective(load_settings())
     assert "BOOKMYSEAT_DB_URL" in shown and "STRIPE_WEBHOOK_SECRET" in shown
     assert len(shown) == len(set(shown))
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "a" * 32,
+        "k" * 48,
+        "ab" * 20,
+        "passwordpasswordpasswordpassword",
+        "0123456789abcdef0123456789abcdef",
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        "thisismysupersecretkeyforbookmyseat",
+        "Bookmyseat-Production-Secret-Key-2026!",
+        "qwertyuiopasdfghjklzxcvbnmqwertyuiop",
+        DEV_SECRET_KEY + "-but-longer",
+    ],
+)
+def test_a_key_easy_to_guess_is_refused_whatever_its_length(key: str) -> None:
+    assert len(key.encode()) >= 32 and secret_key_bits(key) < MIN_SECRET_KEY_BITS
+    [problem] = production_problems(with_changes(load_settings(), **SAFE | {"secret_key": key}))
+    assert problem.variable == "BOOKMYSEAT_SECRET_KEY" and "easy to guess" in problem.message
+
+
+def test_random_keys_as_the_docs_make_them_pass() -> None:
+    """`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, `openssl rand -hex 32`,
+    `openssl rand -base64 32` and the README's token_urlsafe(48), fifty of each."""
+    import base64
+
+    makers = [
+        lambda: secrets.token_urlsafe(32),
+        lambda: secrets.token_hex(32),
+        lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        lambda: secrets.token_urlsafe(48),
+    ]
+    for make in makers:
+        for _ in range(50):
+            key = make()
+            assert secret_key_bits(key) >= MIN_SECRET_KEY_BITS, key
+            settings = with_changes(load_settings(), **SAFE | {"secret_key": key})
+            assert production_problems(settings) == []
+
+
+def test_every_account_the_demo_data_makes_is_a_demo_account(engine, settings) -> None:
+    """The gate's list is the demo data's own: whatever accounts loading it makes (its
+    customers, staff and the history's 40 fans) are exactly the ones production refuses."""
+    empty_tables(engine)
+    load_demo_data(days=1, history_days=1, settings=settings, engine=engine)
+    with read_session(engine) as session:
+        made = set(session.execute(select(User.username)).scalars())
+    assert made == set(demo_usernames()) and len(made) == 43
+    assert demo_accounts_present(engine) == sorted(made)
+
+
+def test_a_demo_fan_alone_stops_production_and_a_real_fan_does_not(engine) -> None:
+    """The history's customers share one password printed in the README."""
+    empty_tables(engine)
+    safe = with_changes(load_settings(), **SAFE)
+    with write_session(engine) as session:
+        session.add(User(username="fan_07", email="fan_07@example.com", password_hash="x",
+                         role=Role.CUSTOMER))  # fmt: skip
+    refuse_if_unsafe(safe, engine)  # a real customer's name: nothing to refuse
+    with write_session(engine) as session:
+        session.add(User(username="demo_fan_07", email="f7@example.com", password_hash="x",
+                         role=Role.CUSTOMER))  # fmt: skip
+    with pytest.raises(UnsafeToStart, match=r"published passwords exist \(demo_fan_07\)"):
+        refuse_if_unsafe(safe, engine)
+    with open(os.path.join(ROOT, "README.md")) as readme:
+        assert CUSTOMER_PASSWORD in readme.read()

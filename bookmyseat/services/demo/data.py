@@ -24,7 +24,7 @@ from bookmyseat.services.catalog.venues import (
     get_or_create_screen,
     get_or_create_showtime,
 )
-from bookmyseat.services.demo.history import load_demo_history
+from bookmyseat.services.demo.history import customer_usernames, load_demo_history
 from bookmyseat.services.demo.offers import load_demo_offers
 from bookmyseat.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -35,6 +35,13 @@ DEMO_ACCOUNTS = [
     ("admin1", "admin1@example.com", "admin@123", Role.ADMIN, "Demo Admin"),
     ("auditor1", "auditor1@example.com", "audit@123", Role.AUDITOR, "Demo Auditor"),
 ]
+
+
+def demo_usernames() -> list[str]:
+    """Every account the demo data makes, each with a password published in the README: the
+    list production looks for (bookmyseat.production), so an account the demo adds is refused
+    there without anyone listing it twice."""
+    return [username for username, *_ in DEMO_ACCOUNTS] + customer_usernames()
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from bookmyseat.services.tickets.codes import ticket_code
 from bookmyseat.settings import Settings, get_settings
 
 CUSTOMERS = 40
+CUSTOMER_PASSWORD = "popcorn&chai7"  # printed in the README: never a real account's
 SLOTS = [time(10, 0), time(13, 30), time(17, 0), time(21, 0)]
 DOOR = audit.Actor(None, "door-demo")
 
@@ -110,23 +111,29 @@ def load_demo_history(
     return made
 
 
+def customer_usernames() -> list[str]:
+    """The history's customers, `demo_fan_01` and on, whose password is published."""
+    return [f"demo_fan_{n:02d}" for n in range(1, CUSTOMERS + 1)]
+
+
 def _customers(session) -> list[int]:
     """Demo customers of the history (one password hash for all: hashing is slow on purpose)."""
-    found = list(session.execute(select(User.id).where(User.username.like("demo_fan_%"))).scalars())
+    names = customer_usernames()
+    found = list(session.execute(select(User.id).where(User.username.in_(names))).scalars())
     if found:
         return found
-    password = hash_password("popcorn&chai7")
+    password = hash_password(CUSTOMER_PASSWORD)
     started = utcnow()
     users = [
         User(
-            username=f"demo_fan_{n:02d}",
-            email=f"demo_fan_{n:02d}@example.com",
+            username=username,
+            email=f"{username}@example.com",
             full_name=f"Demo Fan {n}",
             role=Role.CUSTOMER,
             password_hash=password,
             email_verified_at=started,  # the loader's own: nothing to confirm
         )
-        for n in range(1, CUSTOMERS + 1)
+        for n, username in enumerate(names, start=1)
     ]
     session.add_all(users)
     session.flush()
