@@ -14,7 +14,7 @@ from bookmyseat import (
 )
 from bookmyseat.api import api
 from bookmyseat.db import one_off_engine
-from bookmyseat.edge_limits import EdgeLimits, with_edge_limits
+from bookmyseat.edge_limits import EdgeLimits, UploadGate, with_edge_limits
 from bookmyseat.live_seats import broadcast_forever
 from bookmyseat.log_format import configure_logging
 from bookmyseat.pages.accessibility import accessibility_page
@@ -147,7 +147,10 @@ app = rx.App(
     head_components=[rx.script(src="/camera_scan.js"), rx.script(src="/countdown.js")],
     api_transformer=[
         api,
-        with_edge_limits(EdgeLimits.from_settings(get_settings())),
+        # Only staff upload (posters): any other upload is refused before its body is read.
+        with_edge_limits(
+            EdgeLimits.from_settings(get_settings()), UploadGate.of(CatalogState.upload_poster)
+        ),
         with_security_headers(get_settings().public_url.startswith("https://")),
     ],
 )

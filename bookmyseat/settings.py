@@ -190,6 +190,14 @@ class Settings(BaseSettings):
         15.0, gt=0, le=300, validation_alias=_env("BOOKMYSEAT_SOCKET_JOIN_SECONDS"),
         description="a websocket that has not joined the app (sent its page) by then is closed",
     )  # fmt: skip
+    bodies_per_address: int = Field(
+        4, ge=1, le=10_000, validation_alias=_env("BOOKMYSEAT_BODIES_PER_ADDRESS"),
+        description="request bodies one client address may stream in at once, per worker",
+    )  # fmt: skip
+    bodies_per_worker: int = Field(
+        64, ge=1, le=100_000, validation_alias=_env("BOOKMYSEAT_BODIES_PER_WORKER"),
+        description="request bodies one backend worker reads at once, from everyone",
+    )  # fmt: skip
     upload_max_kb: int = Field(
         2_500, ge=100, le=100_000, validation_alias=_env("BOOKMYSEAT_UPLOAD_MAX_KB"),
         description="largest upload request (a poster), refused while it streams in",

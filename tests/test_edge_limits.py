@@ -7,7 +7,13 @@ import asyncio
 import contextlib
 import dataclasses
 
-from bookmyseat.edge_limits import EdgeLimits, client_address, open_sockets, with_edge_limits
+from bookmyseat.edge_limits import (
+    EdgeLimits,
+    UploadGate,
+    client_address,
+    open_sockets,
+    with_edge_limits,
+)
 
 LIMITS = EdgeLimits(
     body_caps={"/_upload": 1000, "/api/stripe/webhook": 500},
@@ -16,6 +22,17 @@ LIMITS = EdgeLimits(
     socket_join_seconds=0.3,
     trusted_proxy_hops=0,
 )
+# Uploads a staff tab would send: the handler the gate lets in, and a session it takes for staff.
+UPLOAD_HANDLER = "state.catalog_state.upload_poster"
+STAFF_UPLOADS = UploadGate(
+    frozenset({UPLOAD_HANDLER}),
+    refusal_for=lambda session: None if session == "staff" else (403, "Staff only."),
+)
+UPLOAD_HEADERS = [
+    (b"reflex-client-token", b"a-tab"),
+    (b"reflex-event-handler", UPLOAD_HANDLER.encode()),
+    (b"cookie", b"theme=dark; bms_session=staff"),
+]
 
 
 class Recorder:
@@ -36,9 +53,12 @@ class Recorder:
         await send({"type": "http.response.body", "body": b"ok"})
 
 
-def post(app, path: str, chunks: list[bytes], declared: int | None = None):
+def post(app, path: str, chunks: list[bytes], declared: int | None = None, headers=()):
     """Send a POST in chunks; the status answered and how many chunks the server pulled."""
-    headers = [] if declared is None else [(b"content-length", str(declared).encode())]
+    headers = [
+        *headers,
+        *([] if declared is None else [(b"content-length", str(declared).encode())]),
+    ]
     scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
     pulled, sent = [], []
 
@@ -63,8 +83,8 @@ def post(app, path: str, chunks: list[bytes], declared: int | None = None):
 
 def test_a_body_under_its_cap_reaches_the_app_whole() -> None:
     inner = Recorder()
-    app = with_edge_limits(LIMITS)(inner)
-    status, _ = post(app, "/_upload", [b"a" * 400, b"b" * 400])
+    app = with_edge_limits(LIMITS, STAFF_UPLOADS)(inner)
+    status, _ = post(app, "/_upload", [b"a" * 400, b"b" * 400], headers=UPLOAD_HEADERS)
     assert status == 200
     assert inner.bodies == [b"a" * 400 + b"b" * 400]
 
@@ -88,8 +108,8 @@ def test_a_streamed_body_is_refused_as_soon_as_it_passes_the_cap() -> None:
 
 def test_each_path_has_its_own_cap() -> None:
     inner = Recorder()
-    app = with_edge_limits(LIMITS)(inner)
-    assert post(app, "/_upload", [b"x" * 900])[0] == 200
+    app = with_edge_limits(LIMITS, STAFF_UPLOADS)(inner)
+    assert post(app, "/_upload", [b"x" * 900], headers=UPLOAD_HEADERS)[0] == 200
     assert post(app, "/api/stripe/webhook", [b"x" * 900])[0] == 413
     assert post(app, "/anything/else", [b"x" * 101])[0] == 413
     assert post(app, "/anything/else", [b"x" * 100])[0] == 200
@@ -199,7 +219,7 @@ def test_a_body_that_trickles_in_is_cut_off_and_a_client_that_leaves_reaches_not
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/_upload", "headers": []}
+    scope = {"type": "http", "method": "POST", "path": "/api/stripe/webhook", "headers": []}
     asyncio.run(app(scope, slow_receive, send))
     assert sent[0]["status"] == 408 and inner.bodies == []
 
