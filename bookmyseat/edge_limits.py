@@ -21,6 +21,13 @@ backend (pages, API, uploads and the event websocket).
   handshake (HTTP 403), and the page retries. A socket that has not joined the app's event namespace
   (which a real page does at once, carrying its first event) within a few seconds is closed, so
   idle sockets cannot pile up.
+- Page loads: each websocket connect, and each hydration (the socket.io CONNECT that carries a
+  page's first event, or a hydrate event sent later), costs the page's heaviest work: its
+  whole state loaded and its on_load run. One client address may connect a burst of 20 times
+  per worker, then once a second (a token bucket), and hydrate as often; a connect over that
+  is refused at the handshake, a socket hydrating over that is closed. A page reconnects once
+  after a server restart and backs off when refused, so it gets in within seconds; an address
+  looping sockets to make the server load pages gets one a second.
 
 The client's address is the peer's, or with trusted proxies in front the entry they appended to
 X-Forwarded-For (the same rule Reflex uses for `router.session.client_ip`).
@@ -30,7 +37,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,8 +61,10 @@ log = logging.getLogger(__name__)
 EVENT_SOCKET_PATH = "/_event"
 UPLOAD_PATH = "/_upload"
 # socket.io over engine.io: "4" is an engine.io message, "0" a socket.io CONNECT (joining a
-# namespace; Reflex's page puts its first event in it).
+# namespace; Reflex's page puts its first event in it), "2" an EVENT and "5" a binary EVENT.
 JOIN_PREFIX = "40"
+EVENT_PREFIXES = ("42", "45")
+HYDRATE_EVENTS = frozenset({"hydrate", "hydrate_and_load"})  # a handler's last name part
 POLICY_VIOLATION = 1008
 REPLAY_CHUNK = 64_000  # a spooled body goes to the app in pieces of this size
 
@@ -84,6 +95,8 @@ class EdgeLimits:
     body_in_memory: int = 64_000  # bytes of a body kept in memory; the rest goes to disk
     bodies_per_address: int = 4  # bodies streaming in at once from one address, per worker
     bodies_per_worker: int = 64  # and from everyone
+    connects_burst: int = 20  # websocket connects (and hydrations) one address makes at once
+    connects_per_second: float = 1.0  # and then, per worker
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EdgeLimits:
@@ -99,6 +112,8 @@ class EdgeLimits:
             trusted_proxy_hops=settings.trusted_proxy_hops,
             bodies_per_address=settings.bodies_per_address,
             bodies_per_worker=settings.bodies_per_worker,
+            connects_burst=settings.connects_burst,
+            connects_per_second=settings.connects_per_second,
         )
 
     def body_cap(self, path: str) -> int:
@@ -315,6 +330,50 @@ class UploadGate:
             return 503, "Uploads are not possible just now: try again in a moment."
 
 
+class _Buckets:
+    """A token bucket per client address (this worker's): `burst` at once, then `per_second`.
+    A bucket rather than `limits`' windows: after a burst a window makes a page wait until the
+    window ends, a bucket lets it in a second later. Full buckets are forgotten now and then,
+    so an address costs memory only while it is being limited."""
+
+    def __init__(self, burst: int, per_second: float, clock: Callable[[], float]) -> None:
+        self.burst, self.per_second, self.clock = burst, per_second, clock
+        self.levels: dict[str, tuple[float, float]] = {}  # address → (tokens, when counted)
+        self.forget_past = 1024
+
+    def take(self, address: str) -> bool:
+        now = self.clock()
+        tokens, then = self.levels.get(address, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - then) * self.per_second)
+        taken = tokens >= 1
+        self.levels[address] = (tokens - 1 if taken else tokens, now)
+        if len(self.levels) > self.forget_past:
+            self.levels = {
+                who: (left, when)
+                for who, (left, when) in self.levels.items()
+                if left + (now - when) * self.per_second < self.burst
+            }
+            self.forget_past = max(1024, 2 * len(self.levels))
+        return taken
+
+
+def is_hydrate(text: str) -> bool:
+    """Whether a socket.io message is an EVENT whose handler is a hydrate. Parsed only when it
+    may be one (it says "hydrate", or escapes a character that could spell it)."""
+    if not text.startswith(EVENT_PREFIXES) or ("hydrate" not in text and "\\u" not in text):
+        return False
+    start = text.find("[")
+    try:
+        packet = json.loads(text[start:]) if start >= 0 else None
+        event = packet[1] if isinstance(packet, list) and len(packet) > 1 else None
+        if isinstance(event, str):  # Reflex takes an event sent as JSON text, too
+            event = json.loads(event)
+    except ValueError:
+        return False
+    name = event.get("name") if isinstance(event, dict) else None
+    return isinstance(name, str) and name.rsplit(".", 1)[-1] in HYDRATE_EVENTS
+
+
 _GUARDS: list[_SocketGuard] = []  # this worker's (one per app), for `open_sockets`
 
 
@@ -324,13 +383,15 @@ def open_sockets() -> int:
 
 
 class _SocketGuard:
-    """Counts a worker's open sockets (per address and in all) and closes sockets that never
-    join."""
+    """Counts a worker's open sockets (per address and in all), limits how often an address
+    connects and hydrates, and closes sockets that never join."""
 
-    def __init__(self, limits: EdgeLimits) -> None:
+    def __init__(self, limits: EdgeLimits, clock: Callable[[], float]) -> None:
         self.limits = limits
         self.open_per_address: Counter[str] = Counter()
         self.open_in_all = 0
+        self.connects = _Buckets(limits.connects_burst, limits.connects_per_second, clock)
+        self.hydrates = _Buckets(limits.connects_burst, limits.connects_per_second, clock)
         _GUARDS.append(self)
 
     async def __call__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
@@ -338,6 +399,7 @@ class _SocketGuard:
         if (
             self.open_per_address[address] >= self.limits.sockets_per_address
             or self.open_in_all >= self.limits.sockets_per_worker
+            or not self.connects.take(address)
         ):
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": POLICY_VIOLATION})
@@ -345,14 +407,16 @@ class _SocketGuard:
         self.open_per_address[address] += 1
         self.open_in_all += 1
         try:
-            await self._serve(app, scope, receive, send)
+            await self._serve(app, scope, receive, send, address)
         finally:
             self.open_in_all -= 1
             self.open_per_address[address] -= 1
             if self.open_per_address[address] <= 0:
                 del self.open_per_address[address]
 
-    async def _serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _serve(
+        self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, address: str
+    ) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.limits.socket_join_seconds
         joined = closed = False
@@ -369,14 +433,20 @@ class _SocketGuard:
             timeout = None if joined else max(0, deadline - loop.time())
             done, _ = await asyncio.wait({pending}, timeout=timeout)
             if not done:  # never joined: close it, and tell the app the client left
-                closed = True
-                await send({"type": "websocket.close", "code": POLICY_VIOLATION})
-                return {"type": "websocket.disconnect", "code": POLICY_VIOLATION}
+                return await close()
             message, pending = pending.result(), None
-            text = message.get("text") or ""
-            if message["type"] == "websocket.receive" and text.startswith(JOIN_PREFIX):
-                joined = True
+            text = (message.get("text") or "") if message["type"] == "websocket.receive" else ""
+            hydrates = text.startswith(JOIN_PREFIX) or is_hydrate(text)
+            joined = joined or text.startswith(JOIN_PREFIX)
+            if hydrates and not self.hydrates.take(address):  # closed before the app loads it
+                return await close()
             return message
+
+        async def close() -> Message:
+            nonlocal closed
+            closed = True
+            await send({"type": "websocket.close", "code": POLICY_VIOLATION})
+            return {"type": "websocket.disconnect", "code": POLICY_VIOLATION}
 
         async def guarded_send(message: Message) -> None:
             if not closed:
@@ -392,10 +462,11 @@ class _SocketGuard:
 def with_edge_limits(
     limits: EdgeLimits,
     uploads: UploadGate = UploadGate(),
+    clock: Callable[[], float] = time.monotonic,
 ) -> Callable[[ASGIApp], ASGIApp]:
     """An api_transformer for rx.App: caps bodies and sockets before the app sees them, and
     lets only `uploads` upload (nobody, unless it names handlers)."""
-    sockets = _SocketGuard(limits)
+    sockets = _SocketGuard(limits, clock)
     bodies = _BodyPlaces(limits)
 
     def wrap(app: ASGIApp) -> ASGIApp:

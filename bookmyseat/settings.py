@@ -190,6 +190,16 @@ class Settings(BaseSettings):
         15.0, gt=0, le=300, validation_alias=_env("BOOKMYSEAT_SOCKET_JOIN_SECONDS"),
         description="a websocket that has not joined the app (sent its page) by then is closed",
     )  # fmt: skip
+    connects_burst: int = Field(
+        20, ge=1, le=10_000, validation_alias=_env("BOOKMYSEAT_CONNECTS_BURST"),
+        description="websocket connects (and page hydrations) one client address may make at "
+        "once, per backend worker, before BOOKMYSEAT_CONNECTS_PER_SECOND applies",
+    )  # fmt: skip
+    connects_per_second: float = Field(
+        1.0, gt=0, le=1000, validation_alias=_env("BOOKMYSEAT_CONNECTS_PER_SECOND"),
+        description="websocket connects (and hydrations) one client address may make a second, "
+        "per backend worker, after its burst",
+    )  # fmt: skip
     bodies_per_address: int = Field(
         4, ge=1, le=10_000, validation_alias=_env("BOOKMYSEAT_BODIES_PER_ADDRESS"),
         description="request bodies one client address may stream in at once, per worker",
