@@ -53,7 +53,7 @@ from bookmyseat.state.admin_promos import PromosState
 from bookmyseat.state.admin_tools import AuditState, OutboxState
 from bookmyseat.state.admin_waitlist import AdminWaitlistState
 from bookmyseat.state.admin_week import WeekState
-from bookmyseat.state.auth import AuthState, LoginState, SignupState
+from bookmyseat.state.auth import AuthState, LoginState, SessionBinding, SignupState
 from bookmyseat.state.checkout import CheckoutState
 from bookmyseat.state.home import HomeState
 from bookmyseat.state.movie import MovieState
@@ -154,6 +154,8 @@ app = rx.App(
         with_security_headers(get_settings().public_url.startswith("https://")),
     ],
 )
+# A tab's private data follows the browser's session cookie (state.auth.SessionBinding).
+app.add_middleware(SessionBinding())
 for page, route, title, load in routes(get_settings().demo_payments):
     own = load if isinstance(load, list) else [load] if load else []
     shown_by_own = own and any(own[0].fn is h.fn for h in LOADS_SHOWING_IDENTITY)

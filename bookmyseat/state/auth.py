@@ -4,9 +4,17 @@ checks the session token against the database; the `username` var is for display
 from __future__ import annotations
 
 import asyncio
+import hashlib
+from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.middleware import Middleware
+from reflex.state import UpdateVarsInternalState
+from reflex_base.constants import CompileVars
+from reflex_base.constants.state import FIELD_MARKER
+from reflex_base.event import Event
+from reflex_base.utils.format import format_event_handler
 
 from bookmyseat.services.accounts import signing_in
 from bookmyseat.services.accounts.known_devices import COOKIE_DAYS
@@ -22,6 +30,11 @@ from bookmyseat.settings import get_settings
 
 # A new tab token, then the home page (which says "You are signed out").
 START_AFRESH = "sessionStorage.removeItem('token'); window.location.replace('/?signed_out=1')"
+
+
+def session_fingerprint(token: str) -> str:
+    """What a tab remembers of the session its data was made for ("" for none)."""
+    return hashlib.blake2b(token.encode(), digest_size=16).hexdigest() if token else ""
 
 
 def app_states() -> list[type[rx.State]]:
@@ -51,7 +64,17 @@ def safe_next(target: str | None) -> str:
 
 
 class AuthState(rx.State):
-    """The signed-in identity, shared by every page."""
+    """The signed-in identity, shared by every page, and the binding of the tab's private data
+    (the substates: a customer's bookings, an admin's lists) to the browser's session cookie.
+
+    A tab's state outlives the tab: it is kept under the tab's token, which travels in the
+    websocket's address (and so in access logs). Whoever reconnects with that token gets the
+    whole state in the first frame, the snapshot every hydrate sends before a page load could
+    check who is asking. So each event that brings the browser's cookies (SessionBinding, before
+    the handler) compares the session cookie with the one the data was made for (`_owner`): on
+    a change (signed out elsewhere, no cookie, another person's) everything of the tab but its
+    cookies is reset before anything is sent. And a connection that never showed a cookie is
+    nobody (`_current_account`), whatever session the stored state names."""
 
     # Reflex sets cookies from the browser's side, so this one cannot be HttpOnly; it holds a
     # random token whose hash only the server can match.
@@ -75,8 +98,28 @@ class AuthState(rx.State):
     )
     username: str = ""
     role: str = ""
+    _owner: str = ""  # session_fingerprint of the session the tab's data was made for
+    _connection: str = ""  # the socket that last showed a cookie (router.session.session_id)
+
+    async def _bind_to_cookie(self, token: str) -> None:
+        """The connection shows `token` as its session cookie: if the tab's data was made for
+        another session, reset it all (but the cookies, which the event then sets) first."""
+        owner = session_fingerprint(token)
+        if owner != self._owner:
+            cookies = {name: getattr(self, name) for name in self.base_vars
+                       if self._is_client_storage(name)}  # fmt: skip
+            for state_class in app_states():
+                if issubclass(state_class, AuthState):  # the private part of the tab
+                    (await self.get_state(state_class)).reset()
+            for name, value in cookies.items():
+                setattr(self, name, value)
+            self._owner = owner
+        if self._connection != (connection := self.router.session.session_id):
+            self._connection = connection
 
     async def _current_account(self) -> Account | None:
+        if self._connection != self.router.session.session_id:
+            return None  # a connection that skipped the hydrate: it showed no cookie
         return await asyncio.to_thread(account_for_token, self.session_token)
 
     def _route_reference(self) -> str:
@@ -95,6 +138,7 @@ class AuthState(rx.State):
     def _signed_in(self, signed_in: SignedIn) -> None:
         """The browser holds the session the services opened (none while a code is owed)."""
         self.session_token = signed_in.token
+        self._owner = session_fingerprint(signed_in.token)
         if signed_in.device:
             self.device_token = signed_in.device
         self._show_identity(signed_in.account if signed_in.token else None)
@@ -227,3 +271,37 @@ class SignupState(AccountForm, AuthState):
 
     def _check_email(self) -> None:
         self.sent = True
+
+
+class SessionBinding(Middleware):
+    """Binds each tab's private data to the session cookie its browser shows, before the event
+    that shows it runs (see AuthState); `app.add_middleware(SessionBinding())`. A browser shows
+    its cookies in the (re)connect's hydrate (all of them: none there means none), Reflex's
+    old-style hydrate resets them, and Reflex's storage update sends those that changed."""
+
+    def __init__(self) -> None:
+        handlers = rx.State.event_handlers
+        self._connect = format_event_handler(handlers[CompileVars.HYDRATE_AND_LOAD])
+        self._old_hydrate = format_event_handler(handlers[CompileVars.HYDRATE])
+        self._update = format_event_handler(
+            UpdateVarsInternalState.event_handlers["update_vars_internal"]
+        )
+        self._session_var = AuthState.get_full_name() + ".session_token"
+
+    def _cookie_shown(self, event: Event) -> str | None:
+        """The session cookie `event` shows ("" for none); None when it says nothing of it."""
+        if event.name == self._old_hydrate:
+            return ""
+        if event.name not in (self._connect, self._update):
+            return None
+        sent = event.payload.get("vars") if isinstance(event.payload, dict) else None
+        for name, value in (sent if isinstance(sent, dict) else {}).items():
+            if isinstance(name, str) and name.removesuffix(FIELD_MARKER) == self._session_var:
+                return value if isinstance(value, str) else ""
+        return "" if event.name == self._connect else None
+
+    async def preprocess(self, app: Any, state: rx.State, event: Event) -> None:
+        token = self._cookie_shown(event)
+        if token is not None:
+            await (await state.get_state(AuthState))._bind_to_cookie(token)
+        return None
