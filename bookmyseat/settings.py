@@ -106,6 +106,35 @@ class Settings(BaseSettings):
         10, ge=1, le=120, validation_alias=_env("BOOKMYSEAT_QUEUE_ADMISSION_MINUTES"),
         description="how long a customer let in from an on-sale line may take to hold seats",
     )  # fmt: skip
+    # While a show's line runs: seats one account may have of it, held and paid (0: the
+    # booking limit, max_seats_per_booking), and whether its admission ends at its first
+    # paid booking of the show (a turn buys once; the next in line get theirs).
+    queue_seats_per_account: int = Field(
+        0, ge=0, le=50, validation_alias=_env("BOOKMYSEAT_QUEUE_SEATS_PER_ACCOUNT"),
+        description="seats of a show one account may have while its on-sale line runs "
+        "(0: the booking limit)",
+    )  # fmt: skip
+    queue_one_purchase: bool = Field(
+        True, validation_alias=_env("BOOKMYSEAT_QUEUE_ONE_PURCHASE"),
+        description="an on-sale line's admission ends at the account's first paid booking",
+    )  # fmt: skip
+    # Holds from one client address (an IPv4 address, or an IPv6 /64), whatever the accounts:
+    # three times an account's allowance, room for an office or a carrier's NAT where several
+    # customers book the same show at the same moment, while one client with throwaway
+    # accounts holds a few percent of a big screen, not most of it.
+    hold_seats_per_address: int = Field(
+        30, ge=1, le=10_000, validation_alias=_env("BOOKMYSEAT_HOLD_SEATS_PER_ADDRESS"),
+        description="unpaid seats of one show held from one client address at once",
+    )  # fmt: skip
+    open_holds_per_address: int = Field(
+        10, ge=1, le=10_000, validation_alias=_env("BOOKMYSEAT_OPEN_HOLDS_PER_ADDRESS"),
+        description="unpaid holds from one client address at once, all shows",
+    )  # fmt: skip
+    hold_cooldown_minutes: int = Field(
+        5, ge=0, le=120, validation_alias=_env("BOOKMYSEAT_HOLD_COOLDOWN_MINUTES"),
+        description="after an account's hold of a show ran out unpaid, it may hold that "
+        "show again only this much later (0: at once)",
+    )  # fmt: skip
     cancel_cutoff_minutes: int = Field(
         120, ge=0, le=7 * 24 * 60, validation_alias=_env("BOOKMYSEAT_CANCEL_CUTOFF_MINUTES"),
         description="customers may cancel until this long before the show",

@@ -203,6 +203,8 @@ class Booking(SQLModel, table=True):
         Index("ix_booking_cancelled_at", "cancelled_at"),
         Index("ix_booking_status_updated", "status", "updated_at"),
         Index("ix_booking_status_paid_user", "status", "paid_at", "user_id"),
+        # The holds made from one client address (the per-address caps of services.booking).
+        Index("ix_booking_address_status", "client_address", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -223,6 +225,9 @@ class Booking(SQLModel, table=True):
     # A promo code applied at checkout (one a booking): total = subtotal + fee - discount.
     promo_code_id: int | None = Field(default=None, foreign_key="promo_code.id", index=True)
     discount_paise: int = 0
+    # Where a customer's hold came from (an IPv4 address, or an IPv6 /64): holds from one
+    # address are capped (services.booking.holds); None for holds no client asked for.
+    client_address: str | None = Field(default=None, max_length=64)
 
 
 class BookingSeat(SQLModel, table=True):

@@ -30,6 +30,10 @@ class PromoCode(SQLModel, table=True):
     category: str = Field(default="", max_length=20)  # "" for every category
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Per-customer limits (services.offers.promo_codes): one booking a customer, and only a
+    # customer's first paid booking.
+    once_per_customer: bool = False
+    first_booking_only: bool = False
 
 
 class WaitlistStatus(StrEnum):
