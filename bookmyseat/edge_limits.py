@@ -7,10 +7,11 @@ backend (pages, API, uploads and the event websocket).
   sees it, into a file that stays in memory up to 64 kB and is on disk past that, so a body
   in flight costs the worker at most 64 kB of memory whatever its cap.
 - Bodies in flight: a body that does not arrive in one piece holds a place while the rest
-  streams in, and one client address may hold only a few places per worker, a worker only so
-  many in all; past that a body is refused before more of it is read (429 for the address,
-  503 for the worker, each with Retry-After). A body that came whole (every small JSON
-  request) needs no place, so customers sharing an address do not take turns for them.
+  streams in and until the app has answered (the app reads it into memory, up to its cap), and
+  one client address may hold only a few places per worker, a worker only so many in all;
+  past that a body is refused before more of it is read (429 for the address, 503 for the
+  worker, each with Retry-After). A body that came whole (every small JSON request) needs no
+  place, so customers sharing an address do not take turns for them.
 - Uploads (`/_upload`, only staff upload posters): refused before a byte of the body is read
   unless the request names the page's token and one of the staff upload handlers (Reflex's
   `reflex-client-token` and `reflex-event-handler` headers) and comes with the session cookie
@@ -176,7 +177,7 @@ class _BodyPlaces:
 
 class _Place:
     """One request's place among the bodies in flight: taken at most once, when the request
-    first needs it, and given back when its body has been read (or refused)."""
+    first needs it, and given back when the app has answered (or the body was refused)."""
 
     def __init__(self, places: _BodyPlaces, address: str) -> None:
         self.places, self.address, self.held = places, address, False
@@ -477,9 +478,15 @@ def with_edge_limits(
             if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
                 await app(scope, receive, send)
                 return
+            place = _Place(bodies, client_address(scope, limits.trusted_proxy_hops))
+            try:
+                await with_body(scope, receive, send, place)
+            finally:  # held from the body's second piece until the app has answered
+                place.give_back()
+
+        async def with_body(scope: Scope, receive: Receive, send: Send, place: _Place) -> None:
             cap = limits.body_cap(scope["path"])
             declared = _declared_length(scope)
-            place = _Place(bodies, client_address(scope, limits.trusted_proxy_hops))
             try:
                 if declared is not None and declared > cap:
                     raise _TooLarge
@@ -499,8 +506,6 @@ def with_edge_limits(
                 return
             except _ClientLeft:  # nobody to answer, nothing for the app to do
                 return
-            finally:
-                place.give_back()
             try:
                 await app(scope, _replay(body, receive), send)
             finally:

@@ -272,3 +272,33 @@ def test_bodies_under_the_caps_are_all_read() -> None:
 
     waiting, statuses = asyncio.run(scenario())
     assert waiting == [True] * 4 and statuses == [200] * 4
+
+
+def test_a_streamed_body_keeps_its_place_until_the_app_has_answered() -> None:
+    """The app reads a body into memory (up to its cap): while it still handles one, the place
+    is not free for another."""
+    limits = dataclasses.replace(LIMITS, bodies_per_address=1)
+    answering = asyncio.Event()
+
+    async def slow_app(scope, receive, send) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await answering.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def scenario():
+        app = with_edge_limits(limits)(slow_app)
+        first = HeldBody(app, "10.0.0.7")
+        first.rest.set()  # the whole body sent: only the app is still at work
+        await asyncio.sleep(0.05)
+        second = HeldBody(app, "10.0.0.7")
+        await second.task
+        answering.set()
+        await first.task
+        third = HeldBody(app, "10.0.0.7")
+        third.rest.set()
+        await third.task
+        return first.answer[0], second.answer[0], third.answer[0]
+
+    assert asyncio.run(scenario()) == (200, 429, 200)
