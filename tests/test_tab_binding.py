@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 from reflex.istate.manager.memory import StateManagerMemory
@@ -23,6 +22,7 @@ from reflex_base.utils.format import format_event_handler
 import bookmyseat.bookmyseat as app_module
 from bookmyseat.models import Role
 from bookmyseat.services.accounts.users import Account
+from bookmyseat.services.booking.my_bookings import MyBooking
 from bookmyseat.state import auth, payment
 from bookmyseat.state.payment import MyBookingsState
 from bookmyseat.state.two_factor import TwoFactorState
@@ -41,10 +41,10 @@ UPDATE_VARS = format_event_handler(UpdateVarsInternalState.event_handlers["updat
 VICTIMS = (REFERENCE, VICTIM.username, TOTP_SECRET, "victim-session")
 
 
-def a_booking() -> SimpleNamespace:
-    return SimpleNamespace(reference=REFERENCE, status="paid", movie="Paper Boats", cinema="C",
-                           screen="S", starts_at=datetime(2030, 1, 1, tzinfo=UTC), seats=["A1"],
-                           total_paise=33000, upcoming=True, cancellable=True)  # fmt: skip
+def a_booking() -> MyBooking:
+    return MyBooking(reference=REFERENCE, status="paid", movie="Paper Boats", cinema="C",
+                     screen="S", starts_at=datetime(2030, 1, 1, tzinfo=UTC), seats=["A1"],
+                     total_paise=33000, upcoming=True, cancellable=True)  # fmt: skip
 
 
 @pytest.fixture
