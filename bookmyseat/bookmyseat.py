@@ -50,7 +50,7 @@ from bookmyseat.state.admin_catalog import CatalogState
 from bookmyseat.state.admin_onsale import OnSaleState
 from bookmyseat.state.admin_prices import PricesState
 from bookmyseat.state.admin_promos import PromosState
-from bookmyseat.state.admin_tools import AuditState, OutboxState
+from bookmyseat.state.admin_tools import AuditState, OutboxState, ScanState
 from bookmyseat.state.admin_waitlist import AdminWaitlistState
 from bookmyseat.state.admin_week import WeekState
 from bookmyseat.state.auth import AuthState, LoginState, SessionBinding, SignupState
@@ -84,7 +84,7 @@ ADMIN_ROUTES = [
         [AdminState.guard, AdminBookingsState.search],
     ),
     (outbox_page, "/admin/outbox", "email outbox", [AdminState.guard, OutboxState.load]),
-    (scan_page, "/admin/scan", "door scanner", [AdminState.guard]),
+    (scan_page, "/admin/scan", "door scanner", [AdminState.guard, ScanState.load]),
     (catalog_page, "/admin/catalog", "catalog", [AdminState.guard, CatalogState.load]),
     (prices_page, "/admin/prices", "prices", [AdminState.guard, PricesState.load]),
     (promos_page, "/admin/promos", "promo codes", [AdminState.guard, PromosState.load]),

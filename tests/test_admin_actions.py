@@ -13,7 +13,7 @@ from bookmyseat.models import BookingStatus, EmailOutbox, OutboxStatus, Role, Us
 from bookmyseat.services.accounts import throttle
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.records import get_booking
-from bookmyseat.services.staff import access, audit, exports
+from bookmyseat.services.staff import access, audit, door, exports
 from bookmyseat.services.staff import actions as admin
 from bookmyseat.services.staff.access import AccessDenied
 from bookmyseat.services.tickets.codes import ticket_code
@@ -73,6 +73,7 @@ def actions(world: World, settings: Settings, reference: str) -> dict:
             lambda a: admin.scan_ticket(
                 a,
                 ticket_code(reference, settings.secret_key),
+                door.Door(1),
                 settings=settings,
                 engine=world.engine,
             ),

@@ -37,4 +37,6 @@ def test_grouping_by_day_then_cinema() -> None:
     first = days[0].cinemas[0].shows[0]
     assert (first.price, first.seats_left, first.bookable) == ("from ₹180", "5 seats left", True)
     sold_out = days[1].cinemas[0].shows[0]
-    assert (sold_out.status, sold_out.bookable) == ("Sold out", False)
+    assert (sold_out.status, sold_out.bookable) == ("Sold out · join the waiting list", False)
+    assert sold_out.sold_out  # its chip leads to the show's waiting list (the walk's M2)
+    assert not days[0].cinemas[0].shows[0].sold_out

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+import bookmyseat.bookmyseat  # noqa: F401 - builds the app, registering every state
+from bookmyseat.db import read_session
+from bookmyseat.models import Screen, Showtime
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.my_bookings import my_bookings
+from bookmyseat.services.staff import audit, door
+from bookmyseat.services.tickets.codes import ticket_code
+from bookmyseat.settings import get_settings
+from bookmyseat.state import payment as payment_state
 from tests.conftest import World
 
 
@@ -44,3 +54,27 @@ def test_my_bookings(world: World, settings) -> None:
         )
     }
     assert not after[paid.reference].upcoming and not after[paid.reference].cancellable
+
+
+def test_my_bookings_page_says_when_a_booking_was_checked_in(world: World, monkeypatch) -> None:
+    """Through the page's state: a party let in at the door reads "checked in at 19:42", and
+    its booking offers no cancelling."""
+    view = world.hold(world.alice, "C1")
+    world.pay(view)
+    monkeypatch.setattr(payment_state, "my_bookings",
+                        functools.partial(my_bookings, engine=world.engine))  # fmt: skip
+    state = payment_state.MyBookingsState(_reflex_internal_init=True)
+    asyncio.run(state._fill(world.alice))
+    [row] = state.rows
+    assert "checked in" not in row.status_text and row.cancellable
+
+    with read_session(world.engine) as session:
+        screen = session.get(Showtime, world.showtime_id).screen_id
+        cinema = session.get(Screen, screen).cinema_id
+    code, at = ticket_code(view.reference, get_settings().secret_key), door.Door(cinema)
+    soon = world.starts_at - timedelta(minutes=5)
+    scanned = door.scan(code, audit.Actor(None, "door"), at, now=soon, engine=world.engine)
+    asyncio.run(state._fill(world.alice))
+    [row] = state.rows
+    local = scanned.checked_in_at.astimezone(ZoneInfo("Asia/Kolkata"))
+    assert row.status_text.endswith(f"checked in at {local:%H:%M}") and not row.cancellable

@@ -14,6 +14,8 @@ from icalendar import Calendar
 from starlette.testclient import TestClient
 
 from bookmyseat import api, ticket_files
+from bookmyseat.db import read_session
+from bookmyseat.models import Screen, Showtime
 from bookmyseat.services.accounts import login_sessions
 from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.staff import audit, door
@@ -72,11 +74,10 @@ def test_the_pdf_opens_shows_the_booking_and_its_qr_admits_once_at_the_door(
     assert [f.format.name for f in found] == ["QRCode"]
     code = found[0].text
     assert code == ticket_code(paid, settings.secret_key)
-    actor = audit.Actor(None, "door-1")
-    first = door.scan(code, actor, showtime_id=world.showtime_id, settings=settings,
-                      engine=world.engine)  # fmt: skip
-    again = door.scan(code, actor, showtime_id=world.showtime_id, settings=settings,
-                      engine=world.engine)  # fmt: skip
+    actor, at = audit.Actor(None, "door-1"), door.Door(world_cinema(world))
+    now = world.starts_at - timedelta(minutes=5)
+    first = door.scan(code, actor, at, now=now, settings=settings, engine=world.engine)
+    again = door.scan(code, actor, at, now=now, settings=settings, engine=world.engine)
     assert (first.verdict, again.verdict) == (door.VALID, door.USED)
 
 
@@ -123,3 +124,10 @@ def test_an_expired_session_gets_no_ticket(client, world: World, paid: str) -> N
     client.cookies.clear()
     client.cookies.set("bms_session", token)
     assert client.get(f"/api/bookings/{paid}/ticket.pdf").status_code == 401
+
+
+def world_cinema(world: World) -> int:
+    """The cinema of the world's show (the door the ticket is scanned at)."""
+    with read_session(world.engine) as session:
+        show = session.get(Showtime, world.showtime_id)
+        return session.get(Screen, show.screen_id).cinema_id

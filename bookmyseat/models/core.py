@@ -143,6 +143,10 @@ class Cinema(SQLModel, table=True):
     city: str = Field(max_length=80, index=True)
     address: str = Field(default="", max_length=300)
     timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
+    # The door window: tickets are let in from this long before a show starts until this long
+    # after (services.staff.door).
+    door_opens_minutes: int = Field(default=45, ge=0, le=24 * 60)
+    door_closes_minutes: int = Field(default=30, ge=0, le=24 * 60)
 
 
 class Screen(SQLModel, table=True):

@@ -179,7 +179,7 @@ def booking_row(row: BookingLine) -> rx.Component:
                         color_scheme="red",
                         variant="soft",
                         loading=AdminBookingsState.working == row.reference,
-                        on_click=AdminBookingsState.cancel(row.reference),
+                        on_click=AdminBookingsState.ask_cancel(row.reference),
                     ),
                     rx.button(
                         "Resend ticket",
@@ -233,6 +233,31 @@ def booking_dialog() -> rx.Component:
     )
 
 
+def cancel_confirmation() -> rx.Component:
+    """Asked once before "Cancel and refund": the refund's amount, parts and destination."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Cancel booking " + AdminBookingsState.asking + "?"),
+            rx.alert_dialog.description(AdminBookingsState.ask_text, data_testid="cancel-terms"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Yes, cancel and refund",
+                        color_scheme="red",
+                        on_click=AdminBookingsState.cancel(AdminBookingsState.asking),
+                    )
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+        open=AdminBookingsState.asking != "",
+        on_open_change=AdminBookingsState.keep,
+    )
+
+
 def bookings_page() -> rx.Component:
     return admin_shell(
         "Bookings",
@@ -253,6 +278,7 @@ def bookings_page() -> rx.Component:
             rx.foreach(AdminBookingsState.rows, booking_row),
         ),
         booking_dialog(),
+        cancel_confirmation(),
     )
 
 
@@ -294,11 +320,24 @@ def scan_page() -> rx.Component:
         ScanState.verdict,
         ("valid", "green"),
         ("already_used", "amber"),
-        ("wrong_showtime", "orange"),
+        ("undone", "blue"),
         "red",
     )
     return admin_shell(
         "Door scanner",
+        rx.hstack(
+            rx.text("Scanning at", as_="label", html_for="scanner-door", weight="medium"),
+            rx.select(
+                ScanState.door_names,
+                value=ScanState.door,
+                on_change=ScanState.choose_door,
+                placeholder="Choose this door",
+                id="scanner-door",
+                custom_attrs={"aria-label": "Door"},
+            ),
+            align="center",
+            wrap="wrap",
+        ),
         rx.form(
             rx.vstack(
                 rx.input(
@@ -309,10 +348,12 @@ def scan_page() -> rx.Component:
                     auto_focus=True,
                     width="100%",
                 ),
-                rx.input(
-                    name="showtime", placeholder="Showtime number (optional)", aria_label="Showtime"
+                rx.button(
+                    "Check ticket",
+                    type="submit",
+                    loading=ScanState.scanning,
+                    disabled=ScanState.door == "",
                 ),
-                rx.button("Check ticket", type="submit", loading=ScanState.scanning),
                 width="100%",
                 max_width="32em",
             ),
@@ -335,8 +376,19 @@ def scan_page() -> rx.Component:
             ScanState.verdict != "",
             rx.callout(
                 rx.vstack(
-                    rx.text(ScanState.message, weight="bold", size="5"),
+                    rx.text(ScanState.message, weight="bold", size="6"),
+                    rx.text(ScanState.show, weight="medium", data_testid="scan-show"),
                     rx.text(ScanState.detail),
+                    rx.cond(
+                        (ScanState.verdict == "valid") | (ScanState.verdict == "already_used"),
+                        rx.button(
+                            "Undo check-in",
+                            variant="outline",
+                            size="1",
+                            type="button",
+                            on_click=ScanState.undo,
+                        ),
+                    ),
                     spacing="1",
                 ),
                 color_scheme=colour,

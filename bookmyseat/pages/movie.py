@@ -18,19 +18,30 @@ def show_button(show: ShowRow) -> rx.Component:
         spacing="0",
         align="center",
     )
+    to_show = "/showtimes/" + show.id.to_string()
     return rx.cond(
         show.bookable,
         rx.link(
             rx.button(label, variant="outline", height="auto", padding="0.5em 0.9em"),
-            href="/showtimes/" + show.id.to_string(),
+            href=to_show,
         ),
-        rx.button(
-            label,
-            variant="outline",
-            height="auto",
-            padding="0.5em 0.9em",
-            disabled=True,
-            color_scheme="gray",
+        rx.cond(
+            show.sold_out,  # the show's page offers its waiting list
+            rx.link(
+                rx.button(
+                    label, variant="soft", height="auto", padding="0.5em 0.9em", color_scheme="gray"
+                ),  # fmt: skip
+                href=to_show,
+                data_testid="sold-out-show",
+            ),
+            rx.button(
+                label,
+                variant="outline",
+                height="auto",
+                padding="0.5em 0.9em",
+                disabled=True,
+                color_scheme="gray",
+            ),
         ),
     )
 

@@ -32,6 +32,7 @@ def booking_details(state: type[BookingPageState]) -> rx.Component:
         detail("Time", b.when),
         detail("Seats", b.seats),
         detail("Amount", b.amount, "booking-amount"),
+        rx.cond(b.refund != "", detail("Refund", b.refund, "booking-refund")),
     )
 
 
@@ -199,7 +200,7 @@ def booking_row(row: MyBookingRow) -> rx.Component:
                         color_scheme="red",
                         variant="soft",
                         loading=MyBookingsState.cancelling == row.reference,
-                        on_click=MyBookingsState.cancel(row.reference),
+                        on_click=MyBookingsState.ask_cancel(row.reference),
                     ),
                 ),
                 wrap="wrap",
@@ -209,6 +210,31 @@ def booking_row(row: MyBookingRow) -> rx.Component:
         ),
         width="100%",
         data_testid="my-booking",
+    )
+
+
+def cancel_confirmation() -> rx.Component:
+    """Asked once before a cancellation: exactly what comes back, to where and when."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Cancel booking " + MyBookingsState.asking + "?"),
+            rx.alert_dialog.description(MyBookingsState.ask_text, data_testid="cancel-terms"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep my booking", variant="soft")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Yes, cancel it",
+                        color_scheme="red",
+                        on_click=MyBookingsState.cancel(MyBookingsState.asking),
+                    )
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+        open=MyBookingsState.asking != "",
+        on_open_change=MyBookingsState.keep,
     )
 
 
@@ -230,6 +256,7 @@ def my_bookings_page() -> rx.Component:
                 ),
                 rx.hstack(rx.text("No bookings yet."), rx.link("Find a show", href="/")),
             ),
+            cancel_confirmation(),
             spacing="4",
             padding_y="1.5em",
         ),

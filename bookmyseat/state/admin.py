@@ -204,8 +204,15 @@ class BookingLine:
 
 def detail_lines(found: actions.BookingDetail) -> dict[str, list[str]]:
     """A booking as the staff dialog lists it: "C1 (Prime) ₹300", "demo pay_1: succeeded ₹660"."""
+    entered = found.checked_in_at
+    door = (
+        f"checked in {local_text(entered, get_settings().default_timezone, '%d %b %H:%M')}"
+        if entered
+        else "not checked in"
+    )
+    total = format_money(found.total_paise, found.currency)
     return {
-        "summary": [f"{found.status}, total {format_money(found.total_paise, found.currency)}"],
+        "summary": [f"{found.status}, total {total}, {door}"],
         "seats": [
             f"{x.label} ({x.category}) {format_money(x.price_paise, found.currency)}"
             for x in found.seats
@@ -224,6 +231,8 @@ class AdminBookingsState(AdminState):
     query: str = ""
     rows: list[BookingLine] = []
     working: str = ""
+    asking: str = ""  # the booking whose "Cancel and refund" waits for a yes
+    ask_text: str = ""
     viewing: str = ""
     detail: dict[str, list[str]] = {}
 
@@ -267,7 +276,23 @@ class AdminBookingsState(AdminState):
         return None
 
     @rx.event
+    async def ask_cancel(self, reference: str):
+        """Before "Cancel and refund": what the customer gets back, said once."""
+        try:
+            terms = await self._run(actions.cancel_terms, str(reference)[:32])
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
+        self.asking, self.ask_text = terms.reference, terms.for_staff
+        return None
+
+    @rx.event
+    def keep(self, is_open: bool = False):
+        if not is_open:
+            self.asking = ""
+
+    @rx.event
     async def cancel(self, reference: str):
+        self.asking = ""
         self.working = reference
         yield
         try:

@@ -9,10 +9,9 @@ import reflex as rx
 
 from bookmyseat.services.catalog.local_time import local_text
 from bookmyseat.services.errors import CustomerError
-from bookmyseat.services.ids import parse_row_id
 from bookmyseat.services.staff import actions
 from bookmyseat.services.staff.audit import AUDIT_PAGE_SIZE
-from bookmyseat.services.staff.door import VALID
+from bookmyseat.services.staff.door import USED, VALID, Door, ScanResult
 from bookmyseat.settings import get_settings
 from bookmyseat.state.admin import AdminState
 
@@ -59,31 +58,83 @@ class OutboxState(AdminState):
 
 
 class ScanState(AdminState):
-    code: str = ""
+    """The door scanner: set once to a door of a cinema (remembered on the device), then a code
+    at a time. The verdict is the door service's; this only shows it."""
+
+    door: str = rx.LocalStorage("", name="bms_scanner_door")  # the chosen door's name
+    door_names: list[str] = []
+    _doors: dict[str, list[int]] = {}  # name → [cinema id, screen id or 0]
     verdict: str = ""
     message: str = ""
+    show: str = ""  # "Tue 09 Dec 2026 · 19:30 · Screen 2 · Cinema"
     detail: str = ""
+    reference: str = ""  # the last result's booking, for "Undo check-in"
     scanning: bool = False
+
+    @rx.event
+    async def load(self):
+        if not self.is_staff:  # the page's guard refused (and said so): read nothing
+            return None
+        try:
+            found = await self._run(actions.door_choices)
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
+        self._doors = {d.name: [d.cinema_id, d.screen_id or 0] for d in found}
+        self.door_names = list(self._doors)
+        if self.door not in self._doors:
+            self.door = ""
+        self._show(None)
+        return None
+
+    @rx.event
+    def choose_door(self, name: str):
+        if str(name) in self._doors:
+            self.door = str(name)
+            self._show(None)
+
+    def _at_door(self) -> Door | None:
+        chosen = self._doors.get(self.door)
+        return Door(chosen[0], chosen[1] or None) if chosen else None
+
+    def _show(self, result: ScanResult | None) -> None:
+        self.verdict = result.verdict if result else ""
+        self.message = result.message if result else ""
+        self.show = result.show if result else ""
+        self.reference = result.reference if result else ""
+        if result is None:
+            self.detail = ""
+            return
+        seats = f"Seats {result.seats}" if result.seats else ""
+        self.detail = " · ".join(x for x in (seats, result.movie, result.reference) if x)
 
     @rx.event
     async def scan(self, form: dict):
         code = str(form.get("code", "")).strip()[:80]
-        showtime = str(form.get("showtime", "")).strip()
+        at_door = self._at_door()
+        if at_door is None:
+            yield rx.toast.error("Choose the door you are scanning at first.")
+            return
         self.scanning = True
         yield
         try:
-            result = await self._run(actions.scan_ticket, code, parse_row_id(showtime))
+            result = await self._run(actions.scan_ticket, code, at_door)
         except CustomerError as exc:
             self.scanning = False
             yield rx.toast.error(exc.message)
             return
         self.scanning = False
-        self.verdict = result.verdict
-        self.message = result.message
-        zone, at = get_settings().default_timezone, result.checked_in_at
-        when = local_text(at, zone, "%d %b %H:%M:%S") if at else ""
-        used = f" First used {when}." if result.verdict != VALID and when else ""
-        self.detail = f"{result.movie} · booking {result.reference}{used}".strip(" ·")
+        self._show(result)
+
+    @rx.event
+    async def undo(self):
+        if not self.reference or self.verdict not in (VALID, USED):
+            return None
+        try:
+            result = await self._run(actions.undo_check_in, self.reference)
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
+        self._show(result)
+        return None
 
 
 @dataclasses.dataclass

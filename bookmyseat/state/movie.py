@@ -13,7 +13,7 @@ from bookmyseat.services.catalog.trailers import embed_url
 from bookmyseat.services.money import format_money
 from bookmyseat.state.formatting import clock_time, runtime, short_date
 
-STATUS_TEXT = {"bookable": "", "sold_out": "Sold out", "started": "Started"}
+STATUS_TEXT = {"bookable": "", "sold_out": "Sold out · join the waiting list", "started": "Started"}
 
 
 @dataclasses.dataclass
@@ -26,6 +26,7 @@ class ShowRow:
     seats_left: str
     status: str
     bookable: bool
+    sold_out: bool  # its chip leads to the show's waiting list
 
 
 @dataclasses.dataclass
@@ -64,6 +65,7 @@ def group_slots(slots: list[ShowtimeSlot]) -> list[DayGroup]:
                             seats_left=f"{s.seats_left} seats left",
                             status=STATUS_TEXT[s.status],
                             bookable=s.bookable,
+                            sold_out=s.status == "sold_out",
                         )
                         for s in shows
                     ],

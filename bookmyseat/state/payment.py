@@ -13,6 +13,7 @@ from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.holds import release_hold
 from bookmyseat.services.booking.my_bookings import my_bookings
 from bookmyseat.services.booking.records import BookingView, get_booking
+from bookmyseat.services.booking.refund_terms import refund_terms
 from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.catalog.showtimes import showtime_summary
 from bookmyseat.services.errors import CustomerError
@@ -45,10 +46,12 @@ class BookingCard:
     seats: str = ""
     amount: str = ""
     showtime_id: int = 0
+    refund: str = ""  # where a cancelled booking's refund stands
 
 
 async def booking_card(view: BookingView) -> BookingCard:
     summary = await asyncio.to_thread(showtime_summary, view.showtime_id)
+    terms = await asyncio.to_thread(refund_terms, view.reference, user_id=view.user_id)
     return BookingCard(
         reference=view.reference,
         status=view.status,
@@ -65,6 +68,7 @@ async def booking_card(view: BookingView) -> BookingCard:
             else ""
         ),
         showtime_id=view.showtime_id,
+        refund=terms.refund_state,
     )
 
 
@@ -183,6 +187,8 @@ class MyBookingsState(AuthState):
     """`/bookings`: upcoming and past bookings; cancel an upcoming one before the cut-off."""
 
     rows: list[MyBookingRow] = []
+    asking: str = ""  # the booking whose cancellation waits for the customer's yes
+    ask_text: str = ""  # what cancelling it gives back
     cancelling: str = ""
     resending: str = ""
     # Plain vars set where their inputs change, not computed vars: Reflex computes every computed
@@ -196,7 +202,8 @@ class MyBookingsState(AuthState):
         self.rows = [
             MyBookingRow(
                 reference=b.reference,
-                status_text=STATUS_TEXT.get(b.status, b.status),
+                status_text=STATUS_TEXT.get(b.status, b.status)
+                + (f" · checked in at {b.checked_in_at:%H:%M}" if b.checked_in_at else ""),
                 movie=b.movie,
                 place=f"{b.cinema} · {b.screen}",
                 when=zoned_day_and_time(b.starts_at),
@@ -221,11 +228,31 @@ class MyBookingsState(AuthState):
         return None
 
     @rx.event
+    async def ask_cancel(self, reference: str):
+        """Before cancelling: say once exactly what comes back, to where and when."""
+        account = await self._current_account()
+        if account is None:
+            return rx.redirect("/login?next=/bookings")
+        try:
+            terms = await asyncio.to_thread(refund_terms, str(reference)[:32], user_id=account.id)
+        except errors.BookingError as exc:
+            return rx.toast.error(exc.message)
+        self.asking, self.ask_text = terms.reference, terms.before_cancelling
+        return None
+
+    @rx.event
+    def keep(self, is_open: bool = False):
+        """The confirmation closed without cancelling."""
+        if not is_open:
+            self.asking = ""
+
+    @rx.event
     async def cancel(self, reference: str):
         account = await self._current_account()
         if account is None:
             yield rx.redirect("/login?next=/bookings")
             return
+        self.asking = ""
         self.cancelling = reference
         yield
         try:
@@ -237,7 +264,11 @@ class MyBookingsState(AuthState):
         await asyncio.to_thread(refund_now_if_card_paid)
         self.cancelling = ""
         await self._fill(account.id)
-        yield rx.toast.success(f"Booking {view.reference} is cancelled; its seats are free again.")
+        terms = await asyncio.to_thread(refund_terms, view.reference, user_id=account.id)
+        said = f" {terms.refund_state}" if terms.refund_state else ""
+        yield rx.toast.success(
+            f"Booking {view.reference} is cancelled; its seats are free again.{said}"
+        )
 
     @rx.event
     async def resend(self, reference: str):

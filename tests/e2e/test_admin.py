@@ -161,17 +161,43 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
     expect(admin.get_by_test_id("booking-detail")).to_contain_text("succeeded")
     admin.get_by_role("button", name="Close").click()
     row.get_by_role("button", name="Cancel and refund").click()
+    expect(admin.get_by_test_id("cancel-terms")).to_contain_text("Refund ₹")
+    admin.get_by_role("button", name="Yes, cancel and refund").click()
     expect_toast(admin, r"Booking \w+ is now cancelled")
     expect(row).to_contain_text("cancelled")
 
     admin.get_by_role("link", name="Door scanner").click()
+    [(cinema_id, cinema)] = app_server.query(
+        "SELECT DISTINCT c.id, c.name FROM cinema c JOIN screen s ON s.cinema_id = c.id "
+        "WHERE s.name = 'Screen A'"
+    )
+    door = f"{cinema} — Screen A"
+    admin.get_by_label("Door").click()
+    admin.get_by_role("option", name=door).click()
     code = ticket_code(to_scan, get_settings().secret_key)
+    verdict = admin.get_by_test_id("scan-verdict")
     admin.get_by_label("Ticket code").fill(code)
     admin.get_by_role("button", name="Check ticket").click()
-    expect(admin.get_by_test_id("scan-verdict")).to_contain_text("Welcome")
-    admin.get_by_label("Ticket code").fill(code)
-    admin.get_by_role("button", name="Check ticket").click()
-    expect(admin.get_by_test_id("scan-verdict")).to_contain_text("Already used")
+    # The show is hours away: refused, naming the show, and not used up.
+    expect(verdict).to_contain_text(re.compile(r"Not today|Too early"))
+    expect(verdict).to_contain_text("Screen A")
+    admin.reload()  # the door is remembered on this device
+    expect(admin.get_by_label("Door")).to_contain_text(door)
+    app_server.execute("UPDATE cinema SET door_opens_minutes = 10080 WHERE id = :id", id=cinema_id)
+    try:
+        admin.get_by_label("Ticket code").fill(code)
+        admin.get_by_role("button", name="Check ticket").click()
+        expect(verdict).to_contain_text("Welcome")
+        admin.get_by_label("Ticket code").fill(code)
+        admin.get_by_role("button", name="Check ticket").click()
+        expect(verdict).to_contain_text("Already used")
+        admin.get_by_role("button", name="Undo check-in").click()
+        expect(verdict).to_contain_text("Check-in undone")
+        admin.get_by_label("Ticket code").fill(code)
+        admin.get_by_role("button", name="Check ticket").click()
+        expect(verdict).to_contain_text("Welcome")
+    finally:
+        app_server.execute("UPDATE cinema SET door_opens_minutes = 45 WHERE id = :id", id=cinema_id)
     admin.get_by_role("button", name="Scan with the camera").click()
     # Headless Chromium on Linux has no QR detector or camera: the page says how to go on.
     expect(admin.get_by_test_id("camera-status")).to_contain_text("type the code")
@@ -181,6 +207,7 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
     table = admin.get_by_role("table")
     expect(table).to_contain_text("booking_cancelled")
     expect(table).to_contain_text("ticket_checked_in")
+    expect(table).to_contain_text("ticket_check_in_undone")
     expect(table).to_contain_text("access_refused")
     expect(table).to_contain_text("showtime_created")
     expect(table).to_contain_text("movie_edited")

@@ -109,10 +109,22 @@ def test_hold_decline_then_pay_with_the_demo_gateway(
     mine.get_by_role("button", name="Email my ticket again").click()
     expect_toast(page, "We sent your ticket a few minutes ago")
     mine.get_by_role("button", name="Cancel booking").click()
-    expect_toast(page, r"Booking \w+ is cancelled; its seats are free again")
+    # Asked once, saying what comes back; "Keep my booking" changes nothing.
+    terms = page.get_by_test_id("cancel-terms")
+    expect(terms).to_contain_text(f"You get back {total}: the tickets")
+    expect(terms).to_contain_text("demo payment")
+    page.screenshot(path=str(ARTIFACTS / "cancel-confirmation.png"), full_page=True)
+    page.get_by_role("button", name="Keep my booking").click()
+    expect(terms).to_have_count(0)
+    expect(mine).to_contain_text("Confirmed")
+    mine.get_by_role("button", name="Cancel booking").click()
+    page.get_by_role("button", name="Yes, cancel it").click()
+    expect_toast(page, r"Booking \w+ is cancelled; its seats are free again\. Refund of ")
     expect(mine).to_contain_text("Cancelled")
     expect(mine.get_by_role("button", name="Cancel booking")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "my-bookings.png"), full_page=True)
+    mine.get_by_role("link", name="Details").click()
+    expect(page.get_by_test_id("booking-refund")).to_contain_text(f"Refund of {total}")
 
 
 def test_best_available_holds_four_seats_in_two_clicks(app_url: str, page) -> None:

@@ -63,9 +63,19 @@ def test_a_customer_joins_a_sold_out_shows_line_and_is_offered_a_freed_seat(
 ) -> None:
     url = app_server.url
     show_id, sold = sold_out_show(app_server)
+    [(slug,)] = app_server.query(
+        "SELECT m.slug FROM movie m JOIN showtime s ON s.movie_id = m.id WHERE s.id = :show",
+        show=show_id,
+    )
     customer = new_page()
-    customer.goto(f"{url}/login?next=/showtimes/{show_id}")
+    customer.goto(f"{url}/login?next=/movies/{slug}")
     sign_in(customer, url, "demo_fan_03", "popcorn&chai7")
+    # The movie page's sold-out chip leads to the show's waiting list (the walk's M2).
+    chip = customer.get_by_test_id("sold-out-show").and_(
+        customer.locator(f'a[href="/showtimes/{show_id}"]')
+    )
+    expect(chip).to_contain_text("Sold out · join the waiting list")
+    chip.click()
     expect(customer).to_have_url(f"{url}/showtimes/{show_id}")
     join = customer.get_by_test_id("waitlist-join")
     expect(join.get_by_role("heading", name="Sold out")).to_be_visible(timeout=15_000)

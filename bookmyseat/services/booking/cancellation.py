@@ -14,6 +14,7 @@ from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.records import (
     BookingView,
     booking_view,
+    checked_in_at,
     end_booking,
     locked_booking,
     queue_email,
@@ -58,6 +59,8 @@ def cancel_locked(
     too_late = now > cancel_deadline(showtime.starts_at, settings)
     if by_customer and booking.status == BookingStatus.PAID and too_late:
         raise errors.CancelTooLate(settings.cancel_cutoff_minutes)
+    if by_customer and checked_in_at(session, booking.id) is not None:
+        raise errors.AlreadyCheckedIn()
     was_paid = booking.status == BookingStatus.PAID
     end_booking(session, booking, BookingStatus.CANCELLED, now)
     if was_paid:

@@ -162,6 +162,15 @@ class HoldExpired(BookingError):
         super().__init__("Your seats were held for too long and have been released.")
 
 
+class AlreadyCheckedIn(BookingError):
+    code = "already_checked_in"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You were let in at the door with this booking, so it can no longer be cancelled."
+        )
+
+
 class CancelTooLate(BookingError):
     code = "cancel_too_late"
 

@@ -45,6 +45,7 @@ class MyBooking:
     total_paise: int
     upcoming: bool
     cancellable: bool
+    checked_in_at: datetime | None = None  # let in at the door, in the cinema's time zone
 
 
 def my_bookings(
@@ -78,18 +79,23 @@ def my_bookings(
             .where(Booking.user_id == user_id, Booking.status.in_(SHOWN))
         ).all()
         seats: dict[int, list[str]] = {}
-        for booking_id, label in session.execute(
-            select(BookingSeat.booking_id, BookingSeat.seat_label)
+        checked_in: dict[int, datetime] = {}
+        for booking_id, label, at in session.execute(
+            select(BookingSeat.booking_id, BookingSeat.seat_label, BookingSeat.checked_in_at)
             .join(Seat, Seat.id == BookingSeat.seat_id)
             .where(BookingSeat.booking_id.in_([r.id for r in rows]))
             .order_by(Seat.grid_row, Seat.grid_col)
         ):
             seats.setdefault(booking_id, []).append(label)
+            if at is not None:
+                checked_in[booking_id] = min(at, checked_in.get(booking_id, at))
     result = []
     for r in rows:
         if hold_lapsed(r.status, r.hold_expires_at, now):
             continue
         upcoming = r.starts_at > now
+        zone = ZoneInfo(r.timezone)
+        entered = checked_in.get(r.id)
         result.append(
             MyBooking(
                 reference=r.reference,
@@ -97,13 +103,19 @@ def my_bookings(
                 movie=r.title,
                 cinema=r.cinema,
                 screen=r.screen,
-                starts_at=r.starts_at.astimezone(ZoneInfo(r.timezone)),
+                starts_at=r.starts_at.astimezone(zone),
                 seats=seats.get(r.id, []),
                 total_paise=r.total_paise,
                 upcoming=upcoming,
                 cancellable=customer_may_cancel(
-                    r.status, r.hold_expires_at, r.starts_at, now, settings
-                ),
+                    r.status,
+                    r.hold_expires_at,
+                    r.starts_at,
+                    now,
+                    settings,
+                    checked_in=entered is not None,
+                ),  # fmt: skip
+                checked_in_at=entered.astimezone(zone) if entered else None,
             )
         )
     upcoming_list = sorted((b for b in result if b.upcoming), key=lambda b: b.starts_at)

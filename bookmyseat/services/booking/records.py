@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,7 @@ class BookingView:
     cancelled_at: datetime | None = None
     discount_paise: int = 0  # taken off by `promo_code`
     promo_code: str = ""
+    checked_in_at: datetime | None = None  # when the party was let in at the door
 
     @property
     def seat_labels(self) -> list[str]:
@@ -145,15 +146,18 @@ def seats_claimed_by_others(
 
 
 def booking_view(session: Session, booking: Booking) -> BookingView:
+    rows = session.execute(
+        select(BookingSeat.seat_label, BookingSeat.category, BookingSeat.price_paise,
+               BookingSeat.checked_in_at)
+        .join(Seat, Seat.id == BookingSeat.seat_id)
+        .where(BookingSeat.booking_id == booking.id)
+        .order_by(Seat.grid_row, Seat.grid_col)
+    ).all()  # fmt: skip
     lines = [
         TicketLine(label=row.seat_label, category=row.category, price_paise=row.price_paise)
-        for row in session.execute(
-            select(BookingSeat.seat_label, BookingSeat.category, BookingSeat.price_paise)
-            .join(Seat, Seat.id == BookingSeat.seat_id)
-            .where(BookingSeat.booking_id == booking.id)
-            .order_by(Seat.grid_row, Seat.grid_col)
-        )
+        for row in rows
     ]
+    checked_in = [row.checked_in_at for row in rows if row.checked_in_at is not None]
     return BookingView(
         reference=booking.reference,
         status=booking.status,
@@ -169,6 +173,7 @@ def booking_view(session: Session, booking: Booking) -> BookingView:
         cancelled_at=booking.cancelled_at,
         discount_paise=booking.discount_paise,
         promo_code=_promo_code(session, booking.promo_code_id),
+        checked_in_at=min(checked_in, default=None),
     )
 
 
@@ -176,6 +181,13 @@ def _promo_code(session: Session, promo_code_id: int | None) -> str:
     if promo_code_id is None:
         return ""
     return session.execute(select(PromoCode.code).where(PromoCode.id == promo_code_id)).scalar_one()
+
+
+def checked_in_at(session: Session, booking_id: int) -> datetime | None:
+    """When the booking's party was let in at the door (None: not yet)."""
+    return session.execute(
+        select(func.min(BookingSeat.checked_in_at)).where(BookingSeat.booking_id == booking_id)
+    ).scalar_one()
 
 
 def find_booking(

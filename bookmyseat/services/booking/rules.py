@@ -57,10 +57,12 @@ def cancel_deadline(starts_at: datetime, settings: Settings) -> datetime:
 
 
 def customer_may_cancel(
-    status: str, expires_at: datetime, starts_at: datetime, now: datetime, settings: Settings
-) -> bool:
-    """An unpaid hold before the show, or a paid booking before the cut-off."""
-    if starts_at <= now:
+    status: str, expires_at: datetime, starts_at: datetime, now: datetime, settings: Settings,
+    *, checked_in: bool = False,
+) -> bool:  # fmt: skip
+    """An unpaid hold before the show, or a paid booking before the cut-off whose party has not
+    been let in at the door (a ticket used is a ticket spent)."""
+    if starts_at <= now or checked_in:
         return False
     if status in UNPAID_LIVE:
         return expires_at > now

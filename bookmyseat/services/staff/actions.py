@@ -26,6 +26,7 @@ from bookmyseat.models import (
 from bookmyseat.services.accounts.users import Account
 from bookmyseat.services.booking.cancellation import cancel_locked
 from bookmyseat.services.booking.records import TicketLine, get_booking, locked_booking
+from bookmyseat.services.booking.refund_terms import RefundTerms, refund_terms
 from bookmyseat.services.catalog.venues import cinema_names
 from bookmyseat.services.mail import outbox, resend
 from bookmyseat.services.reporting import analytics
@@ -149,6 +150,7 @@ class BookingDetail:
     currency: str
     payments: list[PaymentLine]
     emails: list[EmailLine]
+    checked_in_at: datetime | None = None  # let in at the door (UTC)
 
 
 def booking_detail(
@@ -179,6 +181,7 @@ def booking_detail(
         currency=view.currency,
         payments=[PaymentLine(**row._mapping) for row in payments],
         emails=[EmailLine(**row._mapping) for row in emails],
+        checked_in_at=view.checked_in_at,
     )
 
 
@@ -204,6 +207,15 @@ def cancel_as_staff(
             after={"status": after.status},
         )
     return after.status
+
+
+def cancel_terms(
+    account: Account | None, reference: str, *, engine: Engine | None = None
+) -> RefundTerms:
+    """What cancelling a booking would refund (asked before "Cancel and refund")."""
+    require_staff(account, f"booking {audit.client_text(reference)} (cancel)", write=True,
+                  engine=engine)  # fmt: skip
+    return refund_terms(reference, user_id=None, engine=engine)
 
 
 def resend_as_staff(
@@ -266,19 +278,34 @@ def retry_email(account: Account | None, outbox_id: int, *, engine: Engine | Non
     )
 
 
+def door_choices(account: Account | None, *, engine: Engine | None = None) -> list[door.DoorChoice]:
+    """The doors a scanner may be set to."""
+    require_staff(account, "the door scanner", write=True, engine=engine)
+    return door.doors(engine=engine)
+
+
 def scan_ticket(
     account: Account | None,
     code: str,
-    showtime_id: int | None = None,
+    at_door: door.Door,
     *,
     settings: Settings | None = None,
     engine: Engine | None = None,
 ) -> door.ScanResult:
     """Checking a ticket in changes it, so auditors may not scan."""
     staff = require_staff(account, "the door scanner", write=True, engine=engine)
-    return door.scan(
-        code, actor_of(staff), showtime_id=showtime_id, settings=settings, engine=engine
-    )
+    return door.scan(code, actor_of(staff), at_door, settings=settings, engine=engine)
+
+
+def undo_check_in(
+    account: Account | None, reference: str, *, engine: Engine | None = None
+) -> door.ScanResult:
+    """Let a checked-in ticket in again (a mistaken scan); admins only, audited."""
+    staff = require_staff(
+        account, f"booking {audit.client_text(reference)} (undo check-in)", write=True,
+        engine=engine,
+    )  # fmt: skip
+    return door.undo_check_in(reference, actor_of(staff), engine=engine)
 
 
 def audit_log(
