@@ -15,7 +15,7 @@ from bookmyseat.services.booking.holds import hold_seats
 from bookmyseat.services.tickets.codes import qr_png, ticket_code
 from bookmyseat.settings import get_settings
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import expect_toast, sign_in
+from tests.e2e.helpers import choose_door, expect_toast, sign_in
 from tests.e2e.server import RunningApp
 
 
@@ -172,8 +172,7 @@ def test_staff_only_and_what_staff_can_do(app_server: RunningApp, new_page, tmp_
         "WHERE s.name = 'Screen A'"
     )
     door = f"{cinema} — Screen A"
-    admin.get_by_label("Door").click()
-    admin.get_by_role("option", name=door).click()
+    choose_door(admin, door)
     code = ticket_code(to_scan, get_settings().secret_key)
     verdict = admin.get_by_test_id("scan-verdict")
     admin.get_by_label("Ticket code").fill(code)
