@@ -32,8 +32,10 @@ config = rx.Config(
     telemetry_enabled=False,
     # Production answers its own origin only; development keeps Reflex's open default.
     cors_allowed_origins=[_settings.public_url] if _settings.production else ["*"],
-    # Client addresses (throttles, socket caps) come from X-Forwarded-For only behind a proxy.
-    trusted_proxy_hops=_settings.trusted_proxy_hops,
+    # Reflex takes the websocket's client address from the ASGI scope, which the app's outermost
+    # layer has already resolved from BOOKMYSEAT_TRUSTED_PROXIES (bookmyseat.client_address):
+    # counting hops itself would believe an X-Forwarded-For from anyone.
+    trusted_proxy_hops=0,
     show_built_with_reflex=False,
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="crimson", radius="medium"))],

@@ -13,6 +13,7 @@ from bookmyseat import (
     reflex_lock_fix,
 )
 from bookmyseat.api import api
+from bookmyseat.client_address import with_client_address
 from bookmyseat.db import one_off_engine
 from bookmyseat.edge_limits import EdgeLimits, UploadGate, with_edge_limits
 from bookmyseat.live_seats import broadcast_forever
@@ -152,6 +153,8 @@ app = rx.App(
             EdgeLimits.from_settings(get_settings()), UploadGate.of(CatalogState.upload_poster)
         ),
         with_security_headers(get_settings().public_url.startswith("https://")),
+        # Outermost: who the client is, decided once for every layer and route inside.
+        with_client_address(get_settings().trusted_proxy_networks),
     ],
 )
 # A tab's private data follows the browser's session cookie (state.auth.SessionBinding).

@@ -30,8 +30,8 @@ backend (pages, API, uploads and the event websocket).
   after a server restart and backs off when refused, so it gets in within seconds; an address
   looping sockets to make the server load pages gets one a second.
 
-The client's address is the peer's, or with trusted proxies in front the entry they appended to
-X-Forwarded-For (the same rule Reflex uses for `router.session.client_ip`).
+The client's address is the scope's `client`, as the app's outermost layer resolved it
+(bookmyseat.client_address).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from sqlalchemy.engine import Engine
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bookmyseat.client_address import client_address
 from bookmyseat.services.accounts.login_sessions import account_for_token
 from bookmyseat.services.staff.access import AccessDenied, require_staff
 from bookmyseat.settings import Settings
@@ -70,27 +71,12 @@ POLICY_VIOLATION = 1008
 REPLAY_CHUNK = 64_000  # a spooled body goes to the app in pieces of this size
 
 
-def client_address(scope: Scope, trusted_proxy_hops: int) -> str:
-    """Who is asking: the peer, or the address the trusted proxies saw."""
-    peer = (scope.get("client") or ("unknown", 0))[0]
-    if not trusted_proxy_hops:
-        return peer
-    forwarded = ", ".join(
-        value.decode("latin-1")
-        for name, value in scope.get("headers", [])
-        if name.lower() == b"x-forwarded-for"
-    )
-    hops = [part.strip() for part in forwarded.split(",") if part.strip()]
-    return hops[-trusted_proxy_hops] if len(hops) >= trusted_proxy_hops else peer
-
-
 @dataclass(frozen=True)
 class EdgeLimits:
     body_caps: dict[str, int]  # path prefix → bytes, longest prefix wins
     default_body_cap: int
     sockets_per_address: int
     socket_join_seconds: float
-    trusted_proxy_hops: int
     body_seconds: float = 30.0  # the longest a request body may take to arrive
     sockets_per_worker: int = 100_000
     body_in_memory: int = 64_000  # bytes of a body kept in memory; the rest goes to disk
@@ -110,7 +96,6 @@ class EdgeLimits:
             sockets_per_address=settings.sockets_per_address,
             sockets_per_worker=settings.sockets_per_worker,
             socket_join_seconds=settings.socket_join_seconds,
-            trusted_proxy_hops=settings.trusted_proxy_hops,
             bodies_per_address=settings.bodies_per_address,
             bodies_per_worker=settings.bodies_per_worker,
             connects_burst=settings.connects_burst,
@@ -396,7 +381,7 @@ class _SocketGuard:
         _GUARDS.append(self)
 
     async def __call__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-        address = client_address(scope, self.limits.trusted_proxy_hops)
+        address = client_address(scope)
         if (
             self.open_per_address[address] >= self.limits.sockets_per_address
             or self.open_in_all >= self.limits.sockets_per_worker
@@ -478,7 +463,7 @@ def with_edge_limits(
             if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
                 await app(scope, receive, send)
                 return
-            place = _Place(bodies, client_address(scope, limits.trusted_proxy_hops))
+            place = _Place(bodies, client_address(scope))
             try:
                 await with_body(scope, receive, send, place)
             finally:  # held from the body's second piece until the app has answered

@@ -10,6 +10,7 @@ masked, and every problem.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from dataclasses import dataclass
@@ -49,6 +50,23 @@ def normalize_database_url(url: str) -> str:
 
 def _env(name: str, *more: str) -> AliasChoices:
     return AliasChoices(name, *more)
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(text: str) -> tuple[IPNetwork, ...]:
+    """`10.0.0.0/8, 127.0.0.1, ::1` as networks (an address is a network of one); ValueError
+    naming the first entry that is neither."""
+    networks = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or network") from None
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -203,9 +221,14 @@ class Settings(BaseSettings):
         False, validation_alias=_env("BOOKMYSEAT_STAFF_TWO_FACTOR"),
         description="admins and auditors must use two-factor sign-in (always so in production)",
     )  # fmt: skip
-    trusted_proxy_hops: int = Field(
-        0, ge=0, le=5, validation_alias=_env("BOOKMYSEAT_TRUSTED_PROXY_HOPS"),
-        description="reverse proxies in front that append X-Forwarded-For (0: use the peer)",
+    trusted_proxies: str = Field(
+        "", validation_alias=_env("BOOKMYSEAT_TRUSTED_PROXIES"),
+        description="the reverse proxies in front, comma-separated addresses or networks "
+        "(e.g. 127.0.0.1,10.0.0.0/8): only their X-Forwarded-For names the client",
+    )  # fmt: skip
+    retired_proxy_hops: str = Field(
+        "", validation_alias=_env("BOOKMYSEAT_TRUSTED_PROXY_HOPS"),
+        description="retired: counted hops trusted whoever connected; name the proxies instead",
     )  # fmt: skip
     sockets_per_address: int = Field(
         20, ge=1, le=10_000, validation_alias=_env("BOOKMYSEAT_SOCKETS_PER_ADDRESS"),
@@ -279,6 +302,20 @@ class Settings(BaseSettings):
             raise ValueError(f"{name!r} is not a time zone (e.g. {DEFAULT_TIMEZONE})") from exc
         return name
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, text: str) -> str:
+        return ",".join(str(network) for network in proxy_networks(text))
+
+    @field_validator("retired_proxy_hops")
+    @classmethod
+    def _retired(cls, value: str) -> str:
+        if value:
+            raise ValueError(
+                "retired: set BOOKMYSEAT_TRUSTED_PROXIES to the proxies' addresses instead"
+            )
+        return value
+
     @field_validator("smtp_user", "smtp_password")
     @classmethod
     def _no_spaces(cls, value: str) -> str:
@@ -311,6 +348,10 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return proxy_networks(self.trusted_proxies)
 
     @property
     def verified_email_required(self) -> bool:

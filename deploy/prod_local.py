@@ -59,7 +59,7 @@ def environment(topology: Topology) -> dict[str, str]:
         "BOOKMYSEAT_DB_URL": topology.database,
         "REFLEX_REDIS_URL": topology.redis,
         "BOOKMYSEAT_POSTER_STORAGE": "database",
-        "BOOKMYSEAT_TRUSTED_PROXY_HOPS": "1",
+        "BOOKMYSEAT_TRUSTED_PROXIES": "127.0.0.1,::1",  # nginx, on this machine
         "BOOKMYSEAT_PUBLIC_URL": public,
         "REFLEX_API_URL": public,  # the browser's websocket goes through the proxy
         "REFLEX_TELEMETRY_ENABLED": "false",
@@ -127,7 +127,7 @@ def start_server(port: int, env: dict[str, str], run_dir: Path) -> None:
     log = open(run_dir / f"app-{port}.log", "a")  # noqa: SIM115 - the server keeps it open
     server = subprocess.Popen(
         [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only",
-         "--backend-port", str(port), "--loglevel", "info"],
+         "--backend-host", "127.0.0.1", "--backend-port", str(port), "--loglevel", "info"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     (run_dir / f"app-{port}.pid").write_text(str(server.pid))

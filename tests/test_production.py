@@ -52,6 +52,8 @@ SAFE = {
         ("BOOKMYSEAT_PUBLIC_URL", "tickets.example"),
         ("BOOKMYSEAT_ENV", "prod"),
         ("BOOKMYSEAT_SMTP_SECURITY", "tls"),
+        ("BOOKMYSEAT_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"),
+        ("BOOKMYSEAT_TRUSTED_PROXIES", "10.0.0.300"),
     ],
 )
 def test_a_bad_value_names_its_variable(monkeypatch, variable: str, value: str) -> None:
