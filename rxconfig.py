@@ -6,6 +6,7 @@ import sys
 import reflex as rx
 
 from bookmyseat import granian_tuning
+from bookmyseat.page_origins import page_origins
 from bookmyseat.settings import SettingsError, get_settings
 
 try:
@@ -30,8 +31,9 @@ config = rx.Config(
     # workers 5 % (bench/onsale.py's profile). Over 5 s still says something is wrong.
     redis_lock_warning_threshold=5000,
     telemetry_enabled=False,
-    # Production answers its own origin only; development keeps Reflex's open default.
-    cors_allowed_origins=[_settings.public_url] if _settings.production else ["*"],
+    # The websocket and cross-origin reads are for the app's own pages only, in every mode
+    # (bookmyseat.page_origins; python-socketio checks the websocket's Origin against these).
+    cors_allowed_origins=page_origins(_settings),
     # Reflex takes the websocket's client address from the ASGI scope, which the app's outermost
     # layer has already resolved from BOOKMYSEAT_TRUSTED_PROXIES (bookmyseat.client_address):
     # counting hops itself would believe an X-Forwarded-For from anyone.

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bookmyseat import operations_routes, ticket_files
+from bookmyseat.page_origins import page_origins
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.best_available import suggestions
 from bookmyseat.services.booking.holds import hold_seats_signed_in
@@ -99,12 +100,12 @@ def requested_seat_ids(body: object) -> list[int] | None:
 
 
 def from_elsewhere(request: Request) -> bool:
-    """A browser's request sent by another site's page. The session cookie is SameSite=Lax,
-    so other sites' POSTs carry none; in production the Origin is checked as well, as the
-    websocket's is (a sibling subdomain is the same site)."""
-    settings = get_settings()
+    """A browser's request sent by a page not of this app. The session cookie is SameSite=Lax,
+    which keeps it from other sites' POSTs but not from a page on another port of the same host
+    or a sibling subdomain (the same site): so the Origin is checked too, in every mode, against
+    the same origins the websocket accepts (bookmyseat.page_origins)."""
     origin = request.headers.get("origin")
-    return settings.production and origin is not None and origin != settings.public_url
+    return origin is not None and origin not in page_origins(get_settings())
 
 
 def _hold_counted(token: str, showtime_id: int, wanted: list[int]):
