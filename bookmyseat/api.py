@@ -108,12 +108,12 @@ def from_elsewhere(request: Request) -> bool:
     return origin is not None and origin not in page_origins(get_settings())
 
 
-def _hold_counted(token: str, showtime_id: int, wanted: list[int]):
+def _hold_counted(token: str, showtime_id: int, wanted: list[int], address: str):
     """The hold, counted for /metrics by its outcome (in the holds' thread: the count may reach
     Redis, which must not stall the event loop)."""
     outcome = "failed"
     try:
-        booking = hold_seats_signed_in(token, showtime_id, wanted)
+        booking = hold_seats_signed_in(token, showtime_id, wanted, address=address)
         outcome = "held"
         return booking
     except errors.BookingError as exc:
@@ -139,10 +139,13 @@ async def hold_seats(request: Request) -> JSONResponse:
     if wanted is None:
         return JSONResponse({"error": "That is not a request for seats."}, status_code=400)
     token = request.cookies.get(SESSION_COOKIE, "")
+    # The client as the app's outermost layer resolved it (trusted proxies only): its holds
+    # are capped whatever the accounts (services.booking.holds).
+    address = request.client.host if request.client else ""
     loop = asyncio.get_running_loop()
     try:
         booking = await loop.run_in_executor(
-            HOLDS, lambda: _hold_counted(token, showtime_id, wanted)
+            HOLDS, lambda: _hold_counted(token, showtime_id, wanted, address)
         )
     except errors.BookingError as exc:
         answer: dict = {"error": exc.message, "code": exc.code}
@@ -161,11 +164,11 @@ async def hold_seats(request: Request) -> JSONResponse:
     return JSONResponse({"reference": booking.reference, "checkout": checkout}, status_code=201)
 
 
-def _turn_of(showtime_id: int, pass_token: str) -> JSONResponse:
+def _turn_of(showtime_id: int, pass_token: str, session_token: str) -> JSONResponse:
     rules = queues.rules_of(showtime_id)
     if rules is None:  # no line (or it ended): the map is open to all
         return JSONResponse({"admitted": True, "text": ""}, headers=NO_STORE)
-    user_id = queues.read_pass(showtime_id, pass_token)
+    user_id = queues.read_pass(showtime_id, pass_token, session_token)
     if user_id is None:
         return JSONResponse({"error": "Reload the page to take your place in line."}, 403)
     turn = queues.take_turn(rules, user_id)
@@ -176,14 +179,17 @@ def _turn_of(showtime_id: int, pass_token: str) -> JSONResponse:
 
 async def queue_turn(request: Request) -> JSONResponse:
     """The waiting page's poll: where the customer (named by the signed pass the page was
-    given) stands in the show's on-sale line, moving the line along (services.onsale)."""
+    given, which lasts a day and holds only with the cookie of the session it was given to)
+    stands in the show's on-sale line, moving the line along (services.onsale); 403 for a
+    pass that has expired or comes without its session."""
     raw = request.path_params["showtime_id"]
     if parse_row_id(raw) is None:
         return JSONResponse({"error": "There is no such show."}, status_code=404)
     pass_token = request.query_params.get("pass", "")
+    session_token = request.cookies.get(SESSION_COOKIE, "")
     try:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(LINE_POLLS, _turn_of, int(raw), pass_token)
+        return await loop.run_in_executor(LINE_POLLS, _turn_of, int(raw), pass_token, session_token)
     except Exception:  # Redis or the database away: the page asks again
         log.exception("Reading the on-sale line of showtime %s failed", raw)
         return JSONResponse({"error": "The line could not be read just now."}, status_code=503)

@@ -229,5 +229,6 @@ def test_one_account_has_at_most_three_bookings_waiting_for_payment(world: World
         world.hold(world.alice, label)
     with pytest.raises(errors.TooManyOpenHolds, match="3 bookings waiting for payment"):
         world.hold(world.alice, "B1")
-    later = utcnow() + timedelta(minutes=11)  # the holds ran out: they no longer count
+    # The holds ran out (they no longer count), and the cooldown after them has passed.
+    later = utcnow() + timedelta(minutes=10 + settings.hold_cooldown_minutes + 1)
     world.hold(world.alice, "B1", now=later)

@@ -33,8 +33,8 @@ def client(world: World, settings, monkeypatch) -> TestClient:
     monkeypatch.setattr(
         api,
         "hold_seats_signed_in",
-        lambda token, showtime_id, seat_ids: holds.hold_seats_signed_in(
-            token, showtime_id, seat_ids, settings=settings, engine=world.engine
+        lambda token, showtime_id, seat_ids, **given: holds.hold_seats_signed_in(
+            token, showtime_id, seat_ids, settings=settings, engine=world.engine, **given
         ),
     )
     return TestClient(api.api)

@@ -24,6 +24,7 @@ from bookmyseat.services.offers.waitlist_offers import offer_freed_seats
 from bookmyseat.services.onsale import queue_admin, queues
 from bookmyseat.services.onsale.line import Place, Rules, line_for
 from bookmyseat.services.staff.access import AccessDenied
+from bookmyseat.settings import with_changes
 from tests.conftest import World
 
 ZONE = "Asia/Kolkata"  # the test cinema's
@@ -42,7 +43,7 @@ def set_up(world: World, boss: Account, *, opens_in=timedelta(minutes=-1), per_m
 
 
 def rules(world: World):
-    return queues.rules_of(world.showtime_id, engine=world.engine)
+    return queues.rules_of(world.showtime_id, engine=world.engine, settings=world.settings)
 
 
 def hold_as(world: World, user: int, *labels: str):
@@ -146,13 +147,25 @@ def test_the_front_of_the_line_asks_often_and_the_back_rarely() -> None:
     assert min(after) >= 4.0 and max(after) <= 13.0 and len(after) > 5  # spread after opening
 
 
-def test_the_pass_names_its_customer_for_its_show_only(settings) -> None:
-    token = queues.issue_pass(7, 42, settings)
-    assert queues.read_pass(7, token, settings) == 42
-    assert queues.read_pass(8, token, settings) is None
-    forged = "43." + token.split(".")[1]
-    for junk in (forged, "", None, 42, "42", "x.y", token + "0", "0." + "a" * 32, "9" * 70):
-        assert queues.read_pass(7, junk, settings) is None
+def test_the_pass_names_its_customer_for_its_show_and_session_for_a_day(settings) -> None:
+    """The pass holds only with the cookie of the session it was issued to, and only for a
+    day: a poll address that leaks (a proxy's log, a shared link) tells nobody else where its
+    holder stands, and joins nobody to the line."""
+    now = utcnow()
+    token = queues.issue_pass(7, 42, "session-of-42", settings, now=now)
+    assert queues.read_pass(7, token, "session-of-42", settings, now=now) == 42
+    assert queues.read_pass(8, token, "session-of-42", settings, now=now) is None
+    for other_session in ("session-of-43", "", None, 42):
+        assert queues.read_pass(7, token, other_session, settings, now=now) is None
+    almost = now + timedelta(seconds=queues.PASS_SECONDS - 1)
+    assert queues.read_pass(7, token, "session-of-42", settings, now=almost) == 42
+    later = now + timedelta(seconds=queues.PASS_SECONDS)
+    assert queues.read_pass(7, token, "session-of-42", settings, now=later) is None
+    user, expires, signature = token.split(".")
+    forged = [f"43.{expires}.{signature}", f"{user}.{int(expires) + 3600}.{signature}",
+              f"{user}.{signature}", f"{user}.{expires}.{'0' * 32}"]  # fmt: skip
+    for junk in (*forged, "", None, 42, "42", "x.y.z", token + "0", "0.0." + "a" * 32, "9" * 90):
+        assert queues.read_pass(7, junk, "session-of-42", settings, now=now) is None
 
 
 @pytest.mark.parametrize(
@@ -252,6 +265,60 @@ def test_a_hold_keeps_the_turn_and_a_refused_or_lapsed_one_does_not(world, boss)
     assert queues.may_hold(rules(world), world.alice, now=later, settings=world.settings)
     assert held.hold_expires_at == start + timedelta(minutes=14)
     assert not queues.may_hold(rules(world), world.alice, now=start + timedelta(minutes=15))
+
+    # Holding again and again stretches it no further than its first end plus one hold's
+    # time (5 + 10 minutes): the turn ends, and the next in line get theirs (probe finding 4).
+    set_up(world, boss, per_minute=1, minutes=5, opens_in=timedelta(minutes=-3))  # afresh
+    start = utcnow()
+    assert queues.take_turn(rules(world), world.alice, now=start).admitted
+    for minute in (4, 13):
+        view = hold(["C4", "C5"], start + timedelta(minutes=minute))
+        holds.release_hold(view.reference, user_id=world.alice, engine=world.engine,
+                           now=start + timedelta(minutes=minute))  # fmt: skip
+    edge = start + timedelta(minutes=15)
+    assert queues.may_hold(rules(world), world.alice, now=edge - timedelta(seconds=1))
+    # The last hold runs to 23, the turn not (a second's margin: Redis keeps epoch seconds
+    # to 14 digits).
+    assert not queues.may_hold(rules(world), world.alice, now=edge + timedelta(seconds=1))
+
+
+def test_a_turn_buys_once_while_the_line_runs(world, boss) -> None:
+    """Probe finding 4: the one account let in held 10 seats, paid, held 10 more, and so on,
+    40 seats in 4 rounds while those behind it waited. A turn now ends at the first purchase
+    (BOOKMYSEAT_QUEUE_ONE_PURCHASE, on by default); once the line ends, anyone buys again."""
+    set_up(world, boss, per_minute=1)
+    assert queues.take_turn(rules(world), world.alice).admitted
+    world.pay(hold_as(world, world.alice, "C1", "C2", "C3"))
+    assert queues.take_turn(rules(world), world.alice).admitted  # the admission still runs
+    with pytest.raises(errors.LineTurnUsed) as refused:
+        hold_as(world, world.alice, "C4", "C5")
+    assert "each customer buys once" in refused.value.message
+    assert bookings(world) == 1
+    queue_admin.change_status(boss, world.showtime_id, "ended", engine=world.engine)
+    assert hold_as(world, world.alice, "C4", "C5").seat_labels == ["C4", "C5"]
+
+
+def test_an_account_has_so_many_seats_of_the_show_while_the_line_runs(world, boss) -> None:
+    """With a turn that may buy more than once, its seats held and paid stay within the line's
+    limit (BOOKMYSEAT_QUEUE_SEATS_PER_ACCOUNT; 0, the default, is the booking limit)."""
+    world.settings = with_changes(world.settings, queue_one_purchase=False,
+                                  queue_seats_per_account=4)  # fmt: skip
+    set_up(world, boss, per_minute=1)
+    assert queues.take_turn(rules(world), world.alice).admitted
+    world.pay(hold_as(world, world.alice, "C1", "C2", "C3"))
+    with pytest.raises(errors.LineSeatLimit) as refused:
+        hold_as(world, world.alice, "C4", "C5")
+    assert refused.value.message == (
+        "While this show sells through its waiting line, one account may have at most 4 of "
+        "its seats, held or bought; you have 3."
+    )
+    assert hold_as(world, world.alice, "B1").seat_labels == ["B1"]  # the fourth
+    with pytest.raises(errors.LineSeatLimit):
+        hold_as(world, world.alice, "B4", "B5")
+    assert rules(world).seats_per_account == 4
+    world.settings = with_changes(world.settings, queue_seats_per_account=0)
+    queues.forget_rules()
+    assert rules(world).seats_per_account == world.settings.max_seats_per_booking
 
 
 def test_a_changed_opening_starts_the_line_afresh(world, boss, settings) -> None:

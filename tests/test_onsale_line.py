@@ -108,15 +108,43 @@ def test_an_unused_admission_lapses_and_its_holder_goes_to_the_back(line: Line) 
     assert line.visit(r, 1, OPENS).admitted
     line.visit(r, 2, OPENS + 1)
     line.visit(r, 3, OPENS + 2)
-    assert line.use(7, 1, OPENS + 599, OPENS + 599 + 600) is True  # used: lasts on
+    assert line.use(7, 1, OPENS + 599, OPENS + 599 + 600, 600) is True  # used: lasts on
     assert line.visit(r, 1, OPENS + 1000).admitted
-    assert line.use(7, 1, OPENS + 1200, 0) is False  # lapsed at OPENS + 1199
+    assert line.use(7, 1, OPENS + 1200, 0, 600) is False  # lapsed at OPENS + 1199
     # At +1000 the line let 2 in; 3 still waits. 1 comes back after the lapse: behind 3.
     later = OPENS + 1300
     back = line.visit(rules(per_minute=1, admitting=False), 1, later)
     assert (back.status, back.position) == ("waiting", 2)
-    assert line.use(7, 1, later, later + 10) is False
-    assert line.use(7, 99, later, later + 10) is False  # never let in
+    assert line.use(7, 1, later, later + 10, 600) is False
+    assert line.use(7, 99, later, later + 10, 600) is False  # never let in
+
+
+def test_holds_stretch_an_admission_once_by_a_holds_time_not_without_end(line: Line) -> None:
+    """Probe finding 4: each hold used to stretch the admission to its own end, so a customer
+    who kept holding kept the turn for ever. Now the holds may stretch it to the admission's
+    first end (OPENS + 600) plus one hold's time (600 s), however many there are."""
+    assert line.visit(rules(per_minute=1), 1, OPENS).admitted_until == OPENS + 600
+    assert line.use(7, 1, OPENS + 500, OPENS + 1100, 600)  # a hold: to its end
+    assert line.visit(rules(per_minute=1), 1, OPENS + 1000).admitted_until == OPENS + 1100
+    assert line.use(7, 1, OPENS + 1050, OPENS + 1650, 600)  # another: only to the bound
+    assert line.visit(rules(per_minute=1), 1, OPENS + 1100).admitted_until == OPENS + 1200
+    assert line.use(7, 1, OPENS + 1199, OPENS + 1799, 600)
+    assert not line.admitted(7, 1, OPENS + 1200)  # the turn ended
+    assert not line.use(7, 1, OPENS + 1200, OPENS + 1800, 600)
+    # Let in again later (at the back, in its turn; here nobody else waits): a new admission,
+    # a new bound.
+    assert line.visit(rules(per_minute=1), 1, OPENS + 1300).admitted_until == OPENS + 1900
+    assert line.use(7, 1, OPENS + 1310, OPENS + 1910, 600)
+    assert line.visit(rules(per_minute=1), 1, OPENS + 1320).admitted_until == OPENS + 1910
+
+
+def test_an_admission_from_before_the_bound_was_recorded_is_bounded_from_now(line: Line) -> None:
+    """A turn given by the previous version of the script has no first end recorded: its
+    current end stands for it, so it too stretches by one hold's time at most."""
+    line.client.zadd(line.keys(7)[1], {"5": OPENS + 600})  # admitted, nothing else recorded
+    assert line.use(7, 5, OPENS + 100, OPENS + 5000, 600)
+    assert line.use(7, 5, OPENS + 200, OPENS + 5000, 600)
+    assert line.client.zscore(line.keys(7)[1], "5") == OPENS + 1200
 
 
 def test_the_words_for_the_wait() -> None:

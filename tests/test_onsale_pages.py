@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from datetime import timedelta
 
 import pytest
 import redis
@@ -41,22 +42,48 @@ def test_the_poll_and_the_holds_route_keep_to_the_line(client, world, boss) -> N
     assert client.get(poll).json() == {"admitted": True, "text": ""}  # no line: the map
     set_up(world, boss, per_minute=1)
     queues.take_turn(rules(world), world.alice)  # in: Bob is number 1
-    bob_pass = queues.issue_pass(world.showtime_id, world.bob)
+    token = login_sessions.start_session(world.bob, engine=world.engine)
+    bob_pass = queues.issue_pass(world.showtime_id, world.bob, token)
+    client.cookies.set("bms_session", token)
     answer = client.get(poll, params={"pass": bob_pass})
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
     assert answer.json() == {"admitted": False, "text": "You are number 1, about 1 minute.",
                              "position": 1, "minutes": 1, "poll_seconds": 20.0}  # fmt: skip
-    for junk in ("", "1.abc", queues.issue_pass(world.other_showtime_id, world.bob)):
+    for junk in ("", "1.abc", queues.issue_pass(world.other_showtime_id, world.bob, token)):
         refused = client.get(poll, params={"pass": junk})
         assert refused.status_code == 403 and "Reload the page" in refused.json()["error"]
     assert client.get("/api/showtimes/abc/queue").status_code == 404
 
-    token = login_sessions.start_session(world.bob, engine=world.engine)
-    client.cookies.set("bms_session", token)
     held = client.post(f"/api/showtimes/{world.showtime_id}/holds",
                        json={"seat_ids": world.ids("C1")})  # fmt: skip
     assert held.status_code == 403 and held.json()["code"] == "not_your_turn"
     assert bookings(world) == 0
+
+
+def test_a_leaked_poll_address_is_no_use_without_its_session(client, world, boss) -> None:
+    """Probe finding 15: the pass was a bearer token that never expired, so anyone with the
+    poll's address read the holder's place without a cookie, and their poll joined the holder
+    to the line. Now it needs the cookie of the session it was issued to, and lasts a day."""
+    set_up(world, boss, per_minute=1)
+    queues.take_turn(rules(world), world.alice)  # in: the line's one admission
+    bob_token = login_sessions.start_session(world.bob, engine=world.engine)
+    alice_token = login_sessions.start_session(world.alice, engine=world.engine)
+    bob_pass = queues.issue_pass(world.showtime_id, world.bob, bob_token)
+    poll = f"/api/showtimes/{world.showtime_id}/queue"
+    line = line_for(world.settings.redis_url)
+    for cookie in ("", alice_token, "made-up"):
+        client.cookies.clear()
+        if cookie:
+            client.cookies.set("bms_session", cookie)
+        refused = client.get(poll, params={"pass": bob_pass})
+        assert refused.status_code == 403 and "Reload the page" in refused.json()["error"]
+    assert line.figures(world.showtime_id, utcnow().timestamp()) == (0, 1)  # Bob never joined
+    client.cookies.set("bms_session", bob_token)
+    stale = queues.issue_pass(world.showtime_id, world.bob, bob_token,
+                              now=utcnow() - timedelta(seconds=queues.PASS_SECONDS))  # fmt: skip
+    assert client.get(poll, params={"pass": stale}).status_code == 403  # a day old
+    assert client.get(poll, params={"pass": bob_pass}).json()["position"] == 1
+    assert line.figures(world.showtime_id, utcnow().timestamp()) == (1, 1)
 
 
 def test_the_poll_says_so_when_the_line_cannot_be_read(client, world, boss, monkeypatch) -> None:
@@ -66,7 +93,8 @@ def test_the_poll_says_so_when_the_line_cannot_be_read(client, world, boss, monk
         raise ConnectionError("Redis is away")
 
     monkeypatch.setattr(queues, "take_turn", away)
-    bob_pass = queues.issue_pass(world.showtime_id, world.bob)
+    bob_pass = queues.issue_pass(world.showtime_id, world.bob, "bobs-session")
+    client.cookies.set("bms_session", "bobs-session")
     answer = client.get(f"/api/showtimes/{world.showtime_id}/queue", params={"pass": bob_pass})
     assert answer.status_code == 503 and "could not be read" in answer.json()["error"]
 
@@ -103,13 +131,14 @@ def test_the_map_waits_behind_the_line_until_the_customers_turn(world, boss, mon
     assert not state.queued and state.codes and state.turn_text.startswith("It is your turn")
 
     state, joined = map_state(world, bob, monkeypatch)
+    state.session_token = "bobs-session"
     asyncio.run(run(state, "load"))
     assert (state.queued, state.codes, state.loading) == (True, "", False)
     assert state.queue_text == "You are number 1, about 1 minute."
-    assert state.queue_poll_url == (
-        f"/api/showtimes/{world.showtime_id}/queue?pass="
-        + queues.issue_pass(world.showtime_id, world.bob)
-    )
+    address, pass_token = state.queue_poll_url.split("?pass=")
+    assert address == f"/api/showtimes/{world.showtime_id}/queue"
+    assert queues.read_pass(world.showtime_id, pass_token, "bobs-session") == world.bob
+    assert queues.read_pass(world.showtime_id, pass_token, "another-session") is None
     asyncio.run(run(state, "load"))  # a reload: the same place
     assert state.queue_text == "You are number 1, about 1 minute."
     state._loaded_at = 0.0
@@ -186,11 +215,13 @@ def test_metrics_count_who_waits_in_each_line(world, boss, settings) -> None:
 
 def test_the_poll_lets_in_and_junk_digits_are_refused(client, world, boss) -> None:
     set_up(world, boss, per_minute=1)
-    alice_pass = queues.issue_pass(world.showtime_id, world.alice)
+    alice_pass = queues.issue_pass(world.showtime_id, world.alice, "alices-session")
+    client.cookies.set("bms_session", "alices-session")
     answer = client.get(f"/api/showtimes/{world.showtime_id}/queue", params={"pass": alice_pass})
     assert answer.json()["admitted"] is True  # an empty line: in at once
     assert client.get("/api/showtimes/%C2%B2/queue").status_code == 404  # "²" is no id
-    assert queues.read_pass(world.showtime_id, "².abc") is None
+    assert queues.read_pass(world.showtime_id, "².abc", "alices-session") is None
+    assert queues.read_pass(world.showtime_id, "².9.abc", "alices-session") is None
     for junk in ({"per_minute": "²"}, {"opens_at": "0001-01-01T00:00"}):
         form = {"showtime_id": str(world.showtime_id), "opens_at": local_form(utcnow()),
                 "per_minute": "5", "admission_minutes": "5", **junk}  # fmt: skip

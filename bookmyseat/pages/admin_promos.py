@@ -21,10 +21,35 @@ def labelled_select(label: str, name: str, items, default: str) -> rx.Component:
     )
 
 
+def limit_box(row: PromoLine, limit: str, label: str, checked) -> rx.Component:  # noqa: ANN001
+    """One per-customer limit of a code, turned on or off where it is shown."""
+    return rx.text(
+        rx.flex(
+            rx.checkbox(
+                checked=checked,
+                on_change=lambda on: PromosState.set_limit(row.id, limit, on),
+                disabled=~PromosState.is_admin,
+                aria_label=label + ": " + row.code,
+            ),
+            label,
+            spacing="1",
+        ),
+        as_="label",
+        size="1",
+    )
+
+
 def promo_line(row: PromoLine) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text.strong(row.code)),
         rx.table.cell(row.terms),
+        rx.table.cell(
+            rx.vstack(
+                limit_box(row, "once_per_customer", "Once per customer", row.once_per_customer),
+                limit_box(row, "first_booking_only", "First booking only", row.first_booking_only),
+                spacing="1",
+            )  # fmt: skip
+        ),
         rx.table.cell(row.valid),
         rx.table.cell(row.uses),
         rx.table.cell(row.paid),
@@ -77,6 +102,20 @@ def create_form() -> rx.Component:
                 labelled_select("Movie", "movie", PromosState.movie_titles, EVERY),
                 labelled_select("Cinema", "cinema", PromosState.cinema_names, EVERY),
                 labelled_select("Seat category", "category", CATEGORIES, EVERY),
+                rx.text(
+                    rx.flex(
+                        rx.checkbox(name="once_per_customer"), "Once per customer", spacing="1"
+                    ),
+                    as_="label",
+                    size="2",
+                ),
+                rx.text(
+                    rx.flex(
+                        rx.checkbox(name="first_booking_only"), "First booking only", spacing="1"
+                    ),
+                    as_="label",
+                    size="2",
+                ),
                 rx.button("Create code", type="submit", disabled=~PromosState.is_admin),
                 wrap="wrap",
                 align="end",
@@ -94,12 +133,23 @@ def promos_page() -> rx.Component:
         rx.text(
             "A code takes its discount off the seats of one booking (never the fee). Its uses "
             "are the bookings holding seats with it now; a hold that runs out or a cancelled "
-            "booking gives its use back. Days are on the site's clock.",
+            "booking gives its use back. Days are on the site's clock. Once per customer: "
+            "one booking of each customer may have it; first booking only: only a customer "
+            "who has never paid for a booking may use it (on one booking).",
             size="2",
         ),
         create_form(),
         table_of(
-            ["Code", "Terms", "Valid", "Uses", "Paid bookings", "Discount given", "Action"],
+            [
+                "Code",
+                "Terms",
+                "Customers",
+                "Valid",
+                "Uses",
+                "Paid bookings",
+                "Discount given",
+                "Action",
+            ],  # fmt: skip
             rx.foreach(PromosState.rows, promo_line),
         ),
     )

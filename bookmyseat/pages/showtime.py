@@ -50,7 +50,7 @@ def showtime_page() -> rx.Component:
                 spacing="3",
                 padding_y="1em",
             ),
-            "Show not found",
+            SeatMapState.missing_title,
         ),
         size="4",
     )

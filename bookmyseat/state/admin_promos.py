@@ -1,5 +1,6 @@
-"""`/admin/promos`: promo codes, their terms and use; admins create, pause and resume them
-(services.staff.promotions checks the form, decides and audits)."""
+"""`/admin/promos`: promo codes, their terms and use; admins create, pause and resume them and
+set their per-customer limits (services.staff.promotions checks the form, decides and
+audits)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ class PromoLine:
     paid: int
     discount_given: str
     is_active: bool
+    once_per_customer: bool
+    first_booking_only: bool
+
+
+def ticked(form: object, name: str) -> bool:
+    """A checkbox of the form: sent as "on" when ticked, absent when not."""
+    return isinstance(form, dict) and form.get(name) in ("on", True)
 
 
 class PromosState(AdminState):
@@ -66,11 +74,22 @@ class PromosState(AdminState):
                 movie_id=str(self._movie_ids.get(movie, "")),
                 cinema_id=str(self._cinema_ids.get(cinema, "")),
                 category="" if category in ("", EVERY) else category,
+                once_per_customer=ticked(form, "once_per_customer"),
+                first_booking_only=ticked(form, "first_booking_only"),
             )
             await self._run(promotions.create_promo_code, promo)
         except CustomerError as exc:
             return rx.toast.error(exc.message)
         return [rx.toast.success(f"Code {promo.code.upper()} created."), PromosState.load]
+
+    @rx.event
+    async def set_limit(self, promo_id: int, limit: str, on: bool):
+        """A per-customer limit of a code turned on or off (its checkbox in the table)."""
+        try:
+            await self._run(promotions.set_customer_limit, promo_id, limit, on is True)
+        except CustomerError as exc:
+            return rx.toast.error(exc.message)
+        return PromosState.load
 
     @rx.event
     async def set_active(self, promo_id: int, active: bool):

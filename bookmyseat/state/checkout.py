@@ -19,6 +19,7 @@ from bookmyseat.services.booking.holds import end_hold_if_lapsed, release_hold
 from bookmyseat.services.booking.records import BookingView, get_booking
 from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.catalog.showtimes import ShowtimeSummary, showtime_summary
+from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.money import format_money
 from bookmyseat.services.offers.promo_codes import apply_promo_code, remove_promo_code
 from bookmyseat.services.payments.gateway import begin_payment
@@ -171,16 +172,18 @@ class CheckoutState(AuthState):
 
     @rx.event
     async def apply_code(self, form_data: dict):
-        """The promo code form: the server prices the booking again, or says why not."""
+        """The promo code form: the server prices the booking again, or says why not (tries
+        are counted per account and per client address: services.offers.promo_codes)."""
         code = str(form_data.get("code", "")) if isinstance(form_data, dict) else ""
         account = await self._current_account()
         if account is None:
             return rx.redirect(f"/login?next=/checkout/{self._route_reference()}")
+        reference, address = self._route_reference(), self.router.session.client_ip
         try:
             view = await asyncio.to_thread(
-                apply_promo_code, self._route_reference(), account.id, code
+                lambda: apply_promo_code(reference, account.id, code, address=address)
             )
-        except errors.BookingError as exc:
+        except CustomerError as exc:
             self.promo_error = exc.message
             return None
         self.promo_error = ""

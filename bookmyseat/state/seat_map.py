@@ -70,6 +70,9 @@ class SeatMapState(AuthState):
     queue_text: str = ""
     queue_poll_url: str = ""
     turn_text: str = ""  # once let in: until when they may choose
+    # What the page says when there is no map: no such show, or one of a retired movie
+    # (not available: the hold refuses it too).
+    missing_title: str = "Show not found"
     _loaded_at: float = 0.0
 
     @rx.event
@@ -78,7 +81,8 @@ class SeatMapState(AuthState):
         yield
         showtime_id = parse_row_id(self.router.page.params.get("id", ""))
         summary = await asyncio.to_thread(showtime_summary, showtime_id) if showtime_id else None
-        if summary is None:
+        if summary is None or not summary.on_sale:
+            self.missing_title = "Show not found" if summary is None else "Show not available"
             self.found = False
             self.loading = False
             return
@@ -118,7 +122,7 @@ class SeatMapState(AuthState):
             return
         self.queued, self.queue_text = True, turn.waiting_text
         if user_id is not None:
-            pass_token = queues.issue_pass(self.showtime_id, user_id)
+            pass_token = queues.issue_pass(self.showtime_id, user_id, self.session_token)
             self.queue_poll_url = f"/api/showtimes/{self.showtime_id}/queue?pass={pass_token}"
 
     async def _refresh(self, account: Account | None) -> None:

@@ -43,7 +43,7 @@ def test_a_code_is_created_applied_at_checkout_paid_and_counted(
     customer.get_by_label("Promo code").fill("E2E-TYPO")
     customer.get_by_role("button", name="Apply").click()
     expect(customer.get_by_test_id("promo-error")).to_have_text(
-        "We don't know that code. Check its spelling."
+        "That code cannot be used for this booking."
     )
     expect(customer.get_by_test_id("total")).to_have_text(total_before)
     customer.get_by_label("Promo code").fill("e2e-ten")

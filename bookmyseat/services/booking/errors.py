@@ -66,6 +66,80 @@ class TooManyOpenHolds(BookingError):
         )
 
 
+class AddressHoldingTooMany(BookingError):
+    """The client's address (whatever the accounts) holds the most seats of the show it may."""
+
+    code = "address_holding_too_many"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"Seats of this show held from your network have reached {limit}, the most one "
+            "network may hold at once. Pay for or release held seats, or try again in a few "
+            "minutes."
+        )
+        self.limit = limit
+
+
+class AddressTooManyOpenHolds(BookingError):
+    code = "address_too_many_open_holds"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"{limit} bookings made from your network are waiting for payment, the most one "
+            "network may have at once. Pay for or release one of them, or try again in a few "
+            "minutes."
+        )
+        self.limit = limit
+
+
+class HoldCooldown(BookingError):
+    """The account's last hold of the show ran out unpaid a moment ago."""
+
+    code = "hold_cooldown"
+
+    def __init__(self, minutes: int) -> None:
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        super().__init__(
+            "Your last hold of seats for this show ran out without payment, so its seats went "
+            f"back to everyone. You can hold seats of this show again in {wait}."
+        )
+        self.minutes = minutes
+
+
+class ShowNotOnSale(BookingError):
+    """The show's movie was retired: its shows are off the listings and cannot be booked."""
+
+    code = "show_not_on_sale"
+
+    def __init__(self) -> None:
+        super().__init__("This movie is no longer showing, so this show cannot be booked.")
+
+
+class LineSeatLimit(BookingError):
+    """While a show's on-sale line runs, an account's seats of it are capped."""
+
+    code = "line_seat_limit"
+
+    def __init__(self, owned: int, limit: int) -> None:
+        super().__init__(
+            f"While this show sells through its waiting line, one account may have at most "
+            f"{limit} of its seats, held or bought; you have {owned}."
+        )
+        self.owned, self.limit = owned, limit
+
+
+class LineTurnUsed(BookingError):
+    """While a show's on-sale line runs, a turn ends at the account's first purchase."""
+
+    code = "line_turn_used"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You have bought tickets for this show. While it sells through its waiting line, "
+            "each customer buys once, so that everyone in line gets a turn."
+        )
+
+
 class EmailUnverified(BookingError):
     """The account has not confirmed its email address, which a first hold needs where the
     site asks for it (BOOKMYSEAT_REQUIRE_VERIFIED_EMAIL): each account costs a working inbox."""

@@ -3,13 +3,22 @@
 One rule above all: a seat of a showtime is claimed by at most one live booking. The database
 enforces it with the unique index on seat_claim (showtime_id, seat_id); claims are inserted with
 ON CONFLICT DO NOTHING and a hold succeeds only if every one of its rows went in.
+
+What one customer may hold is capped so that seats cannot be hoarded: per account (seats of a
+show, open holds), per client address whatever the accounts (`hold_seats_per_address`,
+`open_holds_per_address`: throwaway accounts from one client share one allowance), and in
+time (after an account's hold of a show ran out unpaid, it waits `hold_cooldown_minutes`
+before holding that show again, so holds cannot be renewed at each expiry without end).
+While a show's on-sale line runs, an account's seats of it, held and paid, are capped, and
+its turn ends at its first purchase. A retired movie's shows are not on sale.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, insert, select
+from sqlalchemy import String, and_, bindparam, case, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -18,6 +27,7 @@ from bookmyseat.models import (
     Booking,
     BookingSeat,
     BookingStatus,
+    Movie,
     Seat,
     Showtime,
     ShowtimePrice,
@@ -41,22 +51,49 @@ from bookmyseat.services.booking.references import new_reference
 from bookmyseat.services.booking.rules import (
     MAX_OPEN_HOLDS,
     UNPAID_LIVE,
+    claim_is_live_sql,
     hold_expires_at,
     hold_lapsed,
     hold_lapsed_sql,
 )
 from bookmyseat.services.booking.seat_events import mark_changed
 from bookmyseat.services.booking.seat_gaps import stranded_seat
+from bookmyseat.services.client_address import address_key
 from bookmyseat.services.clock import resolve_now
+from bookmyseat.services.offers.promo_codes import refuse_code_for_customer
 from bookmyseat.services.onsale import queues
 from bookmyseat.settings import Settings, get_settings
 
 # Built once: constructing a statement costs more Python time than running it.
+_MOMENT = Booking.__table__.c.hold_expires_at.type
 # The customer's holds still waiting for payment (the limits on how much one account may hold).
 _USERS_LIVE_HOLDS = select(Booking.id).where(
     Booking.user_id == bindparam("user_id"),
     Booking.status.in_(UNPAID_LIVE),
-    Booking.hold_expires_at > bindparam("now", type_=Booking.__table__.c.hold_expires_at.type),
+    Booking.hold_expires_at > bindparam("now", type_=_MOMENT),
+)
+# The same for the client address the hold comes from (None: no address, nothing counted).
+_ADDRESS_LIVE_HOLDS = select(Booking.id).where(
+    Booking.client_address == bindparam("address", type_=String()),
+    Booking.status.in_(UNPAID_LIVE),
+    Booking.hold_expires_at > bindparam("now", type_=_MOMENT),
+)
+# When the customer's latest hold of the show that ran out unpaid since `cooldown_from` ended.
+_LAPSED_HERE = (
+    select(func.max(Booking.hold_expires_at))
+    .where(
+        Booking.user_id == bindparam("user_id"),
+        Booking.showtime_id == bindparam("showtime_id"),
+        Booking.status.in_((*UNPAID_LIVE, BookingStatus.EXPIRED)),
+        Booking.hold_expires_at <= bindparam("now", type_=_MOMENT),
+        Booking.hold_expires_at > bindparam("cooldown_from", type_=_MOMENT),
+    )
+    .scalar_subquery()
+)
+# Hold requests of one address take turns (PostgreSQL; SQLite's writers already do), so that
+# parallel requests from throwaway accounts cannot all slip under the address's caps.
+_LOCK_ADDRESS = select(
+    func.pg_advisory_xact_lock(0x484F4C44, func.hashtext(bindparam("address", type_=String())))
 )
 # The customer's row, locked: one customer's holds queue (on PostgreSQL; SQLite's write
 # transactions already do), so two tabs cannot both slip under the limits.
@@ -66,6 +103,15 @@ _HOLD_CHECK = (
     select(
         Showtime.starts_at,
         Showtime.is_cancelled,
+        Movie.is_active.label("movie_on_sale"),
+        _LAPSED_HERE.label("lapsed_at"),
+        _ADDRESS_LIVE_HOLDS.with_only_columns(func.count(Booking.id))
+        .scalar_subquery()
+        .label("address_open_holds"),
+        _ADDRESS_LIVE_HOLDS.with_only_columns(func.coalesce(func.sum(Booking.seat_count), 0))
+        .where(Booking.showtime_id == bindparam("showtime_id"))
+        .scalar_subquery()
+        .label("address_held_here"),
         _USERS_LIVE_HOLDS.with_only_columns(func.count(Booking.id))
         .scalar_subquery()
         .label("open_holds"),
@@ -83,6 +129,7 @@ _HOLD_CHECK = (
         CLAIMED.label("claimed"),
     )
     .select_from(Showtime)
+    .join(Movie, Movie.id == Showtime.movie_id)
     .outerjoin(
         Seat,
         and_(
@@ -102,6 +149,16 @@ _ROW_SEATS = SHOW_SEATS.where(Seat.grid_row.in_(bindparam("grid_rows", expanding
 _BOOKINGS = Booking.__table__
 _LINES = BookingSeat.__table__
 _INSERT_BOOKING = insert(_BOOKINGS).returning(_BOOKINGS.c.id)
+# What the account has of the show now, held or paid, and how many of those are paid (the
+# on-sale line's limits).
+_OWNED_HERE = select(
+    func.coalesce(func.sum(Booking.seat_count), 0),
+    func.coalesce(func.sum(case((Booking.status == BookingStatus.PAID, 1), else_=0)), 0),
+).where(
+    Booking.user_id == bindparam("user_id"),
+    Booking.showtime_id == bindparam("showtime_id"),
+    claim_is_live_sql(bindparam("now", type_=_MOMENT)),
+)
 
 
 def hold_seats(
@@ -113,9 +170,10 @@ def hold_seats(
     settings: Settings | None = None,
     engine: Engine | None = None,
     hold_for: timedelta | None = None,
+    address: str | None = None,
 ) -> BookingView:
     """Hold the seats for the user for `hold_minutes` (or `hold_for`), or refuse with a typed
-    error.
+    error; `address` is the client's (its holds are capped too).
 
     The hot path of the site: six statements in one short write transaction.
     """
@@ -123,7 +181,9 @@ def hold_seats(
     now = resolve_now(now)
     wanted = _checked_request(showtime_id, seat_ids, settings)  # before any transaction
     with write_session(engine) as session:
-        return _hold_for_user(session, user_id, showtime_id, wanted, now, settings, hold_for)
+        return _hold_for_user(
+            session, user_id, showtime_id, wanted, now, settings, hold_for, address_key(address)
+        )
 
 
 def hold_in_transaction(
@@ -142,11 +202,11 @@ def hold_in_transaction(
     return _hold_for_user(session, user_id, showtime_id, wanted, now, settings, hold_for)
 
 
-def _hold_for_user(session, user_id, showtime_id, wanted, now, settings, hold_for):  # noqa: ANN001
+def _hold_for_user(session, user_id, showtime_id, wanted, now, settings, hold_for, address=None):  # noqa: ANN001, E501
     """The hold with the customer's row locked first (refused if the account is gone)."""
     if session.execute(_LOCK_USER, {"user_id": user_id}).first() is None:
         raise errors.BookingError("Please sign in again to book seats.")
-    return _hold_locked(session, user_id, showtime_id, wanted, now, settings, hold_for)
+    return _hold_locked(session, user_id, showtime_id, wanted, now, settings, hold_for, address)
 
 
 def hold_seats_signed_in(
@@ -157,24 +217,29 @@ def hold_seats_signed_in(
     now: datetime | None = None,
     settings: Settings | None = None,
     engine: Engine | None = None,
+    address: str | None = None,
 ) -> BookingView:
-    """`hold_seats` for whoever is signed in with this session token (the seat map's Proceed):
-    the session is checked by the statement that locks the customer's row, in the same
-    transaction. Refused with `SignInNeeded` when nobody is signed in with it, and with
-    `NotYourTurn` when the show sells through an on-sale line that has not let them in."""
+    """`hold_seats` for whoever is signed in with this session token (the seat map's Proceed),
+    from the client `address`: the session is checked by the statement that locks the
+    customer's row, in the same transaction. Refused with `SignInNeeded` when nobody is signed
+    in with it, and with `NotYourTurn` (or a line's limit) when the show sells through an
+    on-sale line that has not let them in (or whose limits they reached)."""
     settings = settings or get_settings()
     now = resolve_now(now)
     wanted = _checked_request(showtime_id, seat_ids, settings)
-    line = queues.rules_of(showtime_id, engine=engine)
+    where = address_key(address)
+    line = queues.rules_of(showtime_id, engine=engine, settings=settings)
     try:
-        return _hold_through_line(token, showtime_id, wanted, line, now, settings, engine)
-    except errors.NotYourTurn:
+        return _hold_through_line(token, showtime_id, wanted, line, now, settings, engine, where)
+    except (errors.NotYourTurn, errors.LineSeatLimit, errors.LineTurnUsed):
         # This process may know the line's settings from up to two seconds ago, and staff may
         # have ended the line since (everyone may hold): refuse only on settings read just now.
-        fresh = queues.rules_of(showtime_id, engine=engine, max_age=queues.RECHECK_SECONDS)
+        fresh = queues.rules_of(
+            showtime_id, engine=engine, max_age=queues.RECHECK_SECONDS, settings=settings
+        )
         if fresh == line:
             raise
-        return _hold_through_line(token, showtime_id, wanted, fresh, now, settings, engine)
+        return _hold_through_line(token, showtime_id, wanted, fresh, now, settings, engine, where)
 
 
 def _hold_through_line(
@@ -185,6 +250,7 @@ def _hold_through_line(
     now: datetime,
     settings: Settings,
     engine: Engine | None,
+    address: str | None,
 ) -> BookingView:
     with write_session(engine) as session:
         user_id = lock_signed_in_user(session, token, now)
@@ -196,9 +262,29 @@ def _hold_through_line(
             raise errors.EmailUnverified()
         if not queues.may_hold(line, user_id, now=now, settings=settings):
             raise errors.NotYourTurn()
-        booking = _hold_locked(session, user_id, showtime_id, wanted, now, settings)
+        if line is not None:
+            _refuse_past_line_limits(session, line, user_id, len(wanted), now)
+        booking = _hold_locked(
+            session, user_id, showtime_id, wanted, now, settings, address=address
+        )
     queues.keep_turn_for_hold(line, user_id, booking.hold_expires_at, now=now, settings=settings)
     return booking
+
+
+def _refuse_past_line_limits(
+    session: Session, line: queues.Rules, user_id: int, count: int, now: datetime
+) -> None:
+    """While a show's on-sale line runs, one turn buys once (`one_purchase`), and an account's
+    seats of the show, held and paid, stay within `seats_per_account`: a customer let in
+    cannot buy round after round while those behind them wait. The customer's row is locked,
+    so their parallel holds are counted one after the other."""
+    owned, paid = session.execute(
+        _OWNED_HERE, {"user_id": user_id, "showtime_id": line.showtime_id, "now": now}
+    ).one()
+    if line.one_purchase and paid:
+        raise errors.LineTurnUsed()
+    if owned + count > line.seats_per_account:
+        raise errors.LineSeatLimit(owned, line.seats_per_account)
 
 
 def _checked_request(showtime_id: int, seat_ids: list[int], settings: Settings) -> list[int]:
@@ -223,21 +309,36 @@ def _hold_locked(
     now: datetime,
     settings: Settings,
     hold_for: timedelta | None = None,
+    address: str | None = None,
 ) -> BookingView:
     """The hold itself, in the caller's transaction with the customer's row locked; it lasts
-    `hold_for` when given (a waiting list's offer), else the site's `hold_minutes`."""
+    `hold_for` when given (a waiting list's offer), else the site's `hold_minutes`. `address`
+    (an `address_key`) is the client's: its holds are capped and take turns."""
+    if address is not None and session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_ADDRESS, {"address": address})
+    cooldown = timedelta(minutes=settings.hold_cooldown_minutes)
     rows = session.execute(
         _HOLD_CHECK,
-        {"showtime_id": showtime_id, "seat_ids": wanted, "user_id": user_id, "now": now},
-    ).all()
+        {"showtime_id": showtime_id, "seat_ids": wanted, "user_id": user_id, "now": now,
+         "address": address, "cooldown_from": now - cooldown},
+    ).all()  # fmt: skip
     if not rows or rows[0].is_cancelled:
         raise errors.ShowtimeNotFound()
+    if not rows[0].movie_on_sale:
+        raise errors.ShowNotOnSale()
     if rows[0].starts_at <= now:
         raise errors.ShowtimeStarted()
+    if rows[0].lapsed_at is not None:
+        left = (rows[0].lapsed_at + cooldown - now).total_seconds()
+        raise errors.HoldCooldown(max(1, math.ceil(left / 60)))
     if rows[0].held_here + len(wanted) > settings.max_seats_per_booking:
         raise errors.HoldingTooMany(rows[0].held_here, settings.max_seats_per_booking)
     if rows[0].open_holds >= MAX_OPEN_HOLDS:
         raise errors.TooManyOpenHolds(MAX_OPEN_HOLDS)
+    if rows[0].address_held_here + len(wanted) > settings.hold_seats_per_address:
+        raise errors.AddressHoldingTooMany(settings.hold_seats_per_address)
+    if rows[0].address_open_holds >= settings.open_holds_per_address:
+        raise errors.AddressTooManyOpenHolds(settings.open_holds_per_address)
     seats = {row.id: row for row in rows if row.id is not None}
     for seat_id in wanted:
         seat = seats.get(seat_id)
@@ -271,6 +372,7 @@ def _hold_locked(
         "currency": settings.currency,
         "created_at": now,
         "updated_at": now,
+        "client_address": address,
     }
     booking_id = session.execute(_INSERT_BOOKING, booking).scalar_one()
     claimed = claim_seats(session, showtime_id, booking_id, wanted, now)
@@ -373,7 +475,9 @@ def mark_pending_payment(
     now: datetime | None = None,
     engine: Engine | None = None,
 ) -> BookingView:
-    """HELD → PENDING_PAYMENT when the customer goes to pay; refused once the hold has lapsed."""
+    """HELD → PENDING_PAYMENT when the customer goes to pay; refused once the hold has lapsed,
+    or when its promo code's per-customer limits no longer let this customer use it (checked
+    again here, under the code's row lock: another booking of theirs may have used it)."""
     now = resolve_now(now)
     with write_session(engine) as session:
         booking = locked_booking(session, reference, user_id)
@@ -381,6 +485,8 @@ def mark_pending_payment(
             expire_bookings(session, [booking.id], now)
             session.commit()
             raise errors.HoldExpired()
+        if booking.status in UNPAID_LIVE:
+            refuse_code_for_customer(session, booking, now)
         if booking.status == BookingStatus.HELD:
             booking.status = BookingStatus.PENDING_PAYMENT
             booking.updated_at = now

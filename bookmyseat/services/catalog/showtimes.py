@@ -167,6 +167,7 @@ class ShowtimeSummary:
     format: str
     language: str
     prices: dict[str, int]  # category -> paise
+    on_sale: bool = True  # False once its movie is retired: the show cannot be booked
 
 
 def showtime_summary(showtime_id: int, *, engine: Engine | None = None) -> ShowtimeSummary | None:
@@ -203,4 +204,5 @@ def showtime_summary(showtime_id: int, *, engine: Engine | None = None) -> Showt
         format=show.format,
         language=show.language,
         prices=prices,
+        on_sale=movie.is_active,
     )

@@ -10,7 +10,7 @@ from bookmyseat.models import PromoCode, Screen, ScreenPriceRule
 
 DEMO_CODES = [
     {"code": "WELCOME10", "description": "10% off for new customers", "percent_off": 10,
-     "max_uses": 500},
+     "max_uses": 500, "first_booking_only": True},
     {"code": "RECLINER100", "description": "₹100 off Recliner seats", "amount_off_paise": 10000,
      "category": "Recliner", "max_uses": 50},
 ]  # fmt: skip

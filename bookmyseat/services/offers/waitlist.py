@@ -8,6 +8,10 @@ joining again while waiting or offered finds that row (and may change the seats 
 waiting, keeping the place); joining again after leaving, lapsing or booking deletes the old row
 and inserts a new one, whose new id puts them at the end of the line.
 
+A customer holding unpaid seats of a show may not join its list, and the offers pass over an
+entry whose customer holds seats of the show (it keeps its place): a hoarder cannot stand in
+line for the seats it is itself keeping from others, nor be handed more of them.
+
 An entry is WAITING → OFFERED (seats held for them, the link mailed) → BOOKED (paid) or LAPSED
 (the offer ran out unpaid); WAITING or OFFERED → WITHDRAWN (they, or staff, took the name off:
 an offer's unpaid hold is released at once, so the next in line gets the seats).
@@ -26,6 +30,7 @@ from bookmyseat.db import insert_ignoring_conflicts, is_row_id, read_session, wr
 from bookmyseat.models import (
     Booking,
     BookingStatus,
+    Movie,
     SaleQueue,
     SaleQueueStatus,
     Showtime,
@@ -70,6 +75,16 @@ class LineStillOpen(WaitlistError):
         )
 
 
+class HoldingSeatsHere(WaitlistError):
+    code = "waitlist_holding_seats"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You are holding seats of this show: pay for them, or release them, before joining "
+            "its waiting list."
+        )
+
+
 class SeatsWanted(WaitlistError):
     code = "waitlist_seats_wanted"
 
@@ -109,14 +124,33 @@ def seat_places(session: Session, showtime_id: int, now: datetime) -> tuple[list
 
 
 def _open_show(session: Session, showtime_id: int, now: datetime) -> None:
-    """Refuse unless the show exists, is not cancelled and has not started."""
+    """Refuse unless the show exists, is not cancelled, is of a movie still showing and has
+    not started."""
     show = session.execute(
-        select(Showtime.starts_at, Showtime.is_cancelled).where(Showtime.id == showtime_id)
+        select(Showtime.starts_at, Showtime.is_cancelled, Movie.is_active)
+        .join(Movie, Movie.id == Showtime.movie_id)
+        .where(Showtime.id == showtime_id)
     ).first()
     if show is None or show.is_cancelled:
         raise errors.ShowtimeNotFound()
+    if not show.is_active:
+        raise errors.ShowNotOnSale()
     if show.starts_at <= now:
         raise errors.ShowtimeStarted()
+
+
+def holding_here(user_id, showtime_id, now: datetime):  # noqa: ANN001, ANN201 - columns or ids
+    """Whether the customer holds unpaid seats of the show now (a SQL condition)."""
+    return (
+        select(Booking.id)
+        .where(
+            Booking.user_id == user_id,
+            Booking.showtime_id == showtime_id,
+            Booking.status.in_(UNPAID_LIVE),
+            Booking.hold_expires_at > now,
+        )
+        .exists()
+    )
 
 
 def line_running(showtime_id):  # noqa: ANN001, ANN201 - a column or an id
@@ -159,6 +193,8 @@ def join_waitlist(
                 entry.seats_wanted = seats_wanted
                 entry.updated_at = now
             return _place(session, entry)
+        if session.execute(select(holding_here(user_id, showtime_id, now))).scalar():
+            raise HoldingSeatsHere()
         places, taken = seat_places(session, showtime_id, now)
         if any(p.id not in taken for p in places):
             raise SeatsAreFree()

@@ -17,6 +17,9 @@ are written in the same transaction. The seats are never sold twice: the hold cl
 the unique index on seat_claim like any other hold, so when a customer's own hold takes them
 first the offer is refused, rolled back, and chosen again from the seats left.
 
+An entry whose customer holds unpaid seats of the show is passed over (it keeps its place and
+is served once that hold has ended), and a show of a retired movie offers nothing.
+
 A refusal never stops the round: when another hold took the seats first the entry is tried
 again with the seats left; when the customer may not hold more now (too many open holds, the
 booking limit) the entry keeps its place and the next in line is tried; it is tried again next
@@ -32,7 +35,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
 
 from bookmyseat.db import read_session, write_session
-from bookmyseat.models import Booking, BookingStatus, Showtime, WaitlistEntry, WaitlistStatus
+from bookmyseat.models import (
+    Booking,
+    BookingStatus,
+    Movie,
+    Showtime,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.best_available import best_block
 from bookmyseat.services.booking.holds import hold_in_transaction
@@ -40,7 +50,13 @@ from bookmyseat.services.booking.records import queue_email
 from bookmyseat.services.booking.rules import claim_is_live
 from bookmyseat.services.booking.seat_gaps import Place
 from bookmyseat.services.clock import resolve_now
-from bookmyseat.services.offers.waitlist import EMAIL_KIND, OFFER_HOLD, line_running, seat_places
+from bookmyseat.services.offers.waitlist import (
+    EMAIL_KIND,
+    OFFER_HOLD,
+    holding_here,
+    line_running,
+    seat_places,
+)
 from bookmyseat.settings import Settings, get_settings
 
 log = logging.getLogger("bookmyseat.waitlist")
@@ -116,10 +132,12 @@ def _shows_with_waiting(now: datetime, engine: Engine | None) -> list[int]:
             session.execute(
                 select(WaitlistEntry.showtime_id)
                 .join(Showtime, Showtime.id == WaitlistEntry.showtime_id)
+                .join(Movie, Movie.id == Showtime.movie_id)
                 .where(
                     WaitlistEntry.status == WaitlistStatus.WAITING,
                     Showtime.starts_at > now,
                     ~Showtime.is_cancelled,
+                    Movie.is_active,
                     ~line_running(WaitlistEntry.showtime_id).exists(),
                 )
                 .distinct()
@@ -169,6 +187,7 @@ def _offer_next(
                     WaitlistEntry.showtime_id == showtime_id,
                     WaitlistEntry.status == WaitlistStatus.WAITING,
                     WaitlistEntry.id.not_in(passed),
+                    ~holding_here(WaitlistEntry.user_id, showtime_id, now),
                 )
                 .order_by(WaitlistEntry.id)
                 .limit(1)

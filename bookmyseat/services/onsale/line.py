@@ -12,6 +12,10 @@ sees one line. One Lua script does a visit whole (no two workers interleave insi
   opening lets in a small wave rather than a stampede (bench/onsale.py --arrivals);
 - the visitor's answer: let in (until when), or their number in line.
 
+An admission lasts `admission_seconds` unused; a hold made with it may stretch it to the
+hold's end, but never past the admission's first end plus one hold's time (`USE`), so a
+customer who keeps holding cannot keep the turn without end.
+
 Without Redis (one worker), the same script runs in this process on fakeredis.
 """
 
@@ -32,7 +36,7 @@ BURST_SECONDS = 3  # the bucket holds this many seconds of admissions
 KEEP_SECONDS = 2 * 24 * 3600  # a line's keys outlive a visit by this long
 
 VISIT = """
-local line, admitted, bucket = KEYS[1], KEYS[2], KEYS[3]
+local line, admitted, bucket, granted = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local user, now, opens_at = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local per_minute, admit_seconds = tonumber(ARGV[4]), tonumber(ARGV[5])
 local admitting, join, early_score = ARGV[6] == '1', ARGV[7] == '1', ARGV[8]
@@ -54,6 +58,7 @@ if admitting and now >= opens_at then
     local head = redis.call('ZPOPMIN', line, room)
     for i = 1, #head, 2 do
       redis.call('ZADD', admitted, now + admit_seconds, head[i])
+      redis.call('ZADD', granted, now + admit_seconds, head[i])
     end
     tokens = tokens - math.floor(#head / 2)
     redis.call('HINCRBY', bucket, 'admitted', math.floor(#head / 2))
@@ -69,10 +74,23 @@ if not rank then return {'out', 0, '0'} end
 return {'waiting', rank + 1, '0'}
 """
 
+# A hold made with an admission: it lasts to the hold's end, but not past the admission's first
+# end (`granted`, written when it was let in; an admission from before that record is taken
+# to have been granted until now) plus `extra` seconds.
 USE = """
-local until_ = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not until_ or tonumber(until_) <= tonumber(ARGV[2]) then return 0 end
-if tonumber(ARGV[3]) > tonumber(until_) then redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
+local admitted, granted = KEYS[1], KEYS[2]
+local user, now, wanted, extra = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local until_ = redis.call('ZSCORE', admitted, user)
+if not until_ or tonumber(until_) <= now then return 0 end
+local first = redis.call('ZSCORE', granted, user)
+if not first then
+  first = until_
+  redis.call('ZADD', granted, first, user)
+end
+local longest = math.min(wanted, tonumber(first) + extra)
+if longest > tonumber(until_) then
+  redis.call('ZADD', admitted, string.format('%.17g', longest), user)
+end
 return 1
 """
 
@@ -87,6 +105,10 @@ class Rules:
     admission_seconds: int
     admitting: bool  # False while staff have paused it
     zone: str = "UTC"  # the cinema's, for the times the page names
+    # While the line runs: the seats of the show one account may have (held and paid), and
+    # whether a turn ends at the account's first paid booking (services.booking.holds).
+    seats_per_account: int = 10
+    one_purchase: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,7 +135,7 @@ class Line:
 
     def keys(self, showtime_id: int) -> list[str]:
         prefix = KEY.format(showtime_id=showtime_id)
-        return [prefix + "line", prefix + "admitted", prefix + "bucket"]
+        return [prefix + "line", prefix + "admitted", prefix + "bucket", prefix + "granted"]
 
     def visit(self, rules: Rules, user_id: int | None, now: float, *, join: bool = True) -> Place:
         """Join (once) and move the line along; where `user_id` stands now. `now` is epoch
@@ -134,11 +156,13 @@ class Line:
         until = self.client.zscore(self.keys(showtime_id)[1], str(user_id))
         return until is not None and float(until) > now
 
-    def use(self, showtime_id: int, user_id: int, now: float, until: float) -> bool:
-        """Whether `user_id` is let in now; if so, their admission lasts at least to `until`
-        (a hold made with it outlives the admission's own time)."""
-        keys = self.keys(showtime_id)[1:2]
-        return bool(self._use(keys=keys, args=[str(user_id), repr(now), repr(until)]))
+    def use(self, showtime_id: int, user_id: int, now: float, until: float, extra: float) -> bool:
+        """Whether `user_id` is let in now; if so, their admission lasts to `until` (a hold
+        made with it outlives the admission's own time), but never past its first end plus
+        `extra` seconds (one hold's time)."""
+        _, admitted, _, granted = self.keys(showtime_id)
+        args = [str(user_id), repr(now), repr(until), repr(float(extra))]
+        return bool(self._use(keys=[admitted, granted], args=args))
 
     def figures(self, showtime_id: int, now: float) -> tuple[int, int]:
         """(waiting, let in and not lapsed) of a line."""
@@ -148,7 +172,7 @@ class Line:
         """`figures` of several lines in one round trip (the admin page, /metrics)."""
         with self.client.pipeline(transaction=False) as pipe:
             for showtime_id in showtime_ids:
-                line, admitted, _ = self.keys(showtime_id)
+                line, admitted, *_ = self.keys(showtime_id)
                 pipe.zcard(line)
                 pipe.zcount(admitted, f"({now!r}", "+inf")
             counts = [int(n) for n in pipe.execute()] if showtime_ids else []

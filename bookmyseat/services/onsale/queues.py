@@ -1,6 +1,9 @@
 """A customer and a showtime's on-sale line: whether the show has one, where the customer
 stands and what the page says about it, whether they may hold seats, and the signed pass the
-page polls with (so a poll costs one Redis script and no database read).
+page polls with (so a poll costs one Redis script and no database read). The pass lasts a day
+and is bound to the browser session it was issued to: the poll must carry that session's
+cookie, so a poll address that leaks (a log, a shared link) tells nobody else the holder's
+place and joins nobody to the line.
 
 The line's settings are read from the database at most every `RULES_FRESH_SECONDS` per process:
 staff opening or pausing a line reach every server within that time.
@@ -43,10 +46,14 @@ _rules: dict[int, tuple[float, Rules | None]] = {}
 _rules_lock = threading.Lock()
 
 
-def read_rules(showtime_id: int, *, engine: Engine | None = None) -> Rules | None:
-    """The showtime's line as the database has it; None when it has none (or it ended)."""
+def read_rules(
+    showtime_id: int, *, engine: Engine | None = None, settings: Settings | None = None
+) -> Rules | None:
+    """The showtime's line as the database has it; None when it has none (or it ended). Its
+    limits on what one account buys while it runs are the site's settings."""
     if not is_row_id(showtime_id):
         return None
+    settings = settings or get_settings()
     with read_session(engine) as session:
         found = session.execute(
             select(SaleQueue, Cinema.timezone)
@@ -65,11 +72,17 @@ def read_rules(showtime_id: int, *, engine: Engine | None = None) -> Rules | Non
         admission_seconds=queue.admission_minutes * 60,
         admitting=queue.status == SaleQueueStatus.OPEN,
         zone=zone,
+        seats_per_account=settings.queue_seats_per_account or settings.max_seats_per_booking,
+        one_purchase=settings.queue_one_purchase,
     )
 
 
 def rules_of(
-    showtime_id: int, *, engine: Engine | None = None, max_age: float | None = None
+    showtime_id: int,
+    *,
+    engine: Engine | None = None,
+    max_age: float | None = None,
+    settings: Settings | None = None,
 ) -> Rules | None:
     """`read_rules`, remembered for a couple of seconds (every hold and page load asks), or
     for `max_age` seconds (a refusal checks that staff did not just end the line)."""
@@ -77,7 +90,7 @@ def rules_of(
     if known:
         return rules
     now = time.monotonic()
-    rules = read_rules(showtime_id, engine=engine)
+    rules = read_rules(showtime_id, engine=engine, settings=settings)
     with _rules_lock:
         if len(_rules) >= MOST_RULES_REMEMBERED:
             for stale in [k for k, (at, _) in _rules.items() if now - at >= RULES_FRESH_SECONDS]:
@@ -220,37 +233,72 @@ def keep_turn_for_hold(
     settings: Settings | None = None,
 ) -> None:
     """A hold made with an admission: the admission lasts as long as the hold, so the customer
-    may change seats on the map until it ends. A failure costs nothing but that."""
+    may change seats on the map until it ends, but never past the admission's first end plus
+    one hold's time: however often a customer holds and lets go, the turn ends, and the next
+    in line get theirs (a bound rather than "once": a customer who releases to choose other
+    seats keeps the same deadline). A failure costs nothing but the longer turn."""
     if rules is None:
         return
-    redis_url = (settings or get_settings()).redis_url
+    settings = settings or get_settings()
     at = resolve_now(now).timestamp()
+    extra = settings.hold_minutes * 60
     try:
-        line_for(redis_url).use(rules.showtime_id, user_id, at, hold_ends.timestamp())
+        line_for(settings.redis_url).use(
+            rules.showtime_id, user_id, at, hold_ends.timestamp(), extra
+        )
     except redis.RedisError:
         log.warning("Could not extend the turn of customer %s in line %s", user_id,
                     rules.showtime_id)  # fmt: skip
 
 
-def _signature(showtime_id: int, user_id: int, settings: Settings) -> str:
+PASS_SECONDS = 24 * 3600  # a waiting page open longer reloads to get a new pass
+
+
+def _signature(
+    showtime_id: int, user_id: int, expires: int, session_token: str, settings: Settings
+) -> str:
     key = hashlib.sha256(b"bookmyseat-queue-pass:" + settings.secret_key.encode()).digest()
-    message = f"{showtime_id}:{user_id}".encode()
+    session = hashlib.sha256(session_token.encode()).hexdigest()
+    message = f"{showtime_id}:{user_id}:{expires}:{session}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
-def issue_pass(showtime_id: int, user_id: int, settings: Settings | None = None) -> str:
-    """What the waiting page polls with: the customer's place, unforgeable without the key."""
+def issue_pass(
+    showtime_id: int,
+    user_id: int,
+    session_token: str,
+    settings: Settings | None = None,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """What the waiting page polls with: the customer's place, unforgeable without the key,
+    for a day, and only together with the cookie of the session it was issued to."""
     settings = settings or get_settings()
-    return f"{user_id}.{_signature(showtime_id, user_id, settings)}"
+    expires = int(resolve_now(now).timestamp()) + PASS_SECONDS
+    signature = _signature(showtime_id, user_id, expires, session_token, settings)
+    return f"{user_id}.{expires}.{signature}"
 
 
-def read_pass(showtime_id: int, token: object, settings: Settings | None = None) -> int | None:
-    """The customer a pass was issued to, or None for anything else."""
+def read_pass(
+    showtime_id: int,
+    token: object,
+    session_token: object,
+    settings: Settings | None = None,
+    *,
+    now: datetime | None = None,
+) -> int | None:
+    """The customer a pass was issued to, if it has not expired and `session_token` (the
+    poll's session cookie) is the session it was issued to; None for anything else."""
     settings = settings or get_settings()
-    if not isinstance(token, str) or len(token) > 60 or token.count(".") != 1:
+    if not isinstance(token, str) or len(token) > 80 or token.count(".") != 2:
         return None
-    raw_user, signature = token.split(".")
-    if not (raw_user.isascii() and raw_user.isdigit()) or not is_row_id(int(raw_user)):
+    if not isinstance(session_token, str) or not session_token:
         return None
-    expected = _signature(showtime_id, int(raw_user), settings)
-    return int(raw_user) if hmac.compare_digest(signature, expected) else None
+    raw_user, raw_expires, signature = token.split(".")
+    if not all(p.isascii() and p.isdigit() and len(p) < 12 for p in (raw_user, raw_expires)):
+        return None
+    user_id, expires = int(raw_user), int(raw_expires)
+    if not is_row_id(user_id) or expires <= resolve_now(now).timestamp():
+        return None
+    expected = _signature(showtime_id, user_id, expires, session_token, settings)
+    return user_id if hmac.compare_digest(signature, expected) else None

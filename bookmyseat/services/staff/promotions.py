@@ -1,6 +1,7 @@
 """Promo codes as staff manage them: create one (its terms checked here, once), pause or resume
-it, and see how each is used. Dates are whole days on the site's clock: a code valid until
-31 Dec works until that day ends there."""
+it, set its per-customer limits (once per customer, first booking only), and see how each is
+used. Dates are whole days on the site's clock: a code valid until 31 Dec works until that day
+ends there."""
 
 from __future__ import annotations
 
@@ -45,6 +46,11 @@ class PromoForm:
     movie_id: str = ""  # empty for every movie
     cinema_id: str = ""
     category: str = ""
+    once_per_customer: bool = False
+    first_booking_only: bool = False
+
+
+CUSTOMER_LIMITS = ("once_per_customer", "first_booking_only")
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class PromoRow:
     paid: int  # paid bookings with it
     discount_given: str  # on those paid bookings
     is_active: bool
+    once_per_customer: bool = False
+    first_booking_only: bool = False
 
 
 def _day(text: str, label: str) -> date | None:
@@ -119,6 +127,8 @@ def terms_of(form: PromoForm, zone: str) -> dict:
         "movie_id": _optional_id(form.movie_id),
         "cinema_id": _optional_id(form.cinema_id),
         "category": form.category,
+        "once_per_customer": form.once_per_customer is True,
+        "first_booking_only": form.first_booking_only is True,
     }
 
 
@@ -187,6 +197,42 @@ def set_promo_active(
         )
 
 
+def set_customer_limit(
+    account: Account | None,
+    promo_id: int,
+    limit: str,
+    on: bool,
+    *,
+    now: datetime | None = None,
+    engine: Engine | None = None,
+) -> None:
+    """Turn one of a code's per-customer limits (`CUSTOMER_LIMITS`) on or off (admins only),
+    audited. It counts from the next time the code is applied or a payment with it starts."""
+    admin = require_staff(account, "promo codes", write=True, engine=engine)
+    now = resolve_now(now)
+    if limit not in CUSTOMER_LIMITS or not isinstance(on, bool):
+        raise ManagementError("Choose once per customer or first booking only.")
+    if not is_row_id(promo_id):
+        raise ManagementError("That code does not exist; reload the page.")
+    with write_session(engine) as session:
+        promo = session.get(PromoCode, promo_id, with_for_update=True)
+        if promo is None:
+            raise ManagementError("That code does not exist; reload the page.")
+        if getattr(promo, limit) == on:
+            return
+        setattr(promo, limit, on)
+        audit.add_entry(
+            session,
+            actor_of(admin),
+            "promo_code_limit_changed",
+            entity="promo_code",
+            entity_id=promo.id,
+            before={limit: not on},
+            after={limit: on},
+            now=now,
+        )
+
+
 def _valid_text(promo: PromoCode, zone: str) -> str:
     first = local_text(promo.valid_from, zone, "%d %b %Y") if promo.valid_from else "now"
     if promo.valid_until is None:
@@ -239,6 +285,8 @@ def promo_codes(
                 paid=int(used.paid) if used else 0,
                 discount_given=format_money(int(used.given) if used else 0),
                 is_active=promo.is_active,
+                once_per_customer=promo.once_per_customer,
+                first_booking_only=promo.first_booking_only,
             )
         )
     return rows
