@@ -1,14 +1,19 @@
 """`/healthz` for the proxy's health checks and `/metrics` for Prometheus.
 
 /healthz answers 200 when this server's database (and Redis, when configured) answer, else 503,
-with what is down; it says nothing else. /metrics gives business figures, so it answers only a
-request with `Authorization: Bearer <BOOKMYSEAT_METRICS_TOKEN>`, or, without a token set, one
-from this machine (Prometheus beside the app, or through an SSH tunnel); others get 404."""
+with what is down; it says nothing else. /metrics gives business figures, each scrape a few
+aggregates over the database, so it answers only a request with `Authorization: Bearer
+<BOOKMYSEAT_METRICS_TOKEN>`; others get 404. In production the token is the only way in (and
+without one nobody is served): a proxy on this machine that does not name its clients looks
+just like Prometheus beside the app. Elsewhere, without a token, a client on this machine may
+read them (Prometheus beside a development app, an SSH tunnel), judged by the client address
+bookmyseat.client_address resolved."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
@@ -18,8 +23,6 @@ from starlette.routing import Route
 from bookmyseat.services.operations.health import check_health
 from bookmyseat.services.operations.metrics import metrics_text
 from bookmyseat.settings import get_settings
-
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 async def healthz(_request: Request) -> JSONResponse:
@@ -31,17 +34,23 @@ async def healthz(_request: Request) -> JSONResponse:
     )
 
 
-def may_read_metrics(request: Request, token: str) -> bool:
+def from_this_machine(request: Request) -> bool:
+    try:
+        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
+
+
+def may_read_metrics(request: Request, token: str, production: bool) -> bool:
     if token:
         given = request.headers.get("authorization", "")
         return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
-    forwarded = request.headers.get("x-forwarded-for")  # through the proxy: not this machine
-    return forwarded is None and request.client is not None and request.client.host in LOOPBACK
+    return not production and from_this_machine(request)
 
 
 async def metrics(request: Request) -> Response:
     settings = get_settings()
-    if not may_read_metrics(request, settings.metrics_token):
+    if not may_read_metrics(request, settings.metrics_token, settings.production):
         return PlainTextResponse("Not Found", status_code=404)
     try:
         body = await asyncio.to_thread(metrics_text, settings.redis_url)

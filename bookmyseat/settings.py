@@ -179,7 +179,8 @@ class Settings(BaseSettings):
     )  # fmt: skip
     metrics_token: str = Field(
         "", validation_alias=_env("BOOKMYSEAT_METRICS_TOKEN"),
-        description="a bearer token /metrics asks for (without it, only this machine may ask)",
+        description="a bearer token /metrics asks for (without it, none in production, and "
+        "only this machine elsewhere)",
     )  # fmt: skip
     stripe_secret_key: str = Field("", validation_alias=_env("STRIPE_SECRET_KEY"))
     stripe_webhook_secret: str = Field("", validation_alias=_env("STRIPE_WEBHOOK_SECRET"))
@@ -424,6 +425,7 @@ GUESSABLE_KEY = (
 NOT_HTTPS = "not https: sign-in cookies and payment returns would travel in clear text"
 NO_SMTP = "no SMTP server: e-tickets wait in the outbox and nobody gets one"
 ON_SQLITE = "SQLite: one machine, one writer at a time; use PostgreSQL"
+NO_METRICS_TOKEN = "no metrics token: /metrics answers nobody (404) in production"
 
 
 def secret_key_bits(key: str) -> float:
@@ -463,6 +465,8 @@ def production_problems(settings: Settings) -> list[Problem]:
         found.append(Problem("warning", "BOOKMYSEAT_SMTP_HOST", NO_SMTP))
     if settings.database_url.startswith("sqlite"):
         found.append(Problem("warning", "BOOKMYSEAT_DB_URL", ON_SQLITE))
+    if not settings.metrics_token:
+        found.append(Problem("warning", "BOOKMYSEAT_METRICS_TOKEN", NO_METRICS_TOKEN))
     return found
 
 

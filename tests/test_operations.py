@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
 from bookmyseat import api, operations_routes
+from bookmyseat.client_address import with_client_address
 from bookmyseat.log_format import configure_logging
 from bookmyseat.services.accounts import login_sessions
 from bookmyseat.services.booking import holds
@@ -22,7 +23,7 @@ from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.operations import backup as backups
 from bookmyseat.services.operations import health, metrics, shared_figures
 from bookmyseat.services.redis_clients import client_for
-from bookmyseat.settings import with_changes
+from bookmyseat.settings import proxy_networks, with_changes
 from tests.conftest import World
 from tests.databases import require_redis
 
@@ -118,20 +119,49 @@ def test_hold_requests_are_counted_by_outcome_through_the_route(
 def test_metrics_answer_this_machine_or_the_token_only(world: World, settings, monkeypatch) -> None:
     monkeypatch.setattr(operations_routes, "metrics_text",
                         lambda url: metrics.metrics_text("", engine=world.engine))  # fmt: skip
-    monkeypatch.setattr(operations_routes, "get_settings", lambda: settings)
+    dev = with_changes(settings, environment="development", metrics_token="")
+    monkeypatch.setattr(operations_routes, "get_settings", lambda: dev)
+
+    def status(peer: str, headers: dict | None = None, proxies: str = "") -> int:
+        """Through the app's outermost layer, as a request reaches the route."""
+        layered = with_client_address(proxy_networks(proxies))(api.api)
+        return TestClient(layered, client=(peer, 5000)).get("/metrics", headers=headers).status_code
+
     here = TestClient(api.api, client=("127.0.0.1", 5000))
-    assert here.get("/metrics").status_code == 200
     assert b"bookmyseat_holds_open" in here.get("/metrics").content
-    proxied = here.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
-    assert proxied.status_code == 404  # through the proxy: someone on the internet
-    assert TestClient(api.api, client=("203.0.113.9", 5000)).get("/metrics").status_code == 404
+    assert status("127.0.0.1") == 200 and status("::1") == 200
+    # The client address decides, never whether a header is there: a claim from afar is no
+    # proof of being here, nor a claim from here of being afar.
+    assert status("203.0.113.9", {"X-Forwarded-For": "127.0.0.1"}) == 404
+    assert status("203.0.113.9", {"X-Real-IP": "127.0.0.1"}) == 404
+    assert status("127.0.0.1", {"X-Forwarded-For": "203.0.113.9"}) == 200
+    # A customer through a trusted proxy on this machine is someone on the internet.
+    assert status("127.0.0.1", {"X-Forwarded-For": "203.0.113.9"}, proxies="127.0.0.1") == 404
     token = "m" * 40
     monkeypatch.setattr(operations_routes, "get_settings",
-                        lambda: with_changes(settings, metrics_token=token))  # fmt: skip
-    far = TestClient(api.api, client=("203.0.113.9", 5000))
-    assert far.get("/metrics").status_code == 404
-    assert far.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 404
-    assert far.get("/metrics", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+                        lambda: with_changes(dev, metrics_token=token))  # fmt: skip
+    assert status("127.0.0.1") == 404  # with a token set, the token it is
+    assert status("203.0.113.9", {"Authorization": "Bearer wrong"}) == 404
+    assert status("203.0.113.9", {"Authorization": f"Bearer {token}"}) == 200
+
+
+def test_in_production_metrics_need_the_token_even_from_this_machine(
+    world: World, settings, monkeypatch
+) -> None:
+    """A proxy on this machine that does not name its clients (no X-Forwarded-For) makes every
+    customer look local (probe finding 11): production trusts the token only."""
+    monkeypatch.setattr(operations_routes, "metrics_text",
+                        lambda url: metrics.metrics_text("", engine=world.engine))  # fmt: skip
+    live = with_changes(settings, environment="production", metrics_token="")
+    monkeypatch.setattr(operations_routes, "get_settings", lambda: live)
+    here = TestClient(api.api, client=("127.0.0.1", 5000))
+    assert here.get("/metrics").status_code == 404
+    assert here.get("/metrics", headers={"X-Real-IP": "203.0.113.9"}).status_code == 404
+    token = "m" * 40
+    monkeypatch.setattr(operations_routes, "get_settings",
+                        lambda: with_changes(live, metrics_token=token))  # fmt: skip
+    assert here.get("/metrics").status_code == 404
+    assert here.get("/metrics", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
 # --- logs -------------------------------------------------------------------------------------

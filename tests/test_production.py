@@ -39,6 +39,7 @@ SAFE = {
     "public_url": "https://tickets.example",
     "smtp_host": "smtp.example",
     "database_url": "postgresql+psycopg://db.example/bookmyseat",
+    "metrics_token": "t" * 40,
 }
 
 
@@ -111,13 +112,13 @@ def test_production_refuses_each_unsafe_setting(change: dict, variable: str, wor
         refuse_if_unsafe(unsafe, engine=None)
 
 
-def test_production_warns_about_sqlite_and_no_smtp(caplog) -> None:
-    settings = with_changes(
-        load_settings(), **SAFE | {"smtp_host": "", "database_url": "sqlite:///x.db"}
-    )
+def test_production_warns_about_sqlite_no_smtp_and_no_metrics_token(caplog) -> None:
+    unready = {"smtp_host": "", "database_url": "sqlite:///x.db", "metrics_token": ""}
+    settings = with_changes(load_settings(), **SAFE | unready)
     assert {(p.level, p.variable) for p in production_problems(settings)} == {
         ("warning", "BOOKMYSEAT_SMTP_HOST"),
         ("warning", "BOOKMYSEAT_DB_URL"),
+        ("warning", "BOOKMYSEAT_METRICS_TOKEN"),
     }
     assert [p for p in production_problems(with_changes(load_settings(), **SAFE))] == []
 
