@@ -188,6 +188,67 @@ def test_production_logs_are_json_lines_and_development_logs_are_not(settings) -
         root.setLevel(kept[1])
 
 
+def test_production_logs_never_keep_a_token(settings) -> None:
+    """The websocket's address carries the tab's token, and an event that fails is logged with
+    its fields (probe finding 10): no such value reaches a log line."""
+    root = logging.getLogger()
+    kept = (list(root.handlers), root.level)
+    secrets = ["tab-3f9a-token", "sign-in-cookie-77c1", "reset-0d4e", "pass-5e2b"]
+    try:
+        out = io.StringIO()
+        configure_logging(with_changes(settings, environment="production"), out)
+        log = logging.getLogger("reflex.app")
+        log.warning("Connect from /_event/?EIO=4&transport=websocket&token=%s", secrets[0])
+        fields = {
+            "token": secrets[0],
+            "name": "state.hydrate",
+            "payload": {"vars": {"state.auth_state.session_token_rx_state_": secrets[1]}},
+        }
+        try:
+            raise ValueError(f"Failed to deserialize event data: {json.dumps(fields)}.")
+        except ValueError:
+            log.exception("Event failed: %r", fields)
+        log.info("GET /reset-password?token=%s and /api/showtimes/7/queue?pass=%s", *secrets[2:])
+        lines = out.getvalue().splitlines()
+        assert len(lines) == 3 and all(json.loads(line) for line in lines)
+        assert not [secret for secret in secrets if secret in out.getvalue()], out.getvalue()
+        first = json.loads(lines[0])["message"]
+        assert first == "Connect from /_event/?EIO=4&transport=websocket&token=[hidden]"
+        assert "state.hydrate" in lines[1] and "Failed to deserialize" in lines[1]
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in kept[0]:
+            root.addHandler(handler)
+        root.setLevel(kept[1])
+
+
+def test_the_servers_own_access_log_is_off_and_would_not_keep_query_strings(monkeypatch) -> None:
+    """Granian, as Reflex starts it for `reflex run --env prod`, logs no requests; its format,
+    were it turned on, has the path without the query string."""
+    import granian.log
+    import granian.server
+    from reflex.utils import exec as reflex_exec
+
+    built: list[dict] = []
+
+    class Recorded:
+        def __init__(self, **kwargs) -> None:
+            built.append(kwargs)
+
+        def serve(self) -> None:
+            pass
+
+    monkeypatch.setattr(granian.server, "Server", Recorded)
+    monkeypatch.setattr(reflex_exec, "_backend_start_method", lambda: None)
+    monkeypatch.setattr(reflex_exec, "get_app_instance_from_file", lambda: "app:app")
+    reflex_exec.run_granian_backend_prod("127.0.0.1", 3000, reflex_exec.LogLevel.INFO)
+    [arguments] = built
+    assert not arguments.get("log_access") and "log_access_format" not in arguments
+    assert "query_string" not in granian.log.DEFAULT_ACCESSLOG_FMT
+    assert "%(path)s" in granian.log.DEFAULT_ACCESSLOG_FMT
+
+
 # --- backup and restore -----------------------------------------------------------------------
 
 
