@@ -101,8 +101,8 @@ def test_hold_requests_are_counted_by_outcome_through_the_route(
     monkeypatch.setattr(api, "get_settings", lambda: with_changes(settings, redis_url=figures))
     monkeypatch.setattr(
         api, "hold_seats_signed_in",
-        lambda token, showtime_id, seat_ids: holds.hold_seats_signed_in(
-            token, showtime_id, seat_ids, settings=settings, engine=world.engine),
+        lambda token, showtime_id, seat_ids, **given: holds.hold_seats_signed_in(
+            token, showtime_id, seat_ids, **given, settings=settings, engine=world.engine),
     )  # fmt: skip
     client = TestClient(api.api)
     token = login_sessions.start_session(world.alice, engine=world.engine)

@@ -53,7 +53,7 @@ def holds_tried(monkeypatch) -> list:
     """The hold itself stands in: whether a request got that far is all that matters here."""
     tried: list = []
 
-    def hold(token, showtime_id, seat_ids):
+    def hold(token, showtime_id, seat_ids, **_given):
         tried.append(seat_ids)
         return SimpleNamespace(reference="ABCD2345")
 
