@@ -54,6 +54,7 @@ class _Show:
     id: int
     starts_at: datetime
     demand: float  # expected bookings
+    door: door.Door  # where its tickets were scanned
 
 
 def load_demo_history(
@@ -95,7 +96,8 @@ def load_demo_history(
                     show = get_or_create_showtime(session, movie, screen, starts, prices)
                     evening = 1.6 if slot.hour >= 17 else 0.7
                     demand = 2.2 * evening * (1.5 if weekend else 1) * popularity[movie.id]
-                    shows.append(_Show(show.id, starts, demand))
+                    at = door.Door(screen.cinema_id, screen.id)
+                    shows.append(_Show(show.id, starts, demand, at))
     made = sum(_sell(show, customers, rng, settings, engine) for show in shows)
     with write_session(engine) as session:  # the past's e-mails went out at the time
         past = (
@@ -169,7 +171,7 @@ def _sell(show: _Show, customers: list[int], rng: random.Random, settings, engin
                            now=paid_at + timedelta(minutes=rng.uniform(10, 60)))  # fmt: skip
         elif rng.random() < 0.85:
             code = ticket_code(view.reference, settings.secret_key)
-            door.scan(code, DOOR, showtime_id=show.id, settings=settings, engine=engine,
+            door.scan(code, DOOR, show.door, settings=settings, engine=engine,
                       now=show.starts_at - timedelta(minutes=rng.uniform(2, 25)))  # fmt: skip
     return made
 
