@@ -11,7 +11,8 @@ hop. From any other peer the forwarding headers are dropped, so nothing below ca
 them: anyone can send X-Forwarded-For, and only our proxies' counts.
 
 `with_client_address` decides this once per request or websocket, outermost in the app, and
-writes the answer into the ASGI scope's `client`. Starlette's `request.client`, the edge limits
+writes the answer into the ASGI scope's `client` (and a trusted proxy's X-Forwarded-Proto into
+its `scheme`). Starlette's `request.client`, the edge limits
 and Reflex's `router.session.client_ip` (which, with Reflex's own `trusted_proxy_hops` left at
 0 in rxconfig.py, is the websocket scope's `client`) then all see the same address.
 """
@@ -78,6 +79,20 @@ def _forwarded_for(headers: list[tuple[bytes, bytes]]) -> str:
     )
 
 
+def _forwarded_scheme(scope: Scope, headers: list[tuple[bytes, bytes]]) -> dict:
+    """The scheme the client used, as a trusted proxy says (X-Forwarded-Proto: the TLS proxy in
+    front speaks https to the customer and plain http to us), so that an absolute URL the app
+    builds, a trailing-slash redirect say, is not http:// behind TLS."""
+    said = [v.decode("latin-1").split(",")[0].strip().lower() for n, v in headers
+            if n.lower() == b"x-forwarded-proto"]  # fmt: skip
+    if not said or said[0] not in ("http", "https"):
+        return {}
+    secure = said[0] == "https"
+    if scope["type"] == "websocket":
+        return {"scheme": "wss" if secure else "ws"}
+    return {"scheme": "https" if secure else "http"}
+
+
 def client_address(scope: Scope) -> str:
     """The client's address of a request that passed `with_client_address`."""
     return (scope.get("client") or ("unknown", 0))[0]
@@ -97,11 +112,14 @@ def with_client_address(proxies: Sequence[IPNetwork]) -> Callable[[ASGIApp], ASG
             peer, port = scope.get("client") or ("", 0)
             headers = list(scope.get("headers") or [])
             client = resolve(peer, _forwarded_for(headers), proxies)
+            changed: dict = {}
             if not is_trusted(parse_address(peer), proxies):
                 headers = [(n, v) for n, v in headers if n.lower() not in FORWARDING_HEADERS]
-            elif client != resolve(peer, "", proxies):  # a proxy named it: no port of its own
-                port = 0
-            changed = {"headers": headers, "client": (client, port) if peer else None}
+            else:
+                if client != resolve(peer, "", proxies):  # a proxy named it: no port of its own
+                    port = 0
+                changed = _forwarded_scheme(scope, headers)
+            changed.update(headers=headers, client=(client, port) if peer else None)
             await app({**scope, **changed}, receive, send)
 
         return resolved

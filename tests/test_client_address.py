@@ -91,7 +91,8 @@ def test_the_retired_hop_count_stops_start_up_naming_its_replacement(monkeypatch
 
 
 async def _who(request: Request) -> JSONResponse:
-    return JSONResponse({"client": request.client.host, "headers": dict(request.headers)})
+    return JSONResponse({"client": request.client.host, "headers": dict(request.headers),
+                         "url": str(request.url)})  # fmt: skip
 
 
 ROUTES = Starlette(routes=[Route("/who", _who)])
@@ -118,6 +119,14 @@ def test_a_route_sees_the_client_a_trusted_proxy_names_and_its_headers() -> None
     seen = asked("10.0.0.2", SPOOFING)
     assert seen["client"] == "198.51.100.7"
     assert seen["headers"]["x-forwarded-for"] == "198.51.100.7"
+
+
+def test_behind_a_trusted_tls_proxy_the_app_builds_https_urls() -> None:
+    """E's finding: behind TLS, a redirect built from the request (a trailing slash) said
+    http://. The scheme is the one a trusted proxy says the customer used, never a stranger's."""
+    assert asked("10.0.0.2", SPOOFING)["url"].startswith("https://")
+    assert asked("10.0.0.2", {"X-Forwarded-Proto": "gopher"})["url"].startswith("http://")
+    assert asked("203.0.113.5", SPOOFING)["url"].startswith("http://")
 
 
 # --- the socket caps ---------------------------------------------------------------------------
