@@ -212,6 +212,17 @@ def test_a_hold_that_ran_out_unpaid_cannot_be_renewed_at_once(world: World) -> N
     assert hold(world, world.alice, "C4", "C5", now=start + timedelta(minutes=15))
 
 
+def test_letting_go_of_a_hold_after_it_ran_out_is_no_way_round(world: World) -> None:
+    """Released (or cancelled) before the sweeper came by, a hold that had run out still ran
+    out: the cooldown follows."""
+    start = utcnow()
+    lapsed = hold(world, world.alice, "A1", "A2", now=start)
+    after = start + timedelta(minutes=10, seconds=5)
+    release_hold(lapsed.reference, user_id=world.alice, now=after, engine=world.engine)
+    with pytest.raises(errors.HoldCooldown):
+        hold(world, world.alice, "A1", "A2", now=after)
+
+
 def test_released_and_paid_holds_start_no_cooldown_and_zero_turns_it_off(world: World) -> None:
     start = utcnow()
     released = hold(world, world.alice, "A1", "A2", now=start)

@@ -41,6 +41,7 @@ SEATS = ["A1", "A2", "A4", "B1", "B2", "B3", "C1", "C2"]
 HOLD_MINUTES = 10
 MAX_SEATS = 10  # held by one account for one show
 CUTOFF = timedelta(minutes=120)
+COOLDOWN = timedelta(minutes=5)  # after a hold ran out unpaid (the settings' default)
 
 
 @dataclass
@@ -74,8 +75,14 @@ class SeatModel:
         }
 
     def hold_outcome(self, user: int, labels: list[str], now: datetime) -> str:
-        """won, or the refusal: too many seats held here, too many holds, seats taken, or a
-        seat left alone."""
+        """won, or the refusal: a hold of theirs ran out unpaid a moment ago, too many seats
+        held here, too many holds, seats taken, or a seat left alone."""
+        if any(
+            b.user == user and b.status in ("held", "expired")
+            and now - COOLDOWN < b.expires_at <= now
+            for b in self.bookings.values()
+        ):  # fmt: skip
+            return "HoldCooldown"
         mine = [
             b for b in self.bookings.values()
             if b.user == user and b.status == "held" and b.expires_at > now
@@ -97,9 +104,10 @@ class SeatModel:
         expires = now + timedelta(minutes=HOLD_MINUTES)
         self.bookings[reference] = ModelBooking(user, frozenset(labels), "held", expires)
 
-    def released(self, reference: str) -> None:
-        if self.bookings[reference].status == "held":
-            self.bookings[reference].status = "cancelled"
+    def released(self, reference: str, now: datetime) -> None:
+        b = self.bookings[reference]
+        if b.status == "held":  # let go after it ran out, it ran out: the cooldown follows
+            b.status = "cancelled" if b.expires_at > now else "expired"
 
     def swept(self, now: datetime) -> None:
         for b in self.bookings.values():
@@ -124,7 +132,7 @@ class SeatModel:
             return True
         if not staff and b.status == "paid" and now > self.starts_at - CUTOFF:
             return False
-        b.status = "cancelled"
+        b.status = "expired" if b.status == "held" and b.expires_at <= now else "cancelled"
         return True
 
 
@@ -176,7 +184,7 @@ def run_machine(engine, app_settings, examples: int, hold=hold_seats) -> None:
         def release(self, i: int) -> None:
             reference, user = self.bookings[i % len(self.bookings)]
             release_hold(reference, user_id=user, now=self.now, engine=engine)
-            self.model.released(reference)
+            self.model.released(reference, self.now)
 
         @precondition(lambda self: self.bookings)
         @rule(i=st.integers(0, 1000), exact=st.booleans())

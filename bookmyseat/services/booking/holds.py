@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, bindparam, case, func, insert, select
+from sqlalchemy import String, and_, bindparam, case, func, insert, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -78,13 +78,21 @@ _ADDRESS_LIVE_HOLDS = select(Booking.id).where(
     Booking.status.in_(UNPAID_LIVE),
     Booking.hold_expires_at > bindparam("now", type_=_MOMENT),
 )
-# When the customer's latest hold of the show that ran out unpaid since `cooldown_from` ended.
+# When the customer's latest hold of the show that ran out unpaid since `cooldown_from` ended
+# (expired, or not yet swept, or released or cancelled only after it had run out).
 _LAPSED_HERE = (
     select(func.max(Booking.hold_expires_at))
     .where(
         Booking.user_id == bindparam("user_id"),
         Booking.showtime_id == bindparam("showtime_id"),
-        Booking.status.in_((*UNPAID_LIVE, BookingStatus.EXPIRED)),
+        or_(
+            Booking.status.in_((*UNPAID_LIVE, BookingStatus.EXPIRED)),
+            and_(
+                Booking.status == BookingStatus.CANCELLED,
+                Booking.paid_at.is_(None),
+                Booking.cancelled_at >= Booking.hold_expires_at,
+            ),
+        ),
         Booking.hold_expires_at <= bindparam("now", type_=_MOMENT),
         Booking.hold_expires_at > bindparam("cooldown_from", type_=_MOMENT),
     )
