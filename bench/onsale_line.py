@@ -66,7 +66,9 @@ async def arrive(http, app: RunningApp, token: str, showtime: int, plan, opens_a
         while queued and time.monotonic() < deadline:
             await asyncio.sleep(wait)
             started = time.monotonic()
-            async with http.get(f"{app.url}{poll}") as answer:
+            # With the session's cookie, as the page's fetch sends it: the pass needs it.
+            cookie = {"Cookie": f"bms_session={token}"}
+            async with http.get(f"{app.url}{poll}", headers=cookie) as answer:
                 body = await answer.json()
             crowd.poll_ms.append((time.monotonic() - started) * 1000)
             if answer.status != 200:

@@ -254,6 +254,23 @@ def test_a_customer_holding_seats_of_a_show_may_not_join_its_waiting_list(world,
     assert join(world, world.alice, 2, later).position == 2  # she may join, at the end
 
 
+def test_the_showtime_pages_waiting_list_says_why_a_holder_may_not_join(
+    world, now, monkeypatch
+) -> None:
+    from tests.test_waitlist import page_state, run
+
+    sell_out(world, now, unpaid=("C4", "C5"))
+    with write_session(world.engine) as session:
+        session.execute(
+            select(Booking).where(Booking.status == BookingStatus.HELD)
+        ).scalar_one().user_id = world.alice
+    alice = Account(world.alice, "alice", "alice@example.com", "", Role.CUSTOMER)
+    state = page_state(world, alice, monkeypatch)
+    events = asyncio.run(run(state, "join", {"seats": "2"}))
+    assert "You are holding seats of this show" in str(events[-1])
+    assert not state.in_line and not state.busy
+
+
 def test_offers_pass_over_a_customer_holding_seats_of_the_show(world, now) -> None:
     bookings = sell_out(world, now, unpaid=("C4", "C5"))
     join(world, world.alice, 2, now)
