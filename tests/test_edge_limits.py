@@ -7,12 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 
-from bookmyseat.edge_limits import (
-    EdgeLimits,
-    UploadGate,
-    open_sockets,
-    with_edge_limits,
-)
+from bookmyseat.edge_limits import EdgeLimits, UploadGate, open_sockets, with_edge_limits
 
 LIMITS = EdgeLimits(
     body_caps={"/_upload": 1000, "/api/stripe/webhook": 500},
