@@ -104,14 +104,18 @@ def create_form() -> rx.Component:
                 labelled_select("Seat category", "category", CATEGORIES, EVERY),
                 rx.text(
                     rx.flex(
-                        rx.checkbox(name="once_per_customer"), "Once per customer", spacing="1"
+                        rx.checkbox(name="once_per_customer", aria_label="Once per customer"),
+                        "Once per customer",
+                        spacing="1",
                     ),
                     as_="label",
                     size="2",
                 ),
                 rx.text(
                     rx.flex(
-                        rx.checkbox(name="first_booking_only"), "First booking only", spacing="1"
+                        rx.checkbox(name="first_booking_only", aria_label="First booking only"),
+                        "First booking only",
+                        spacing="1",
                     ),
                     as_="label",
                     size="2",
