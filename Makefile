@@ -64,7 +64,7 @@ demo-data: migrate
 	$(PY) -m bookmyseat.manage demo-data
 
 # On this machine only (Reflex listens on every interface by default, with the demo accounts'
-# published passwords), on the port the app's accepted origins name (bookmyseat/page_origins.py).
+# published passwords), on the port the app's accepted origins name (bookmyseat/server/page_origins.py).
 run: demo-data
 	$(VENV)/bin/reflex run --env prod --backend-host 127.0.0.1 --frontend-port 3000 --backend-port 3000
 

@@ -5,8 +5,8 @@ import sys
 
 import reflex as rx
 
-from bookmyseat import granian_tuning
-from bookmyseat.page_origins import page_origins
+from bookmyseat.server.page_origins import page_origins
+from bookmyseat.server.patches import granian_tuning
 from bookmyseat.settings import SettingsError, get_settings
 
 try:
@@ -32,10 +32,10 @@ config = rx.Config(
     redis_lock_warning_threshold=5000,
     telemetry_enabled=False,
     # The websocket and cross-origin reads are for the app's own pages only, in every mode
-    # (bookmyseat.page_origins; python-socketio checks the websocket's Origin against these).
+    # (bookmyseat.server.page_origins; python-socketio checks the websocket's Origin against these).
     cors_allowed_origins=page_origins(_settings),
     # Reflex takes the websocket's client address from the ASGI scope, which the app's outermost
-    # layer has already resolved from BOOKMYSEAT_TRUSTED_PROXIES (bookmyseat.client_address):
+    # layer has already resolved from BOOKMYSEAT_TRUSTED_PROXIES (bookmyseat.server.client_address):
     # counting hops itself would believe an X-Forwarded-For from anyone.
     trusted_proxy_hops=0,
     show_built_with_reflex=False,

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bookmyseat import operations_routes, ticket_files
-from bookmyseat.page_origins import page_origins
+from bookmyseat.server.page_origins import page_origins
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.best_available import suggestions
 from bookmyseat.services.booking.holds import hold_seats_signed_in
@@ -36,7 +36,7 @@ POSTER_NAME = re.compile(r"^[a-z0-9-]+\.(png|jpg|webp)$")
 
 
 async def stripe_webhook(request: Request) -> PlainTextResponse:
-    """The body's size was capped while it streamed in (bookmyseat.edge_limits)."""
+    """The body's size was capped while it streamed in (bookmyseat.server.edge_limits)."""
     body = await request.body()
     answer = await asyncio.to_thread(handle_webhook, body, request.headers.get("stripe-signature"))
     return PlainTextResponse(answer.text, status_code=answer.status)
@@ -103,7 +103,7 @@ def from_elsewhere(request: Request) -> bool:
     """A browser's request sent by a page not of this app. The session cookie is SameSite=Lax,
     which keeps it from other sites' POSTs but not from a page on another port of the same host
     or a sibling subdomain (the same site): so the Origin is checked too, in every mode, against
-    the same origins the websocket accepts (bookmyseat.page_origins)."""
+    the same origins the websocket accepts (bookmyseat.server.page_origins)."""
     origin = request.headers.get("origin")
     return origin is not None and origin not in page_origins(get_settings())
 

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from bookmyseat import (
-    models,  # noqa: F401 - registers every table for `reflex db`
-    reflex_lock_fix,
-)
+from bookmyseat import models  # noqa: F401 - registers every table for `reflex db`
 from bookmyseat.api import api
-from bookmyseat.client_address import with_client_address
 from bookmyseat.db import one_off_engine
-from bookmyseat.edge_limits import EdgeLimits, UploadGate, with_edge_limits
 from bookmyseat.live_seats import broadcast_forever
-from bookmyseat.log_format import configure_logging
 from bookmyseat.pages.accessibility import accessibility_page
 from bookmyseat.pages.admin import (
     audit_page,
@@ -43,8 +37,20 @@ from bookmyseat.pages.showtime import showtime_page
 from bookmyseat.pages.stripe_return import stripe_return_page
 from bookmyseat.pages.two_factor import two_factor_page
 from bookmyseat.pages.verify_email import verify_email_page
-from bookmyseat.production import refuse_if_unsafe
-from bookmyseat.security_headers import with_security_headers
+from bookmyseat.server.client_address import with_client_address
+from bookmyseat.server.edge_limits import EdgeLimits, UploadGate, with_edge_limits
+from bookmyseat.server.headers import with_security_headers
+from bookmyseat.server.log_format import configure_logging
+from bookmyseat.server.patches import reflex_lock_fix
+from bookmyseat.server.production_gate import refuse_if_unsafe
+from bookmyseat.server.tasks import (
+    offer_to_waitlists,
+    relay_seat_changes,
+    report_open_sockets,
+    send_outbox,
+    stripe_housekeeping,
+    sweep_lapsed_holds,
+)
 from bookmyseat.settings import get_settings
 from bookmyseat.state.admin import AdminBookingsState, AdminState, DashboardState
 from bookmyseat.state.admin_catalog import CatalogState
@@ -63,14 +69,6 @@ from bookmyseat.state.seat_map import SeatMapState
 from bookmyseat.state.stripe_return import StripeReturnState
 from bookmyseat.state.two_factor import TwoFactorState
 from bookmyseat.state.verify_email import VerifyEmailState
-from bookmyseat.tasks import (
-    offer_to_waitlists,
-    relay_seat_changes,
-    report_open_sockets,
-    send_outbox,
-    stripe_housekeeping,
-    sweep_lapsed_holds,
-)
 
 DEMO_PAYMENT_ROUTES = [
     (demo_pay_page, "/pay/demo/[reference]", "demo payment", DemoPayState.load),

@@ -8,7 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
-from bookmyseat import migrations, production
+from bookmyseat import migrations
+from bookmyseat.server import production_gate
 from bookmyseat.services.booking.holds import expire_lapsed_holds
 from bookmyseat.services.demo.data import load_demo_data
 from bookmyseat.services.operations.backup import BackupError, backup, restore
@@ -21,7 +22,7 @@ def check() -> int:
     settings = get_settings()
     for variable, value in effective(settings).items():
         print(f"{variable}={value}")
-    found = production.problems(settings)
+    found = production_gate.problems(settings)
     print(f"\nBOOKMYSEAT_ENV={settings.environment}: {len(found)} problem(s) for production")
     for problem in found:
         print(problem)

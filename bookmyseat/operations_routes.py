@@ -7,7 +7,7 @@ aggregates over the database, so it answers only a request with `Authorization: 
 without one nobody is served): a proxy on this machine that does not name its clients looks
 just like Prometheus beside the app. Elsewhere, without a token, a client on this machine may
 read them (Prometheus beside a development app, an SSH tunnel), judged by the client address
-bookmyseat.client_address resolved."""
+bookmyseat.server.client_address resolved."""
 
 from __future__ import annotations
 

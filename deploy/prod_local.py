@@ -184,9 +184,9 @@ def start(topology: Topology) -> None:
 
 def end_group(pid: int, seconds: float = 15) -> None:
     """Ask a server's process group to stop, and wait until it has: requests in flight finish,
-    and Granian kills workers that have not stopped after 10 s (bookmyseat.granian_tuning);
-    whatever is left then is killed here, as the unit's TimeoutStopSec does. Their pages
-    reconnect to the other servers."""
+    and Granian kills workers that have not stopped after 10 s
+    (bookmyseat.server.patches.granian_tuning); whatever is left then is killed here, as the
+    unit's TimeoutStopSec does. Their pages reconnect to the other servers."""
     os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -18,8 +18,8 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 import bookmyseat.bookmyseat
-from bookmyseat.client_address import resolve, with_client_address
-from bookmyseat.edge_limits import EdgeLimits, with_edge_limits
+from bookmyseat.server.client_address import resolve, with_client_address
+from bookmyseat.server.edge_limits import EdgeLimits, with_edge_limits
 from bookmyseat.services.accounts import signing_in
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.settings import SettingsError, load_settings, proxy_networks

@@ -12,10 +12,10 @@ import pytest
 from reflex_base.registry import RegistrationContext
 from sqlalchemy.engine import Engine
 
-from bookmyseat import edge_limits
 from bookmyseat.db import write_session
-from bookmyseat.edge_limits import UploadGate, staff_session_refusal, with_edge_limits
 from bookmyseat.models import Role, User
+from bookmyseat.server import edge_limits
+from bookmyseat.server.edge_limits import UploadGate, staff_session_refusal, with_edge_limits
 from bookmyseat.services.accounts.login_sessions import start_session
 from bookmyseat.services.staff import audit
 from tests.test_edge_limits import LIMITS, STAFF_UPLOADS, UPLOAD_HANDLER, Recorder, post

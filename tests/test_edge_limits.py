@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 
-from bookmyseat.edge_limits import EdgeLimits, UploadGate, open_sockets, with_edge_limits
+from bookmyseat.server.edge_limits import EdgeLimits, UploadGate, open_sockets, with_edge_limits
 
 LIMITS = EdgeLimits(
     body_caps={"/_upload": 1000, "/api/stripe/webhook": 500},
@@ -278,7 +278,7 @@ def test_a_worker_holds_only_so_many_sockets_in_all() -> None:
 def test_granian_is_given_room_for_a_crowds_connections_and_a_bounded_stop(monkeypatch) -> None:
     import granian.server
 
-    from bookmyseat import granian_tuning
+    from bookmyseat.server.patches import granian_tuning
 
     untuned = next(c for c in granian.server.Server.__mro__ if "bookmyseat_tuned" not in vars(c))
     monkeypatch.setattr(granian.server, "Server", untuned)  # as Reflex finds it, and restored

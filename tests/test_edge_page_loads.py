@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import json
 
-from bookmyseat.edge_limits import EdgeLimits, is_hydrate, with_edge_limits
+from bookmyseat.server.edge_limits import EdgeLimits, is_hydrate, with_edge_limits
 from bookmyseat.settings import load_settings
 from tests.reflex_client import HYDRATE
 from tests.test_edge_limits import LIMITS, FakeSocket, socket_app

@@ -13,13 +13,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bookmyseat"
 # Per layer, the imports it must not make (a module or anything under it).
 FORBIDDEN = {
     "services": ("reflex", "bookmyseat.state", "bookmyseat.pages", "bookmyseat.components",
-                 "bookmyseat.bookmyseat", "bookmyseat.api", "bookmyseat.tasks"),
+                 "bookmyseat.bookmyseat", "bookmyseat.api", "bookmyseat.server"),
+    # Running the process: below the routes and the UI, above the business.
+    "server": ("bookmyseat.state", "bookmyseat.pages", "bookmyseat.components",
+               "bookmyseat.bookmyseat", "bookmyseat.api"),
     "state": ("sqlalchemy", "sqlmodel", "stripe", "bookmyseat.db", "bookmyseat.pages",
               "bookmyseat.components"),
     "pages": ("sqlalchemy", "sqlmodel", "stripe", "bookmyseat.db", "bookmyseat.services",
-              "bookmyseat.models"),
+              "bookmyseat.models", "bookmyseat.server"),
     "components": ("sqlalchemy", "sqlmodel", "stripe", "bookmyseat.db", "bookmyseat.services",
-                   "bookmyseat.models", "bookmyseat.pages"),
+                   "bookmyseat.models", "bookmyseat.pages", "bookmyseat.server"),
 }  # fmt: skip
 
 

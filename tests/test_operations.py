@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
 from bookmyseat import api, operations_routes
-from bookmyseat.client_address import with_client_address
-from bookmyseat.log_format import configure_logging
+from bookmyseat.server.client_address import with_client_address
+from bookmyseat.server.log_format import configure_logging
 from bookmyseat.services.accounts import login_sessions
 from bookmyseat.services.booking import holds
 from bookmyseat.services.booking.cancellation import cancel_booking

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 import bookmyseat.bookmyseat
 from bookmyseat import api
-from bookmyseat.page_origins import origin_of, page_origins
+from bookmyseat.server.page_origins import origin_of, page_origins
 from bookmyseat.settings import get_settings, load_settings, with_changes
 from tests.test_client_address import through_reflex
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import Role, User
-from bookmyseat.production import UnsafeToStart, demo_accounts_present, refuse_if_unsafe
+from bookmyseat.server.production_gate import UnsafeToStart, demo_accounts_present, refuse_if_unsafe
 from bookmyseat.services.demo.data import demo_usernames, load_demo_data
 from bookmyseat.services.demo.history import CUSTOMER_PASSWORD
 from bookmyseat.settings import (

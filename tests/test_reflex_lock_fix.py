@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bookmyseat import reflex_lock_fix
+from bookmyseat.server.patches import reflex_lock_fix
 
 
 class SlowRedis:

@@ -7,7 +7,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from bookmyseat.security_headers import with_security_headers
+from bookmyseat.server.headers import with_security_headers
 
 
 def app_answering(headers: dict[str, str]) -> Starlette:

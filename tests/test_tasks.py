@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from bookmyseat import tasks
+from bookmyseat.server import tasks
 from bookmyseat.services.operations.job_leases import give_up, lease_key, my_round
 from bookmyseat.services.redis_clients import client_for
 from bookmyseat.settings import load_settings, with_changes

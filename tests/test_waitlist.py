@@ -610,7 +610,7 @@ def test_the_showtime_pages_state_sends_signed_out_visitors_to_sign_in(
 
 
 def test_the_offering_task_repeats_and_survives_a_failing_round(monkeypatch) -> None:
-    from bookmyseat import tasks
+    from bookmyseat.server import tasks
 
     calls: list[int] = []
 

@@ -39,8 +39,8 @@ DEMO_ACCOUNTS = [
 
 def demo_usernames() -> list[str]:
     """Every account the demo data makes, each with a password published in the README: the
-    list production looks for (bookmyseat.production), so an account the demo adds is refused
-    there without anyone listing it twice."""
+    list production looks for (bookmyseat.server.production_gate), so an account the demo adds
+    is refused there without anyone listing it twice."""
     return [username for username, *_ in DEMO_ACCOUNTS] + customer_usernames()
 
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from bookmyseat.edge_limits import open_sockets
+from bookmyseat.server.edge_limits import open_sockets
 from bookmyseat.services.booking.holds import expire_lapsed_holds
 from bookmyseat.services.booking.seat_events import relay_from_redis
 from bookmyseat.services.mail.outbox import deliver_due

@@ -31,7 +31,7 @@ backend (pages, API, uploads and the event websocket).
   looping sockets to make the server load pages gets one a second.
 
 The client's address is the scope's `client`, as the app's outermost layer resolved it
-(bookmyseat.client_address).
+(bookmyseat.server.client_address).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from sqlalchemy.engine import Engine
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bookmyseat.client_address import client_address
+from bookmyseat.server.client_address import client_address
 from bookmyseat.services.accounts.login_sessions import account_for_token
 from bookmyseat.services.staff.access import AccessDenied, require_staff
 from bookmyseat.settings import Settings

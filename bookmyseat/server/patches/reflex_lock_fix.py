@@ -8,6 +8,9 @@ hydrate for the same tab waits `redis_lock_expiration` (10 s) for it to expire.
 
 Here the SET finishes in its own task, shielded from the caller's cancellation; if it got the
 lock for a caller that has gone, the lock is handed back at once (only if it is still ours).
+
+Written against Reflex `WRITTEN_FOR`; `install` refuses any other version
+(bookmyseat.server.patches).
 """
 
 from __future__ import annotations
@@ -17,7 +20,15 @@ import logging
 
 from reflex.istate.manager.redis import StateManagerRedis
 
+from bookmyseat.server.patches import refuse_unless_written_for
+
 logger = logging.getLogger(__name__)
+
+WRITTEN_FOR = "0.10.1"  # reflex
+UPSTREAM_ISSUE = (
+    "no upstream issue filed; the leak is StateManagerRedis._lock entering its try/finally only "
+    "after _wait_lock returns"
+)
 
 _RELEASE_IF_OURS = (
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
@@ -45,5 +56,6 @@ async def _try_get_lock(self: StateManagerRedis, lock_key: bytes, lock_id: bytes
 
 
 def install() -> None:
+    refuse_unless_written_for(__name__, "reflex", WRITTEN_FOR, UPSTREAM_ISSUE)
     if StateManagerRedis._try_get_lock is not _try_get_lock:
         StateManagerRedis._try_get_lock = _try_get_lock
