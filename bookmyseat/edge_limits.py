@@ -52,11 +52,11 @@ from sqlalchemy.engine import Engine
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bookmyseat.api.common import SESSION_COOKIE
 from bookmyseat.client_address import client_address
 from bookmyseat.services.accounts.login_sessions import account_for_token
 from bookmyseat.services.staff.access import AccessDenied, require_staff
 from bookmyseat.settings import Settings
-from bookmyseat.ticket_files import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 
