@@ -16,6 +16,11 @@ from starlette.testclient import TestClient
 from bookmyseat.api import api, showtimes
 from bookmyseat.db import MAX_ROW_ID
 from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.references import (
+    LONGEST_CLIENT_REFERENCE,
+    client_reference,
+    new_reference,
+)
 from bookmyseat.services.ids import parse_row_id
 from bookmyseat.services.onsale import queues
 from bookmyseat.state.seat_map import parse_seat_ids
@@ -110,6 +115,12 @@ def test_parse_row_id_refuses_what_is_not_one(text) -> None:
 
 def test_parse_row_id_reads_plain_digits() -> None:
     assert [parse_row_id(t) for t in ("1", "0042", str(MAX_ROW_ID))] == [1, 42, MAX_ROW_ID]
+
+
+def test_a_reference_from_a_client_is_text_no_longer_than_any_reference() -> None:
+    assert client_reference("A" * 5000) == "A" * LONGEST_CLIENT_REFERENCE
+    assert [client_reference(r) for r in ("ABCD2345", 5, None)] == ["ABCD2345", "5", "None"]
+    assert len(new_reference()) < LONGEST_CLIENT_REFERENCE
 
 
 def test_the_pages_read_ids_and_counts_as_the_routes_do() -> None:
