@@ -114,18 +114,18 @@ def test_a_suggestion_exists_exactly_when_a_block_does_and_is_one(case) -> None:
 def test_the_route_suggests_per_category_from_the_seats_as_they_are(world, monkeypatch) -> None:
     from starlette.testclient import TestClient
 
-    from bookmyseat import api
+    from bookmyseat.api import api, showtimes
     from bookmyseat.services.booking import best_available
 
     monkeypatch.setattr(
-        api,
+        showtimes,
         "suggestions",
         lambda showtime_id, count, wheelchair: best_available.suggestions(
             showtime_id, count, wheelchair=wheelchair, engine=world.engine
         ),
     )
     world.hold(world.bob, "C4", "C5")
-    client = TestClient(api.api)
+    client = TestClient(api)
     path = f"/api/showtimes/{world.showtime_id}/best-seats"
     answer = client.get(path, params={"count": 2})
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"

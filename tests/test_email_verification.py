@@ -16,7 +16,7 @@ from alembic.config import Config
 from sqlalchemy import select, text, update
 from starlette.testclient import TestClient
 
-from bookmyseat import api
+from bookmyseat.api import api, showtimes
 from bookmyseat.db import make_engine, read_session, write_session
 from bookmyseat.migrations import ALEMBIC_DIR, migrate
 from bookmyseat.models import EmailOutbox, User, utcnow
@@ -178,13 +178,13 @@ def test_an_unconfirmed_account_holds_nothing_where_it_is_required(world: World)
 def test_the_holds_route_says_to_confirm_first(world: World, monkeypatch) -> None:
     required = with_changes(world.settings, require_verified_email=True)
     monkeypatch.setattr(
-        api,
+        showtimes,
         "hold_seats_signed_in",
         lambda token, showtime_id, seat_ids, **kw: holds.hold_seats_signed_in(
             token, showtime_id, seat_ids, settings=required, engine=world.engine, **kw
         ),
     )
-    client = TestClient(api.api)
+    client = TestClient(api)
     client.cookies.set(
         "bms_session", login_sessions.start_session(world.alice, engine=world.engine)
     )

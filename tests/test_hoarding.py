@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import String, bindparam, select
 from starlette.testclient import TestClient
 
-from bookmyseat import api
+from bookmyseat.api import api, showtimes
 from bookmyseat.db import read_session, write_session
 from bookmyseat.models import Booking, BookingStatus, Movie, Role, WaitlistStatus, utcnow
 from bookmyseat.services.accounts import login_sessions
@@ -121,11 +121,11 @@ def test_holds_no_client_asked_for_count_for_no_address(tight: World) -> None:
 def test_the_holds_route_caps_the_client_it_was_asked_by(world: World, monkeypatch) -> None:
     """Through the route, as the edge resolved the client (the scope's `client`)."""
     settings = with_changes(world.settings, hold_seats_per_address=2)
-    monkeypatch.setattr(api, "hold_seats_signed_in", functools.partial(
+    monkeypatch.setattr(showtimes, "hold_seats_signed_in", functools.partial(
         holds.hold_seats_signed_in, settings=settings, engine=world.engine))  # fmt: skip
 
     def post(user: int, labels, peer: str):
-        client = TestClient(api.api, client=(peer, 5123))
+        client = TestClient(api, client=(peer, 5123))
         client.cookies.set("bms_session", login_sessions.start_session(user, engine=world.engine))
         return client.post(f"/api/showtimes/{world.showtime_id}/holds",
                            json={"seat_ids": world.ids(*labels)})  # fmt: skip
@@ -318,9 +318,9 @@ def test_the_route_and_the_map_say_a_retired_movies_show_is_not_available(
     from tests.test_waitlist import run
 
     retire(world)
-    monkeypatch.setattr(api, "hold_seats_signed_in", functools.partial(
+    monkeypatch.setattr(showtimes, "hold_seats_signed_in", functools.partial(
         holds.hold_seats_signed_in, settings=world.settings, engine=world.engine))  # fmt: skip
-    client = TestClient(api.api)
+    client = TestClient(api)
     client.cookies.set(
         "bms_session", login_sessions.start_session(world.alice, engine=world.engine)
     )

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
-from bookmyseat import api
+from bookmyseat.api import api, showtimes
 from bookmyseat.db import write_session
 from bookmyseat.models import LoginSession, User, utcnow
 from bookmyseat.services.accounts import login_sessions
@@ -31,13 +31,13 @@ from tests.test_race import most_at_once, transaction_spans
 @pytest.fixture
 def client(world: World, settings, monkeypatch) -> TestClient:
     monkeypatch.setattr(
-        api,
+        showtimes,
         "hold_seats_signed_in",
         lambda token, showtime_id, seat_ids, **given: holds.hold_seats_signed_in(
             token, showtime_id, seat_ids, settings=settings, engine=world.engine, **given
         ),
     )
-    return TestClient(api.api)
+    return TestClient(api)
 
 
 def held_bookings(world: World) -> int:
@@ -199,7 +199,7 @@ def test_an_unknown_showtime_is_404(client, world: World) -> None:
 
 def test_in_production_another_sites_page_is_refused(client, world, settings, monkeypatch):
     live = with_changes(settings, environment="production", public_url="https://seats.example")
-    monkeypatch.setattr(api, "get_settings", lambda: live)
+    monkeypatch.setattr(showtimes, "get_settings", lambda: live)
     token = login_sessions.start_session(world.alice, engine=world.engine)
     client.cookies.set("bms_session", token)
     path = f"/api/showtimes/{world.showtime_id}/holds"
@@ -217,10 +217,10 @@ def test_a_database_away_is_503_with_a_message_and_the_route_keeps_answering(
     def away(*_args):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(api, "hold_seats_signed_in", away)
+    monkeypatch.setattr(showtimes, "hold_seats_signed_in", away)
     answer = post(client, world, "any-token", {"seat_ids": world.ids("C1")})
     assert answer.status_code == 503
-    assert answer.json() == {"error": api.HOLD_FAILED}
+    assert answer.json() == {"error": showtimes.HOLD_FAILED}
 
 
 def test_one_customers_parallel_holds_take_turns(world: World, settings, monkeypatch) -> None:

@@ -152,7 +152,7 @@ def test_a_poster_upload_is_checked_stored_and_served(
 ) -> None:
     from starlette.testclient import TestClient
 
-    from bookmyseat import api
+    from bookmyseat.api import api
 
     with read_session(world.engine) as session:
         movie_id = session.execute(select(Showtime.movie_id)).scalars().first()
@@ -173,7 +173,7 @@ def test_a_poster_upload_is_checked_stored_and_served(
     assert audit.entries(action="poster_uploaded", engine=world.engine)[1] == 1
 
     monkeypatch.setattr(poster_store, "UPLOADED_POSTERS", tmp_path)
-    client = TestClient(api.api)
+    client = TestClient(api)
     served = client.get(url)
     assert served.status_code == 200 and served.content == PNG
     assert served.headers["content-type"] == "image/png"
@@ -188,7 +188,7 @@ def test_posters_kept_in_the_database_are_served_by_any_app_server(
     transaction, and the route reads the bytes from the database, not a local folder."""
     from starlette.testclient import TestClient
 
-    from bookmyseat import api
+    from bookmyseat.api import api, posters
     from bookmyseat.settings import with_changes
 
     with read_session(world.engine) as session:
@@ -199,14 +199,14 @@ def test_posters_kept_in_the_database_are_served_by_any_app_server(
     url = management.store_poster(boss, movie_id, PNG, folder, engine=world.engine)
     name = url.rsplit("/", 1)[-1]
     assert poster_store.read(None, name, engine=world.engine) == PNG
-    monkeypatch.setattr(api, "get_settings", lambda: in_database)
+    monkeypatch.setattr(posters, "get_settings", lambda: in_database)
     real_read = poster_store.read
     monkeypatch.setattr(
         poster_store, "read", lambda folder, name: real_read(folder, name, engine=world.engine)
     )
-    served = TestClient(api.api).get(url)
+    served = TestClient(api).get(url)
     assert served.status_code == 200 and served.content == PNG
-    assert TestClient(api.api).get("/api/posters/test-movie-000000000000.png").status_code == 404
+    assert TestClient(api).get("/api/posters/test-movie-000000000000.png").status_code == 404
 
 
 def test_cinemas_are_checked_and_audited(world: World, boss: Account) -> None:

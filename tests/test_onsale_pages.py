@@ -12,7 +12,7 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from bookmyseat import api
+from bookmyseat.api import api, showtimes
 from bookmyseat.models import Role, utcnow
 from bookmyseat.services.accounts import login_sessions
 from bookmyseat.services.accounts.users import Account
@@ -32,9 +32,9 @@ from tests.test_waitlist import run
 @pytest.fixture
 def client(world: World, monkeypatch) -> TestClient:
     monkeypatch.setattr(queues, "rules_of", functools.partial(queues.rules_of, engine=world.engine))
-    monkeypatch.setattr(api, "hold_seats_signed_in", functools.partial(
+    monkeypatch.setattr(showtimes, "hold_seats_signed_in", functools.partial(
         holds.hold_seats_signed_in, settings=world.settings, engine=world.engine))  # fmt: skip
-    return TestClient(api.api)
+    return TestClient(api)
 
 
 def test_the_poll_and_the_holds_route_keep_to_the_line(client, world, boss) -> None:

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
-from bookmyseat import api, operations_routes
+from bookmyseat.api import api, common, operations, showtimes
 from bookmyseat.server.client_address import with_client_address
 from bookmyseat.server.log_format import configure_logging
 from bookmyseat.services.accounts import login_sessions
@@ -56,13 +56,13 @@ def test_health_says_what_answers(world: World, figures: str) -> None:
 
 
 def test_the_healthz_route_answers_200_or_503(world: World, monkeypatch) -> None:
-    client = TestClient(api.api)
-    monkeypatch.setattr(operations_routes, "check_health",
+    client = TestClient(api)
+    monkeypatch.setattr(operations, "check_health",
                         lambda url: health.check_health("", world.engine))  # fmt: skip
     answer = client.get("/healthz")
     assert answer.status_code == 200 and answer.json() == {"database": "ok", "redis": "not used"}
     nowhere = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    monkeypatch.setattr(operations_routes, "check_health",
+    monkeypatch.setattr(operations, "check_health",
                         lambda url: health.check_health("", nowhere))  # fmt: skip
     answer = client.get("/healthz")
     assert answer.status_code == 503 and answer.json()["database"] == "down"
@@ -98,36 +98,38 @@ def test_metrics_give_the_databases_figures_and_the_shared_counts(world: World, 
 def test_hold_requests_are_counted_by_outcome_through_the_route(
     world: World, settings, figures, monkeypatch
 ) -> None:
-    monkeypatch.setattr(api, "get_settings", lambda: with_changes(settings, redis_url=figures))
     monkeypatch.setattr(
-        api, "hold_seats_signed_in",
+        showtimes, "get_settings", lambda: with_changes(settings, redis_url=figures)
+    )
+    monkeypatch.setattr(
+        showtimes, "hold_seats_signed_in",
         lambda token, showtime_id, seat_ids, **given: holds.hold_seats_signed_in(
             token, showtime_id, seat_ids, **given, settings=settings, engine=world.engine),
     )  # fmt: skip
-    client = TestClient(api.api)
+    client = TestClient(api)
     token = login_sessions.start_session(world.alice, engine=world.engine)
-    client.cookies.set(api.SESSION_COOKIE, token)
+    client.cookies.set(common.SESSION_COOKIE, token)
     path = f"/api/showtimes/{world.showtime_id}/holds"
     assert client.post(path, json={"seat_ids": world.ids("C1", "C2")}).status_code == 201
     other = login_sessions.start_session(world.bob, engine=world.engine)
-    client.cookies.set(api.SESSION_COOKIE, other)
+    client.cookies.set(common.SESSION_COOKIE, other)
     assert client.post(path, json={"seat_ids": world.ids("C1", "C2")}).status_code == 409
     counted = shared_figures.counts(metrics.HOLD_REQUESTS, figures)
     assert counted == {"held": 1, "seat_unavailable": 1}
 
 
 def test_metrics_answer_this_machine_or_the_token_only(world: World, settings, monkeypatch) -> None:
-    monkeypatch.setattr(operations_routes, "metrics_text",
+    monkeypatch.setattr(operations, "metrics_text",
                         lambda url: metrics.metrics_text("", engine=world.engine))  # fmt: skip
     dev = with_changes(settings, environment="development", metrics_token="")
-    monkeypatch.setattr(operations_routes, "get_settings", lambda: dev)
+    monkeypatch.setattr(operations, "get_settings", lambda: dev)
 
     def status(peer: str, headers: dict | None = None, proxies: str = "") -> int:
         """Through the app's outermost layer, as a request reaches the route."""
-        layered = with_client_address(proxy_networks(proxies))(api.api)
+        layered = with_client_address(proxy_networks(proxies))(api)
         return TestClient(layered, client=(peer, 5000)).get("/metrics", headers=headers).status_code
 
-    here = TestClient(api.api, client=("127.0.0.1", 5000))
+    here = TestClient(api, client=("127.0.0.1", 5000))
     assert b"bookmyseat_holds_open" in here.get("/metrics").content
     assert status("127.0.0.1") == 200 and status("::1") == 200
     # The client address decides, never whether a header is there: a claim from afar is no
@@ -138,7 +140,7 @@ def test_metrics_answer_this_machine_or_the_token_only(world: World, settings, m
     # A customer through a trusted proxy on this machine is someone on the internet.
     assert status("127.0.0.1", {"X-Forwarded-For": "203.0.113.9"}, proxies="127.0.0.1") == 404
     token = "m" * 40
-    monkeypatch.setattr(operations_routes, "get_settings",
+    monkeypatch.setattr(operations, "get_settings",
                         lambda: with_changes(dev, metrics_token=token))  # fmt: skip
     assert status("127.0.0.1") == 404  # with a token set, the token it is
     assert status("203.0.113.9", {"Authorization": "Bearer wrong"}) == 404
@@ -150,15 +152,15 @@ def test_in_production_metrics_need_the_token_even_from_this_machine(
 ) -> None:
     """A proxy on this machine that does not name its clients (no X-Forwarded-For) makes every
     customer look local (probe finding 11): production trusts the token only."""
-    monkeypatch.setattr(operations_routes, "metrics_text",
+    monkeypatch.setattr(operations, "metrics_text",
                         lambda url: metrics.metrics_text("", engine=world.engine))  # fmt: skip
     live = with_changes(settings, environment="production", metrics_token="")
-    monkeypatch.setattr(operations_routes, "get_settings", lambda: live)
-    here = TestClient(api.api, client=("127.0.0.1", 5000))
+    monkeypatch.setattr(operations, "get_settings", lambda: live)
+    here = TestClient(api, client=("127.0.0.1", 5000))
     assert here.get("/metrics").status_code == 404
     assert here.get("/metrics", headers={"X-Real-IP": "203.0.113.9"}).status_code == 404
     token = "m" * 40
-    monkeypatch.setattr(operations_routes, "get_settings",
+    monkeypatch.setattr(operations, "get_settings",
                         lambda: with_changes(live, metrics_token=token))  # fmt: skip
     assert here.get("/metrics").status_code == 404
     assert here.get("/metrics", headers={"Authorization": f"Bearer {token}"}).status_code == 200

@@ -11,7 +11,7 @@ from reflex_base.config import get_config
 from starlette.testclient import TestClient
 
 import bookmyseat.bookmyseat
-from bookmyseat import api
+from bookmyseat.api import api, showtimes
 from bookmyseat.server.page_origins import origin_of, page_origins
 from bookmyseat.settings import get_settings, load_settings, with_changes
 from tests.test_client_address import through_reflex
@@ -57,15 +57,15 @@ def holds_tried(monkeypatch) -> list:
         tried.append(seat_ids)
         return SimpleNamespace(reference="ABCD2345")
 
-    monkeypatch.setattr(api, "hold_seats_signed_in", hold)
-    monkeypatch.setattr(api.shared_figures, "count", lambda *args: None)
+    monkeypatch.setattr(showtimes, "hold_seats_signed_in", hold)
+    monkeypatch.setattr(showtimes.shared_figures, "count", lambda *args: None)
     return tried
 
 
 def proceed(settings, monkeypatch, origin: str | None) -> int:
-    monkeypatch.setattr(api, "get_settings", lambda: settings)
+    monkeypatch.setattr(showtimes, "get_settings", lambda: settings)
     headers = {"Content-Type": "text/plain"} | ({"Origin": origin} if origin else {})
-    client = TestClient(api.api)
+    client = TestClient(api)
     client.cookies.set("bms_session", "a-customers-session")
     answer = client.post("/api/showtimes/7/holds", content=b'{"seat_ids": [1, 2]}',
                          headers=headers)  # fmt: skip

@@ -42,12 +42,14 @@ def test_the_plan_is_read_once_a_minute_and_unknown_shows_have_none(world: World
 def test_the_route_answers_with_an_etag_and_304_when_unchanged(world: World, monkeypatch):
     from starlette.testclient import TestClient
 
-    from bookmyseat import api
+    from bookmyseat.api import api, showtimes
 
     monkeypatch.setattr(
-        api, "seat_plan", lambda showtime_id: plans.seat_plan(showtime_id, engine=world.engine)
+        showtimes,
+        "seat_plan",
+        lambda showtime_id: plans.seat_plan(showtime_id, engine=world.engine),
     )
-    client = TestClient(api.api)
+    client = TestClient(api)
     answer = client.get(f"/api/showtimes/{world.showtime_id}/seat-plan")
     assert answer.status_code == 200 and "max-age=60" in answer.headers["cache-control"]
     again = client.get(

@@ -147,14 +147,14 @@ def test_a_forged_or_stale_webhook_gets_400_and_changes_nothing(
 def test_the_webhook_route_answers_over_http(world: World, stripe_settings, monkeypatch) -> None:
     from starlette.testclient import TestClient
 
-    from bookmyseat import api
+    from bookmyseat.api import api, stripe_webhook
 
     monkeypatch.setattr(
-        api,
+        stripe_webhook,
         "handle_webhook",
         lambda body, sig: handle_webhook(body, sig, settings=stripe_settings, engine=world.engine),
     )
-    client = TestClient(api.api)
+    client = TestClient(api)
     assert client.post("/api/stripe/webhook", content=b"{}").status_code == 400
     payload = event_payload("payment_intent.created", {"id": "pi_1"})
     header = stripe.WebhookSignature.generate_signature_header(payload, SECRET)

@@ -13,7 +13,7 @@ import zxingcpp
 from icalendar import Calendar
 from starlette.testclient import TestClient
 
-from bookmyseat import api, ticket_files
+from bookmyseat.api import api, tickets
 from bookmyseat.db import read_session
 from bookmyseat.models import Screen, Showtime
 from bookmyseat.services.accounts import login_sessions
@@ -27,19 +27,19 @@ from tests.conftest import World
 @pytest.fixture
 def client(world: World, settings, monkeypatch) -> TestClient:
     monkeypatch.setattr(
-        ticket_files,
+        tickets,
         "account_for_token",
         lambda token: login_sessions.account_for_token(token, engine=world.engine),
     )
     monkeypatch.setattr(
-        ticket_files,
+        tickets,
         "customer_ticket",
         lambda reference, user_id: ticket_details.customer_ticket(
             reference, user_id, engine=world.engine
         ),
     )
-    monkeypatch.setattr(ticket_files, "get_settings", lambda: settings)
-    return TestClient(api.api)
+    monkeypatch.setattr(tickets, "get_settings", lambda: settings)
+    return TestClient(api)
 
 
 def fetch(client: TestClient, world: World, reference: str, name: str, who: int | None):

@@ -105,7 +105,7 @@ def ticket_file(icon: str, text: str, href: rx.Var) -> rx.Component:
 def ticket_in_hand(reference: rx.Var, size: str) -> rx.Component:
     """The ticket's QR code (the code the e-mail carries and the door scanner reads) with "Add
     to calendar" and "Download ticket (PDF)"; the files come from routes that check ownership
-    (bookmyseat.ticket_files)."""
+    (bookmyseat.api.tickets)."""
     files = "/api/bookings/" + reference
     return rx.flex(
         rx.image(

@@ -53,10 +53,9 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookmyseat.server.client_address import client_address
-from bookmyseat.services.accounts.login_sessions import account_for_token
+from bookmyseat.services.accounts.login_sessions import SESSION_COOKIE, account_for_token
 from bookmyseat.services.staff.access import AccessDenied, require_staff
 from bookmyseat.settings import Settings
-from bookmyseat.ticket_files import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import reflex as rx
 
+from bookmyseat.services.booking.references import client_reference
 from bookmyseat.services.catalog.local_time import local_text
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.money import format_money, format_number
@@ -279,7 +280,7 @@ class AdminBookingsState(AdminState):
     async def ask_cancel(self, reference: str):
         """Before "Cancel and refund": what the customer gets back, said once."""
         try:
-            terms = await self._run(actions.cancel_terms, str(reference)[:32])
+            terms = await self._run(actions.cancel_terms, client_reference(reference))
         except CustomerError as exc:
             return rx.toast.error(exc.message)
         self.asking, self.ask_text = terms.reference, terms.for_staff

@@ -13,6 +13,7 @@ from bookmyseat.services.booking.cancellation import cancel_booking
 from bookmyseat.services.booking.holds import release_hold
 from bookmyseat.services.booking.my_bookings import my_bookings
 from bookmyseat.services.booking.records import BookingView, get_booking
+from bookmyseat.services.booking.references import client_reference
 from bookmyseat.services.booking.refund_terms import refund_terms
 from bookmyseat.services.booking.rules import UNPAID_LIVE
 from bookmyseat.services.catalog.showtimes import showtime_summary
@@ -234,7 +235,8 @@ class MyBookingsState(AuthState):
         if account is None:
             return rx.redirect("/login?next=/bookings")
         try:
-            terms = await asyncio.to_thread(refund_terms, str(reference)[:32], user_id=account.id)
+            asked = client_reference(reference)
+            terms = await asyncio.to_thread(refund_terms, asked, user_id=account.id)
         except errors.BookingError as exc:
             return rx.toast.error(exc.message)
         self.asking, self.ask_text = terms.reference, terms.before_cancelling

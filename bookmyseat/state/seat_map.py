@@ -4,10 +4,10 @@ customer's own held seats.
 The seat plan is not here: the page's seat picker (assets/seat_picker.jsx) fetches it once from
 `/api/showtimes/<id>/seat-plan` (cached) and keeps the customer's choice in the browser, so a
 click costs no round trip. Proceed posts the choice to `/api/showtimes/<id>/holds`
-(bookmyseat.api), where the server checks everything again: a hold touches no tab state. The
-status of every seat is one string (`codes`, a letter a seat in plan order), pushed to every
-open map of the showtime by `bookmyseat.live_seats` without touching this state, which stays a
-couple of kilobytes a tab.
+(bookmyseat.api.showtimes), where the server checks everything again: a hold touches no tab
+state. The status of every seat is one string (`codes`, a letter a seat in plan order), pushed
+to every open map of the showtime by `bookmyseat.live_seats` without touching this state, which
+stays a couple of kilobytes a tab.
 """
 
 from __future__ import annotations

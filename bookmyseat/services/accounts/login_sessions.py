@@ -17,6 +17,9 @@ from bookmyseat.services.accounts.users import Account, account_of
 
 SESSION_DAYS = 14
 
+# The browser cookie that carries a session's token (AuthState.session_token sets it).
+SESSION_COOKIE = "bms_session"
+
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

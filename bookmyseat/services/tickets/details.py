@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bookmyseat.db import read_session
 from bookmyseat.models import Booking, BookingStatus, Cinema, Movie, Screen, Showtime
 from bookmyseat.services.booking.records import booking_view, find_booking
+from bookmyseat.services.booking.references import LONGEST_CLIENT_REFERENCE
 from bookmyseat.services.errors import CustomerError
 from bookmyseat.services.money import format_money
 
@@ -96,7 +97,7 @@ def ticket_details(session: Session, booking_id: int) -> TicketDetails:
 def customer_ticket(reference: str, user_id: int, *, engine: Engine | None = None) -> TicketDetails:
     """The ticket of the customer's own paid booking, or NoTicket (someone else's booking, an
     unknown reference, or one that was never paid or has been cancelled)."""
-    if not reference.isalnum() or len(reference) > 32:
+    if not reference.isalnum() or len(reference) > LONGEST_CLIENT_REFERENCE:
         raise NoTicket()
     with read_session(engine) as session:
         try:

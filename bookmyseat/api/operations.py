@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bookmyseat.api.common import NO_STORE
 from bookmyseat.services.operations.health import check_health
 from bookmyseat.services.operations.metrics import metrics_text
 from bookmyseat.settings import get_settings
@@ -30,7 +31,7 @@ async def healthz(_request: Request) -> JSONResponse:
     return JSONResponse(
         {"database": health.database, "redis": health.redis},
         status_code=200 if health.ok else 503,
-        headers={"Cache-Control": "no-store"},
+        headers=NO_STORE,
     )
 
 
@@ -56,7 +57,7 @@ async def metrics(request: Request) -> Response:
         body = await asyncio.to_thread(metrics_text, settings.redis_url)
     except Exception:  # the database or Redis away: the scrape fails, loudly and briefly
         return PlainTextResponse("The figures cannot be read now.", status_code=503)
-    return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+    return Response(body, media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
 
 
 ROUTES = [

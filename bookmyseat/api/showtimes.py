@@ -1,61 +1,27 @@
-"""Plain HTTP routes next to the Reflex app: the Stripe webhook, uploaded posters, seat plans
-and holds, the ticket's files (bookmyseat.ticket_files) and the operators' /healthz and /metrics
-(bookmyseat.operations_routes)."""
+"""A showtime's routes for the seat map: its seat plan (the fixed part, cached by the browser),
+"best available" and the hold of the chosen seats (Proceed)."""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import logging
-import re
 from urllib.parse import quote
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bookmyseat import operations_routes, ticket_files
+from bookmyseat.api.common import NO_STORE, SESSION_COOKIE, log
 from bookmyseat.server.page_origins import page_origins
 from bookmyseat.services.booking import errors
 from bookmyseat.services.booking.best_available import suggestions
 from bookmyseat.services.booking.holds import hold_seats_signed_in
 from bookmyseat.services.booking.seat_plan import CACHE_SECONDS, seat_plan
-from bookmyseat.services.catalog import poster_store
 from bookmyseat.services.ids import parse_row_id
 from bookmyseat.services.money import format_money
-from bookmyseat.services.onsale import queues
 from bookmyseat.services.operations import shared_figures
 from bookmyseat.services.operations.metrics import HOLD_REQUESTS
-from bookmyseat.services.payments.stripe_webhook import handle_webhook
 from bookmyseat.settings import get_settings
-
-log = logging.getLogger("bookmyseat.api")
-
-POSTER_NAME = re.compile(r"^[a-z0-9-]+\.(png|jpg|webp)$")
-
-
-async def stripe_webhook(request: Request) -> PlainTextResponse:
-    """The body's size was capped while it streamed in (bookmyseat.server.edge_limits)."""
-    body = await request.body()
-    answer = await asyncio.to_thread(handle_webhook, body, request.headers.get("stripe-signature"))
-    return PlainTextResponse(answer.text, status_code=answer.status)
-
-
-async def poster(request: Request) -> Response:
-    """Posters uploaded in the admin area (the build's assets are fixed at build time)."""
-    name = request.path_params["name"]
-    if not POSTER_NAME.match(name):
-        return PlainTextResponse("no such poster", status_code=404)
-    folder = poster_store.posters_folder(get_settings())
-    data = await asyncio.to_thread(poster_store.read, folder, name)
-    if data is None:
-        return PlainTextResponse("no such poster", status_code=404)
-    return Response(
-        data,
-        media_type=poster_store.content_type(name),
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
 
 
 async def showtime_seat_plan(request: Request) -> Response:
@@ -70,8 +36,6 @@ async def showtime_seat_plan(request: Request) -> Response:
     return Response(plan.body, media_type="application/json", headers=headers)
 
 
-SESSION_COOKIE = ticket_files.SESSION_COOKIE
-NO_STORE = {"Cache-Control": "no-store"}
 MAX_IDS_IN_REQUEST = 100  # more is no request a seat map makes
 HOLD_FAILED = "We could not hold your seats just now; nothing was booked. Please try again."
 # Holds run on a pool of their own, sized to the database pool: a rush of holds neither waits
@@ -79,9 +43,6 @@ HOLD_FAILED = "We could not hold your seats just now; nothing was booked. Please
 HOLDS = concurrent.futures.ThreadPoolExecutor(
     max_workers=get_settings().database_pool_size, thread_name_prefix="holds"
 )
-# The waiting pages' polls (a Redis round trip each) on a pool of their own: a crowd in line
-# neither waits behind page loads on the default pool nor makes them wait.
-LINE_POLLS = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="line-polls")
 REFUSAL_STATUS = {
     errors.SignInNeeded: 401,
     errors.ShowtimeNotFound: 404,
@@ -164,37 +125,6 @@ async def hold_seats(request: Request) -> JSONResponse:
     return JSONResponse({"reference": booking.reference, "checkout": checkout}, status_code=201)
 
 
-def _turn_of(showtime_id: int, pass_token: str, session_token: str) -> JSONResponse:
-    rules = queues.rules_of(showtime_id)
-    if rules is None:  # no line (or it ended): the map is open to all
-        return JSONResponse({"admitted": True, "text": ""}, headers=NO_STORE)
-    user_id = queues.read_pass(showtime_id, pass_token, session_token)
-    if user_id is None:
-        return JSONResponse({"error": "Reload the page to take your place in line."}, 403)
-    turn = queues.take_turn(rules, user_id)
-    answer = {"admitted": turn.admitted, "text": turn.waiting_text, "position": turn.position,
-              "minutes": turn.minutes, "poll_seconds": turn.poll_seconds}  # fmt: skip
-    return JSONResponse(answer, headers=NO_STORE)
-
-
-async def queue_turn(request: Request) -> JSONResponse:
-    """The waiting page's poll: where the customer (named by the signed pass the page was
-    given, which lasts a day and holds only with the cookie of the session it was given to)
-    stands in the show's on-sale line, moving the line along (services.onsale); 403 for a
-    pass that has expired or comes without its session."""
-    raw = request.path_params["showtime_id"]
-    if parse_row_id(raw) is None:
-        return JSONResponse({"error": "There is no such show."}, status_code=404)
-    pass_token = request.query_params.get("pass", "")
-    session_token = request.cookies.get(SESSION_COOKIE, "")
-    try:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(LINE_POLLS, _turn_of, int(raw), pass_token, session_token)
-    except Exception:  # Redis or the database away: the page asks again
-        log.exception("Reading the on-sale line of showtime %s failed", raw)
-        return JSONResponse({"error": "The line could not be read just now."}, status_code=503)
-
-
 async def best_seats(request: Request) -> JSONResponse:
     """ "Best available" on the seat map: `?count=4[&wheelchair=1]` → one block per category."""
     raw, count = request.path_params["showtime_id"], request.query_params.get("count", "")
@@ -222,19 +152,12 @@ async def best_seats(request: Request) -> JSONResponse:
                 for s in found
             ]
         },
-        headers={"Cache-Control": "no-store"},  # seats change by the second
+        headers=NO_STORE,  # seats change by the second
     )
 
 
-api = Starlette(
-    routes=[
-        Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
-        Route("/api/posters/{name}", poster, methods=["GET"]),
-        Route("/api/showtimes/{showtime_id}/seat-plan", showtime_seat_plan, methods=["GET"]),
-        Route("/api/showtimes/{showtime_id}/holds", hold_seats, methods=["POST"]),
-        Route("/api/showtimes/{showtime_id}/best-seats", best_seats, methods=["GET"]),
-        Route("/api/showtimes/{showtime_id}/queue", queue_turn, methods=["GET"]),
-        *ticket_files.ROUTES,
-        *operations_routes.ROUTES,
-    ]
-)
+ROUTES = [
+    Route("/api/showtimes/{showtime_id}/seat-plan", showtime_seat_plan, methods=["GET"]),
+    Route("/api/showtimes/{showtime_id}/holds", hold_seats, methods=["POST"]),
+    Route("/api/showtimes/{showtime_id}/best-seats", best_seats, methods=["GET"]),
+]

@@ -13,9 +13,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from bookmyseat import api
+from bookmyseat.api import api, showtimes
 from bookmyseat.db import MAX_ROW_ID
 from bookmyseat.services.booking import errors
+from bookmyseat.services.booking.references import (
+    LONGEST_CLIENT_REFERENCE,
+    client_reference,
+    new_reference,
+)
 from bookmyseat.services.ids import parse_row_id
 from bookmyseat.services.onsale import queues
 from bookmyseat.state.seat_map import parse_seat_ids
@@ -49,10 +54,10 @@ def asked(monkeypatch) -> list[int]:
         seen.append(showtime_id)
         raise errors.ShowtimeNotFound()
 
-    monkeypatch.setattr(api, "seat_plan", nothing)
-    monkeypatch.setattr(api, "suggestions", nothing)
+    monkeypatch.setattr(showtimes, "seat_plan", nothing)
+    monkeypatch.setattr(showtimes, "suggestions", nothing)
     monkeypatch.setattr(queues, "rules_of", nothing)
-    monkeypatch.setattr(api, "hold_seats_signed_in", refused)
+    monkeypatch.setattr(showtimes, "hold_seats_signed_in", refused)
     return seen
 
 
@@ -67,7 +72,7 @@ def call(client: TestClient, route: str, showtime: str, body: bytes = b'{"seat_i
 @pytest.mark.parametrize("route", sorted(ROUTES))
 @pytest.mark.parametrize("showtime", NOT_IDS)
 def test_what_is_not_an_id_is_no_show(route: str, showtime: str, asked: list[int]) -> None:
-    answer = call(TestClient(api.api), route, showtime)
+    answer = call(TestClient(api), route, showtime)
     assert answer.status_code == 404, (answer.status_code, answer.text)
     assert asked == []
 
@@ -75,25 +80,27 @@ def test_what_is_not_an_id_is_no_show(route: str, showtime: str, asked: list[int
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_digits_of_another_script_are_not_read_as_a_show(route: str, asked: list[int]) -> None:
     """٣٧ is not show 37: before, the seat plan of show 37 was served for it."""
-    assert call(TestClient(api.api), route, arabic(37)).status_code == 404
+    assert call(TestClient(api), route, arabic(37)).status_code == 404
     assert asked == []
-    call(TestClient(api.api), route, "37")
+    call(TestClient(api), route, "37")
     assert asked == [37]  # the control: plain digits reach the service
 
 
 def test_a_body_nested_too_deep_to_read_is_a_bad_request(asked: list[int]) -> None:
     deep = b"[" * 20_000 + b"]" * 20_000
     for body in (deep, b'{"seat_ids": ' + deep + b"}"):
-        answer = call(TestClient(api.api), "holds", "37", body)
+        answer = call(TestClient(api), "holds", "37", body)
         assert answer.status_code == 400 and answer.json()["error"]
     assert asked == []
 
 
-@hypothesis_settings(max_examples=150, deadline=None,
+@hypothesis_settings(max_examples=150, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(showtime=st.one_of(st.text(max_size=12), st.from_regex(r"\A[0-9]{1,12}\Z")))
-def test_no_path_id_makes_a_route_fail(showtime: str, asked: list[int]) -> None:
-    client = TestClient(api.api)
+def test_only_plain_digits_reach_a_service(showtime: str, asked: list[int]) -> None:
+    """As the number they write (every route and request, fuzzed on a real database:
+    tests/api/test_route_fuzzing.py)."""
+    client = TestClient(api)
     for route in ROUTES:
         asked.clear()
         answer = call(client, route, showtime)
@@ -110,6 +117,12 @@ def test_parse_row_id_refuses_what_is_not_one(text) -> None:
 
 def test_parse_row_id_reads_plain_digits() -> None:
     assert [parse_row_id(t) for t in ("1", "0042", str(MAX_ROW_ID))] == [1, 42, MAX_ROW_ID]
+
+
+def test_a_reference_from_a_client_is_text_no_longer_than_any_reference() -> None:
+    assert client_reference("A" * 5000) == "A" * LONGEST_CLIENT_REFERENCE
+    assert [client_reference(r) for r in ("ABCD2345", 5, None)] == ["ABCD2345", "5", "None"]
+    assert len(new_reference()) < LONGEST_CLIENT_REFERENCE
 
 
 def test_the_pages_read_ids_and_counts_as_the_routes_do() -> None:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bookmyseat.api.common import SESSION_COOKIE
 from bookmyseat.services.accounts.login_sessions import account_for_token
 from bookmyseat.services.tickets.calendar import calendar_entry, ics_bytes
 from bookmyseat.services.tickets.codes import qr_svg, ticket_code
@@ -18,7 +19,6 @@ from bookmyseat.services.tickets.details import NoTicket, TicketDetails, custome
 from bookmyseat.services.tickets.pdf import ticket_pdf
 from bookmyseat.settings import get_settings
 
-SESSION_COOKIE = "bms_session"  # AuthState.session_token
 PRIVATE = "private, max-age=300"  # the owner's own, unchanged while the booking stands
 
 
