@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import reflex as rx
 
+from bookmyseat.components.cancel_confirmation import cancel_confirmation
 from bookmyseat.components.layout import page
 from bookmyseat.state.admin import (
     RANGES,
@@ -233,31 +234,6 @@ def booking_dialog() -> rx.Component:
     )
 
 
-def cancel_confirmation() -> rx.Component:
-    """Asked once before "Cancel and refund": the refund's amount, parts and destination."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Cancel booking " + AdminBookingsState.asking + "?"),
-            rx.alert_dialog.description(AdminBookingsState.ask_text, data_testid="cancel-terms"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Yes, cancel and refund",
-                        color_scheme="red",
-                        on_click=AdminBookingsState.cancel(AdminBookingsState.asking),
-                    )
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
-        open=AdminBookingsState.asking != "",
-        on_open_change=AdminBookingsState.keep,
-    )
-
-
 def bookings_page() -> rx.Component:
     return admin_shell(
         "Bookings",
@@ -278,7 +254,7 @@ def bookings_page() -> rx.Component:
             rx.foreach(AdminBookingsState.rows, booking_row),
         ),
         booking_dialog(),
-        cancel_confirmation(),
+        cancel_confirmation(AdminBookingsState, "Keep it", "Yes, cancel and refund"),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from bookmyseat.components.cancel_confirmation import cancel_confirmation
 from bookmyseat.components.layout import found_or_not, page
 from bookmyseat.state.payment import (
     BookingPageState,
@@ -213,31 +214,6 @@ def booking_row(row: MyBookingRow) -> rx.Component:
     )
 
 
-def cancel_confirmation() -> rx.Component:
-    """Asked once before a cancellation: exactly what comes back, to where and when."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Cancel booking " + MyBookingsState.asking + "?"),
-            rx.alert_dialog.description(MyBookingsState.ask_text, data_testid="cancel-terms"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep my booking", variant="soft")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Yes, cancel it",
-                        color_scheme="red",
-                        on_click=MyBookingsState.cancel(MyBookingsState.asking),
-                    )
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
-        open=MyBookingsState.asking != "",
-        on_open_change=MyBookingsState.keep,
-    )
-
-
 def my_bookings_page() -> rx.Component:
     upcoming = rx.foreach(MyBookingsState.rows, lambda r: rx.cond(r.upcoming, booking_row(r), ""))
     past = rx.foreach(MyBookingsState.rows, lambda r: rx.cond(r.upcoming, "", booking_row(r)))
@@ -256,7 +232,7 @@ def my_bookings_page() -> rx.Component:
                 ),
                 rx.hstack(rx.text("No bookings yet."), rx.link("Find a show", href="/")),
             ),
-            cancel_confirmation(),
+            cancel_confirmation(MyBookingsState, "Keep my booking", "Yes, cancel it"),
             spacing="4",
             padding_y="1.5em",
         ),
